@@ -1,0 +1,106 @@
+"""`ChunkerNodeParser`: a LlamaIndex `NodeParser` around any engine chunker. It only translates."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from chunkers import BaseChunker, Chunk
+from llama_index.core.bridge.pydantic import PrivateAttr
+from llama_index.core.node_parser.interface import NodeParser
+from llama_index.core.node_parser.node_utils import build_nodes_from_splits, default_id_func
+from llama_index.core.schema import BaseNode, Document, MetadataMode, TextNode
+from llama_index.core.utils import get_tqdm_iterable
+
+
+class ChunkerNodeParser(NodeParser):
+    """Runs an engine chunker over each node's text and returns one `TextNode` per chunk.
+
+    ``start_char_idx``/``end_char_idx`` are the engine's exact offsets into the parsed node's text (plus
+    that node's own ``start_char_idx`` when it is itself a chunk of a larger document). Nodes get SOURCE
+    and PREV/NEXT relationships and inherit the parent's metadata; metadata the chunker adds (scores,
+    line numbers, ...) is kept on the node but excluded from the embedding and LLM text, except the keys
+    in `embed_metadata_keys`.
+
+    Subclasses declare their settings as fields and implement `_build_chunker`. The generic parser
+    wraps a ready chunker: ``ChunkerNodeParser(chunker=SentenceChunker(max_size=500))`` (such a parser
+    cannot be rebuilt by `from_dict`; the subclasses can).
+    """
+
+    embed_metadata_keys: tuple[str, ...] = ()
+
+    _chunker: BaseChunker = PrivateAttr()
+
+    def __init__(self, chunker: BaseChunker | None = None, **data: Any) -> None:
+        super().__init__(**data)
+        self._chunker = chunker if chunker is not None else self._build_chunker()
+
+    @classmethod
+    def class_name(cls) -> str:
+        return cls.__name__
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], **kwargs: Any) -> ChunkerNodeParser:
+        """Rebuild a parser from `to_dict` output (LlamaIndex's own parsers fail on the id_func entry)."""
+        data = dict(data, **kwargs)
+        data.pop("class_name", None)
+        id_func = data.get("id_func")
+        if isinstance(id_func, dict):
+            if id_func.get("id_func_name") != default_id_func.__name__:
+                raise ValueError(
+                    f"cannot restore the custom id_func {id_func.get('id_func_name')!r}: pass id_func=... to from_dict"
+                )
+            data.pop("id_func")
+        return cls(**data)
+
+    def _build_chunker(self) -> BaseChunker:
+        """The engine chunker configured by this parser's fields."""
+        raise TypeError(f"{type(self).__name__} needs chunker=... (an engine chunker instance)")
+
+    @property
+    def chunker(self) -> BaseChunker:
+        """The engine chunker doing the work."""
+        return self._chunker
+
+    def _nodes_from_chunks(self, node: BaseNode, chunks: list[Chunk]) -> list[BaseNode]:
+        offset = node.start_char_idx if isinstance(node, TextNode) and not isinstance(node, Document) else None
+        base = offset or 0
+        built = build_nodes_from_splits([c.text for c in chunks], node, id_func=self.id_func)
+        inherited = set(node.metadata)
+        for new, chunk in zip(built, chunks):
+            new.start_char_idx = base + chunk.start
+            new.end_char_idx = base + chunk.end
+            added = {k: v for k, v in chunk.metadata.items() if k not in inherited}
+            new.metadata.update(added)
+            hidden = [k for k in added if k not in self.embed_metadata_keys]
+            new.excluded_embed_metadata_keys = [*new.excluded_embed_metadata_keys, *hidden]
+            new.excluded_llm_metadata_keys = [*new.excluded_llm_metadata_keys, *hidden]
+        return built
+
+    @staticmethod
+    def _text_of(node: BaseNode) -> str:
+        return node.get_content(metadata_mode=MetadataMode.NONE)
+
+    def _parse_nodes(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:
+        out: list[BaseNode] = []
+        for node in get_tqdm_iterable(nodes, show_progress, "Chunking nodes"):
+            out.extend(self._nodes_from_chunks(node, self._chunker.chunk(self._text_of(node), **node.metadata)))
+        return out
+
+    async def _aparse_nodes(
+        self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any
+    ) -> list[BaseNode]:
+        results = await asyncio.gather(*(self._chunker.achunk(self._text_of(n), **n.metadata) for n in nodes))
+        out: list[BaseNode] = []
+        for node, chunks in zip(nodes, results):
+            out.extend(self._nodes_from_chunks(node, chunks))
+        return out
+
+    def _postprocess_parsed_nodes(self, nodes: list[BaseNode], parent_doc_map: dict[str, Document]) -> list[BaseNode]:
+        # LlamaIndex re-derives offsets with str.find, which is wrong for repeated text: keep ours.
+        spans = [(n.start_char_idx, n.end_char_idx) for n in nodes]
+        nodes = super()._postprocess_parsed_nodes(nodes, parent_doc_map)
+        for node, (start, end) in zip(nodes, spans):
+            node.start_char_idx, node.end_char_idx = start, end
+        return nodes

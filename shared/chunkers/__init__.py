@@ -1,0 +1,33 @@
+"""rag-chunkers engine: structure-, perplexity- and LLM-aware chunking with exact character offsets.
+
+Heavy libraries (torch, transformers, tree-sitter grammars) are imported only by the chunkers that
+need them, when they first run.
+"""
+
+from .base import BaseChunker, validate_text
+from .chunk import Chunk
+from .merge import BudgetError, pack, pack_spans, split_span
+from .segment import paragraph_spans, sentence_spans
+from .sentence_chunker import SentenceChunker
+from .sizing import CharSizer, FunctionSizer, NonWhitespaceSizer, Sizer, TokenSizer, get_sizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BaseChunker",
+    "BudgetError",
+    "CharSizer",
+    "Chunk",
+    "FunctionSizer",
+    "NonWhitespaceSizer",
+    "SentenceChunker",
+    "Sizer",
+    "TokenSizer",
+    "get_sizer",
+    "pack",
+    "pack_spans",
+    "paragraph_spans",
+    "sentence_spans",
+    "split_span",
+    "validate_text",
+]

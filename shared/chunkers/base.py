@@ -1,0 +1,82 @@
+"""`BaseChunker`: the face every chunker shares (`chunk`, `chunk_many`, `achunk`) and input checks."""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .chunk import Chunk
+from .sizing import Sizer, get_sizer
+
+
+def validate_text(text: object) -> str:
+    """Return ``text`` if it is chunkable, else raise a `TypeError`/`ValueError` naming the problem.
+
+    Accepts any ``str`` (empty and whitespace-only strings give no chunks). Rejects ``bytes`` and other
+    non-strings, and strings holding lone UTF-16 surrogates (they cannot be encoded or embedded).
+    """
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            "expected str, got bytes: decode it first, e.g. data.decode('utf-8', errors='replace')"
+        )
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, got {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"text contains a lone surrogate {text[exc.start]!r} at index {exc.start}; clean it first, e.g. "
+            "text.encode('utf-8', 'replace').decode('utf-8')"
+        ) from None
+    return text
+
+
+def check_positive(name: str, value: Any) -> int:
+    """``value`` as an int if it is a positive integer, else a clear `ValueError`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+class BaseChunker(ABC):
+    """Splits a string into `Chunk`s with exact offsets. Subclasses implement `_chunk`."""
+
+    def __init__(self, max_size: int, sizer: Any = "chars") -> None:
+        self.max_size = check_positive("max_size", max_size)
+        self.sizer: Sizer = get_sizer(sizer)
+
+    @abstractmethod
+    def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
+        """Chunks of a validated, non-blank ``text``; ``metadata`` is what the caller passed."""
+
+    def chunk(self, text: str, **metadata: Any) -> list[Chunk]:
+        """Split ``text``; ``metadata`` (e.g. ``file_path``) is copied into every chunk's metadata.
+
+        Empty or whitespace-only text gives ``[]``.
+        """
+        text = validate_text(text)
+        if not text.strip():
+            return []
+        chunks = self._chunk(text, metadata)
+        for chunk in chunks:
+            chunk.metadata = {**metadata, **chunk.metadata}
+        return chunks
+
+    def chunk_many(
+        self, texts: Iterable[str], metadatas: Sequence[dict[str, Any]] | None = None
+    ) -> list[list[Chunk]]:
+        """`chunk` each text (with its metadata dict, if given); one list of chunks per text."""
+        texts = list(texts)
+        if metadatas is not None and len(metadatas) != len(texts):
+            raise ValueError(f"got {len(texts)} texts but {len(metadatas)} metadata dicts")
+        metadatas = metadatas or [{}] * len(texts)
+        return [self.chunk(text, **metadata) for text, metadata in zip(texts, metadatas)]
+
+    async def achunk(self, text: str, **metadata: Any) -> list[Chunk]:
+        """`chunk` without blocking the event loop."""
+        return await asyncio.to_thread(self.chunk, text, **metadata)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(max_size={self.max_size}, sizer={self.sizer!r})"

@@ -1,0 +1,112 @@
+"""The one greedy "pack adjacent units under a budget" routine, and the budget-enforcing splitter."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import pairwise
+
+from .sizing import SpanMeasure
+
+Span = tuple[int, int]
+
+# Tried in order by `split_span`: paragraphs, lines, sentence ends, clause punctuation, spaces.
+DEFAULT_SEPARATORS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"\n[ \t\r\f\v]*\n\s*"),
+    re.compile(r"\n"),
+    re.compile(r"(?<=[.!?\u3002\uff01\uff1f\u2026])\s+|(?<=[\u3002\uff01\uff1f])"),
+    re.compile(r"(?<=[,;:\uff0c\uff1b\uff1a\u3001])\s*"),
+    re.compile(r"\s+"),
+)
+
+
+class BudgetError(ValueError):
+    """A unit cannot be made to fit the size budget."""
+
+
+def pack(spans: Sequence[Span], measure: SpanMeasure, max_size: int) -> list[tuple[int, int]]:
+    """Greedily group adjacent spans, left to right, while each group's span fits ``max_size``.
+
+    A group covers ``source[spans[i][0]:spans[j - 1][1]]`` (text between the spans included) and is
+    returned as the index range ``(i, j)``. Every single span must already fit the budget.
+    """
+    groups: list[tuple[int, int]] = []
+    first = 0
+    for k, (start, end) in enumerate(spans):
+        if measure(start, end) > max_size:
+            raise BudgetError(f"unit [{start}, {end}) of size {measure(start, end)} exceeds max_size={max_size}")
+        if k > first and measure(spans[first][0], end) > max_size:
+            groups.append((first, k))
+            first = k
+    if spans:
+        groups.append((first, len(spans)))
+    return groups
+
+
+def trim(source: str, start: int, end: int) -> Span:
+    """The span without leading and trailing whitespace (empty spans collapse to ``(end, end)``)."""
+    while start < end and source[start].isspace():
+        start += 1
+    while end > start and source[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_span(
+    source: str,
+    start: int,
+    end: int,
+    measure: SpanMeasure,
+    max_size: int,
+    separators: Sequence[re.Pattern[str]] = DEFAULT_SEPARATORS,
+) -> list[Span]:
+    """Split ``source[start:end]`` into adjacent pieces that each fit ``max_size``.
+
+    Cuts at the coarsest separator that exists (paragraphs, then lines, sentences, clauses, spaces),
+    packs the pieces back together greedily, and cuts by characters as the last resort. The pieces tile
+    the span exactly. Raises `BudgetError` if one character alone exceeds the budget.
+    """
+    if measure(start, end) <= max_size:
+        return [(start, end)]
+    for level, separator in enumerate(separators):
+        cuts = [m.end() for m in separator.finditer(source, start, end) if start < m.end() < end]
+        if not cuts:
+            continue
+        bounds = [start, *sorted(set(cuts)), end]
+        pieces: list[Span] = []
+        for a, b in pairwise(bounds):
+            if measure(a, b) <= max_size:
+                pieces.append((a, b))
+            else:
+                pieces.extend(split_span(source, a, b, measure, max_size, separators[level + 1 :]))
+        return [(pieces[i][0], pieces[j - 1][1]) for i, j in pack(pieces, measure, max_size)]
+    return _cut_characters(source, start, end, measure, max_size)
+
+
+def _cut_characters(source: str, start: int, end: int, measure: SpanMeasure, max_size: int) -> list[Span]:
+    pieces: list[Span] = []
+    while start < end:
+        if measure(start, start + 1) > max_size:
+            raise BudgetError(
+                f"max_size={max_size} is smaller than the single character {source[start]!r} "
+                f"at offset {start} (size {measure(start, start + 1)})"
+            )
+        lo, hi = start + 1, end  # largest cut in [lo, hi] that fits
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if measure(start, mid) <= max_size:
+                lo = mid
+            else:
+                hi = mid - 1
+        pieces.append((start, lo))
+        start = lo
+    return pieces
+
+
+def pack_spans(source: str, spans: Sequence[Span], measure: SpanMeasure, max_size: int) -> list[Span]:
+    """Split every span to fit, then pack adjacent ones: the usual "units to chunks" step."""
+    units: list[Span] = []
+    for start, end in spans:
+        units.extend(split_span(source, start, end, measure, max_size))
+    chunks = (trim(source, units[i][0], units[j - 1][1]) for i, j in pack(units, measure, max_size))
+    return [span for span in chunks if span[0] < span[1]]

@@ -1,0 +1,157 @@
+"""Length functions ("sizers") used wherever a size budget is enforced.
+
+Every chunker takes ``sizer=``: ``"chars"``, ``"non_whitespace"`` (cAST's metric), a Hugging Face
+tokenizer (counts tokens), a path to a local tokenizer directory, any ``Sizer`` or a plain
+``callable(str) -> int``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+SpanMeasure = Callable[[int, int], int]
+"""``measure(start, end)``: the size of ``source[start:end]`` for one fixed source string."""
+
+
+class Sizer(ABC):
+    """Measures text. Subclasses implement `size`; additive ones also make span sizes O(1)."""
+
+    name: str = "sizer"
+
+    @abstractmethod
+    def size(self, text: str) -> int:
+        """The size of ``text`` in this sizer's unit."""
+
+    def __call__(self, text: str) -> int:
+        return self.size(text)
+
+    def span_measure(self, source: str) -> SpanMeasure:
+        """A function giving the size of any span of ``source`` (exact, by measuring the slice)."""
+        size = self.size
+        return lambda start, end: size(source[start:end])
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class CharSizer(Sizer):
+    """Counts characters (Python string length)."""
+
+    name = "chars"
+
+    def size(self, text: str) -> int:
+        return len(text)
+
+    def span_measure(self, source: str) -> SpanMeasure:
+        return lambda start, end: end - start
+
+
+@lru_cache(maxsize=1)
+def _whitespace_table() -> Any:
+    import numpy as np
+
+    # Every code point for which str.isspace() is true lies at or below U+3000.
+    table = np.zeros(0x3001, dtype=bool)
+    table[[c for c in range(0x3001) if chr(c).isspace()]] = True
+    return table
+
+
+class NonWhitespaceSizer(Sizer):
+    """Counts non-whitespace characters: indentation and blank lines cost nothing (cAST's metric)."""
+
+    name = "non_whitespace"
+
+    def size(self, text: str) -> int:
+        return len(text) - sum(map(str.isspace, text))
+
+    def prefix_sums(self, source: str) -> Any:
+        """``p`` with ``p[j] - p[i]`` = non-whitespace characters in ``source[i:j]``."""
+        import numpy as np
+
+        codes = np.frombuffer(source.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        table = _whitespace_table()
+        is_space = np.zeros(len(codes), dtype=bool)
+        small = codes <= 0x3000
+        is_space[small] = table[codes[small]]
+        prefix = np.zeros(len(codes) + 1, dtype=np.int64)
+        np.cumsum(~is_space, out=prefix[1:])
+        return prefix
+
+    def span_measure(self, source: str) -> SpanMeasure:
+        prefix = self.prefix_sums(source).tolist()
+        return lambda start, end: prefix[end] - prefix[start]
+
+
+class TokenSizer(Sizer):
+    """Counts tokens of a Hugging Face tokenizer (special tokens excluded)."""
+
+    name = "tokens"
+
+    def __init__(self, tokenizer: Any) -> None:
+        if not callable(getattr(tokenizer, "encode", None)):
+            raise TypeError(f"TokenSizer needs a tokenizer with an encode() method, got {type(tokenizer).__name__}")
+        self.tokenizer = tokenizer
+
+    @classmethod
+    def from_path(cls, path: str) -> TokenSizer:
+        """A sizer for the tokenizer saved in a local directory (never downloads)."""
+        from transformers import AutoTokenizer
+
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        except OSError as exc:
+            raise ValueError(f"No tokenizer could be loaded from local path {path!r}: {exc}") from None
+        return cls(tokenizer)
+
+    def size(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def __repr__(self) -> str:
+        return f"TokenSizer({getattr(self.tokenizer, 'name_or_path', type(self.tokenizer).__name__)!r})"
+
+
+class FunctionSizer(Sizer):
+    """Wraps any ``callable(str) -> int``."""
+
+    def __init__(self, fn: Callable[[str], int], name: str | None = None) -> None:
+        self.fn = fn
+        self.name = name or getattr(fn, "__name__", "function")
+
+    def size(self, text: str) -> int:
+        return int(self.fn(text))
+
+    def __repr__(self) -> str:
+        return f"FunctionSizer({self.name})"
+
+
+_NAMED: dict[str, type[Sizer]] = {
+    "chars": CharSizer,
+    "characters": CharSizer,
+    "non_whitespace": NonWhitespaceSizer,
+    "nws": NonWhitespaceSizer,
+}
+
+
+def get_sizer(spec: Any = "chars") -> Sizer:
+    """Turn a sizer spec into a `Sizer` (see the module docstring for accepted specs)."""
+    if isinstance(spec, Sizer):
+        return spec
+    if isinstance(spec, str):
+        if spec in _NAMED:
+            return _NAMED[spec]()
+        from pathlib import Path
+
+        if Path(spec).is_dir():
+            return TokenSizer.from_path(spec)
+        raise ValueError(
+            f"Unknown sizer {spec!r}: use one of {sorted(_NAMED)}, a tokenizer, a local tokenizer "
+            "directory or a callable(str) -> int"
+        )
+    if callable(getattr(spec, "encode", None)):
+        return TokenSizer(spec)
+    if callable(spec):
+        return FunctionSizer(spec)
+    raise TypeError(f"sizer must be a name, a tokenizer or a callable(str) -> int, got {type(spec).__name__}")

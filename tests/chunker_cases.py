@@ -1,0 +1,37 @@
+"""Every engine chunker, registered once for the shared property tests (tests/test_invariants.py).
+
+A new chunker adds one `Case` to `CASES`: a factory, the hypothesis strategy of texts it is tested on
+and how many examples it can afford (model-driven chunkers take fewer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chunkers import BaseChunker, NonWhitespaceSizer, SentenceChunker
+from hypothesis import strategies as st
+
+# Prose-like text: words, punctuation (Western and CJK), newlines and blank lines, odd whitespace.
+_WORDS = st.sampled_from(
+    ["the", "a", "Mr.", "e.g.", "data", "chunk", "你好", "世界", "é", "🙂", "x" * 40, "\t", "  "]
+)
+_PUNCT = st.sampled_from([" ", " ", " ", ". ", "! ", "? ", "。", "！", ", ", "\n", "\n\n", "\r\n", "\u3000", ""])
+PROSE = st.lists(st.tuples(_WORDS, _PUNCT), max_size=120).map(lambda parts: "".join(w + p for w, p in parts))
+ANY_TEXT = st.one_of(PROSE, st.text(max_size=400).filter(lambda t: not any("\ud800" <= c <= "\udfff" for c in t)))
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    make: Callable[[], BaseChunker]
+    texts: st.SearchStrategy[str] = ANY_TEXT
+    max_examples: int = 150
+    tiling: bool = True
+
+
+CASES: list[Case] = [
+    Case("sentence-chars", lambda: SentenceChunker(max_size=60)),
+    Case("sentence-tiny-budget", lambda: SentenceChunker(max_size=3)),
+    Case("sentence-non-whitespace", lambda: SentenceChunker(max_size=25, sizer=NonWhitespaceSizer())),
+]
