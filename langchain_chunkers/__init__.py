@@ -1,6 +1,22 @@
-"""LangChain faces of the rag-chunkers engine: text splitters and a document compressor."""
+"""LangChain faces of the rag-chunkers engine: text splitters and a document compressor.
 
-from .base import ChunkerTextSplitter
-from .sentence import SentenceTextSplitter
+Classes are imported on first use, so ``import langchain_chunkers`` does not pay for importing LangChain.
+"""
 
-__all__ = ["ChunkerTextSplitter", "SentenceTextSplitter"]
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chunkers.lazy import lazy_exports
+
+_EXPORTS = {
+    "ChunkerTextSplitter": ".base",
+    "SentenceTextSplitter": ".sentence",
+}
+
+if TYPE_CHECKING:
+    from .base import ChunkerTextSplitter as ChunkerTextSplitter
+    from .sentence import SentenceTextSplitter as SentenceTextSplitter
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

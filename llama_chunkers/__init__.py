@@ -1,6 +1,22 @@
-"""LlamaIndex faces of the rag-chunkers engine: node parsers and a node postprocessor."""
+"""LlamaIndex faces of the rag-chunkers engine: node parsers and a node postprocessor.
 
-from .base import ChunkerNodeParser
-from .sentence import SentenceNodeParser
+Classes are imported on first use, so ``import llama_chunkers`` does not pay for importing LlamaIndex.
+"""
 
-__all__ = ["ChunkerNodeParser", "SentenceNodeParser"]
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chunkers.lazy import lazy_exports
+
+_EXPORTS = {
+    "ChunkerNodeParser": ".base",
+    "SentenceNodeParser": ".sentence",
+}
+
+if TYPE_CHECKING:
+    from .base import ChunkerNodeParser as ChunkerNodeParser
+    from .sentence import SentenceNodeParser as SentenceNodeParser
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

