@@ -11,11 +11,13 @@ from chunkers.lazy import lazy_exports
 
 _EXPORTS = {
     "ChunkerTextSplitter": ".base",
+    "LocalEmbeddings": ".embeddings",
     "SentenceTextSplitter": ".sentence",
 }
 
 if TYPE_CHECKING:
     from .base import ChunkerTextSplitter as ChunkerTextSplitter
+    from .embeddings import LocalEmbeddings as LocalEmbeddings
     from .sentence import SentenceTextSplitter as SentenceTextSplitter
 
 __all__ = sorted(_EXPORTS)
