@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from chunkers.lazy import lazy_exports
 
 _EXPORTS = {
+    "ASTTextSplitter": ".code",
     "ChunkerTextSplitter": ".base",
     "LocalEmbeddings": ".embeddings",
     "SentenceTextSplitter": ".sentence",
@@ -17,6 +18,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from .base import ChunkerTextSplitter as ChunkerTextSplitter
+    from .code import ASTTextSplitter as ASTTextSplitter
     from .embeddings import LocalEmbeddings as LocalEmbeddings
     from .sentence import SentenceTextSplitter as SentenceTextSplitter
 

@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 from chunkers.lazy import lazy_exports
 
 _EXPORTS = {
+    "ASTNodeParser": ".code",
     "ChunkerNodeParser": ".base",
     "SentenceNodeParser": ".sentence",
 }
 
 if TYPE_CHECKING:
     from .base import ChunkerNodeParser as ChunkerNodeParser
+    from .code import ASTNodeParser as ASTNodeParser
     from .sentence import SentenceNodeParser as SentenceNodeParser
 
 __all__ = sorted(_EXPORTS)

@@ -57,7 +57,7 @@ class BaseChunker(ABC):
         Empty or whitespace-only text gives ``[]``.
         """
         text = validate_text(text)
-        if not text.strip():
+        if not text or text.isspace():
             return []
         chunks = self._chunk(text, metadata)
         for chunk in chunks:

@@ -81,8 +81,8 @@ class NonWhitespaceSizer(Sizer):
         return prefix
 
     def span_measure(self, source: str) -> SpanMeasure:
-        prefix = self.prefix_sums(source).tolist()
-        return lambda start, end: prefix[end] - prefix[start]
+        prefix = self.prefix_sums(source)
+        return lambda start, end: int(prefix[end] - prefix[start])
 
 
 class TokenSizer(Sizer):

@@ -1,0 +1,288 @@
+"""`ASTChunker`: cAST split-then-merge over tree-sitter syntax trees (see ALGORITHMS.md, "cAST")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..base import BaseChunker
+from ..chunk import Chunk
+from ..merge import Span, pack, pack_spans, split_span, trim
+from ..sizing import SpanMeasure
+from .languages import GrammarNotFoundError, language_for_path, new_parser, normalise_language
+
+PATH_KEYS = ("file_path", "file_name", "source", "path")
+
+_DEFINITION = re.compile(
+    r"^(class|module|method|singleton_method|function)$"
+    r"|(class|function|method|struct|impl|interface|trait|enum|mod|module|namespace|object|constructor"
+    r"|protocol|extension|record)_(definition|declaration|item|specifier)$"
+)
+
+
+def _is_comment(node: Any) -> bool:
+    return "comment" in node.type
+
+
+@dataclass
+class _Window:
+    """Adjacent units (nodes, or pieces of an oversized leaf) that will form one chunk."""
+
+    units: list[tuple[int, int, Any]] = field(default_factory=list)  # (start, end, node)
+
+    @property
+    def start(self) -> int:
+        return self.units[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.units[-1][1]
+
+
+class _Source:
+    """One file being chunked: its text, byte->char offsets and the budget measure."""
+
+    def __init__(self, text: str, measure: SpanMeasure, max_size: int) -> None:
+        self.text = text
+        self.measure = measure
+        self.max_size = max_size
+        self._byte_to_char: list[int] | None = None
+        if not text.isascii():
+            import numpy as np
+
+            data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+            starts = (data & 0xC0) != 0x80
+            self._byte_to_char = [*(np.cumsum(starts) - 1).tolist(), len(text)]
+
+    def span(self, node: Any) -> Span:
+        if self._byte_to_char is None:
+            return node.start_byte, node.end_byte
+        return self._byte_to_char[node.start_byte], self._byte_to_char[node.end_byte]
+
+    def fits(self, start: int, end: int) -> bool:
+        return self.measure(start, end) <= self.max_size
+
+
+class ASTChunker(BaseChunker):
+    """Chunks source code along its syntax tree so functions and classes stay whole when they fit.
+
+    Split-then-merge (cAST): sibling nodes are packed greedily into windows under ``max_size``; a node that
+    does not fit alone is split into its children recursively (and the resulting windows of one parent are
+    merged while they fit); a leaf that does not fit (a long string, a minified line) is split by lines,
+    then characters. Size is counted in non-whitespace characters by default, so indentation is free.
+
+    Chunks are exact slices of the file and tile it: comments and blank lines between chunks go to the
+    following chunk (a comment right before a definition travels with it). Metadata per chunk:
+    ``language``, ``start_line``/``end_line`` (1-based), ``node_types``, ``ancestors`` (first lines of the
+    enclosing definitions, outermost first), ``size``, ``node_count``, ``fallback``; the caller's
+    ``file_path`` etc. are copied in. ``expand_context=True`` adds ``context_header`` (the file path and the
+    enclosing signatures) and ``context`` (that header + the chunk text); the text and offsets are unchanged.
+    ``overlap_nodes=k`` extends each chunk by the last k units of the previous chunk and the first k of the
+    next (budget applies before overlap; ``core_start``/``core_end`` give the span without overlap).
+
+    Language: the ``language`` argument, else the extension of ``file_path``/``file_name``/``source``/``path``
+    in the metadata, else a ValueError. Fallback (``fallback=True`` with a ``fallback_reason``): for a
+    language without an installed grammar, or a file whose parse is an error from the root, the text is
+    split line-aware (blank lines, lines, sentences, spaces, characters) under the same budget. Error nodes
+    inside an otherwise parsed file are chunked like any other node.
+    """
+
+    def __init__(
+        self,
+        language: str | None = None,
+        max_size: int = 1500,
+        sizer: Any = "non_whitespace",
+        overlap_nodes: int = 0,
+        expand_context: bool = False,
+    ) -> None:
+        super().__init__(max_size, sizer)
+        self.language = normalise_language(language) if language else None
+        if isinstance(overlap_nodes, bool) or not isinstance(overlap_nodes, int) or overlap_nodes < 0:
+            raise ValueError(f"overlap_nodes must be a non-negative integer, got {overlap_nodes!r}")
+        self.overlap_nodes = overlap_nodes
+        self.expand_context = expand_context
+
+    def __repr__(self) -> str:
+        return f"ASTChunker(language={self.language!r}, max_size={self.max_size}, sizer={self.sizer!r})"
+
+    def _language_for(self, metadata: dict[str, Any]) -> tuple[str, str | None]:
+        path = next((str(metadata[k]) for k in PATH_KEYS if metadata.get(k)), None)
+        if self.language:
+            return self.language, path
+        language = language_for_path(path) if path else None
+        if language is None:
+            where = f"the extension of {path!r} is not known" if path else "no file_path was given"
+            raise ValueError(f"cannot tell the language: {where}; pass language=... (e.g. 'python')")
+        return language, path
+
+    def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
+        language, path = self._language_for(metadata)
+        measure = self.sizer.span_measure(text)
+        try:
+            tree = new_parser(language).parse(text.encode("utf-8"))
+        except GrammarNotFoundError:
+            return self._fallback(text, measure, language, f"no tree-sitter grammar installed for {language!r}")
+        root = tree.root_node
+        if root.type == "ERROR" or root.child_count == 0:
+            return self._fallback(text, measure, language, "the file does not parse")
+        source = _Source(text, measure, self.max_size)
+        start, end = trim(text, *source.span(root))
+        if source.fits(start, end):
+            windows = [_Window([(start, end, root)])]
+        else:
+            windows = self._windows(root.children, source)
+        return self._to_chunks(text, windows, source, language, path)
+
+    def _windows(self, children: list[Any], source: _Source) -> list[_Window]:
+        """Greedy windows over sibling nodes, recursing into nodes too large to fit."""
+        windows: list[_Window] = []
+        current: _Window | None = None
+        for child in children:
+            start, end = source.span(child)
+            if start == end:
+                continue
+            if current is not None and source.fits(current.start, end):
+                current.units.append((start, end, child))
+                continue
+            carried: list[tuple[int, int, Any]] = []
+            if current is not None:
+                # Comments right before the node that opens the next window belong with it.
+                while len(current.units) > 1 and _is_comment(current.units[-1][2]):
+                    carried.insert(0, current.units.pop())
+                if carried and not source.fits(carried[0][0], end):
+                    current.units.extend(carried)
+                    carried = []
+                windows.append(current)
+                current = None
+            if source.fits(start, end):
+                current = _Window([*carried, (start, end, child)])
+            else:
+                if carried:
+                    windows.append(_Window(carried))
+                windows.extend(self._split_oversized(child, start, end, source))
+        if current is not None:
+            windows.append(current)
+        return windows
+
+    def _split_oversized(self, node: Any, start: int, end: int, source: _Source) -> list[_Window]:
+        children = node.children
+        if not any(c.end_byte > c.start_byte for c in children):
+            pieces = split_span(source.text, start, end, source.measure, self.max_size)
+            return [_Window([(a, b, node)]) for a, b in pieces]
+        parts = self._windows(children, source)
+        groups = pack([(w.start, w.end) for w in parts], source.measure, self.max_size)
+        return [_Window([unit for w in parts[i:j] for unit in w.units]) for i, j in groups]
+
+    def _to_chunks(
+        self, text: str, windows: list[_Window], source: _Source, language: str, path: str | None
+    ) -> list[Chunk]:
+        tiles = _tile(text, windows, source.measure, self.max_size)
+        chunks: list[Chunk] = []
+        line, line_pos = 1, 0
+        for index, (start, end, window) in enumerate(tiles):
+            line += text.count("\n", line_pos, start)
+            line_pos = start
+            units = window.units if window else []
+            ancestors = _ancestors(units[0][2], source) if units else []
+            core = (start, end)
+            if self.overlap_nodes:
+                start, end = self._with_overlap(tiles, index, start, end)
+            start_line = line if start == core[0] else text.count("\n", 0, start) + 1
+            metadata: dict[str, Any] = {
+                "language": language,
+                "start_line": start_line,
+                "end_line": start_line + text.count("\n", start, end - 1),
+                "node_types": list(dict.fromkeys(u[2].type for u in units)),
+                "ancestors": ancestors,
+                "size": source.measure(*core),
+                "node_count": len(units),
+                "fallback": False,
+            }
+            if self.overlap_nodes:
+                metadata["core_start"], metadata["core_end"] = core
+            if self.expand_context:
+                metadata["context_header"] = _header(path, ancestors)
+                metadata["context"] = metadata["context_header"] + text[start:end]
+            chunks.append(Chunk(text[start:end], start, end, metadata))
+        return chunks
+
+    def _with_overlap(self, tiles: list[tuple[int, int, _Window | None]], index: int, start: int, end: int) -> Span:
+        k = self.overlap_nodes
+        previous = tiles[index - 1][2] if index > 0 else None
+        following = tiles[index + 1][2] if index + 1 < len(tiles) else None
+        if previous is not None:
+            start = min(start, previous.units[-min(k, len(previous.units))][0])
+        if following is not None:
+            end = max(end, following.units[min(k, len(following.units)) - 1][1])
+        return start, end
+
+    def _fallback(self, text: str, measure: SpanMeasure, language: str, reason: str) -> list[Chunk]:
+        chunks = []
+        line, line_pos = 1, 0
+        for start, end in pack_spans(text, [(0, len(text))], measure, self.max_size):
+            line += text.count("\n", line_pos, start)
+            line_pos = start
+            metadata = {
+                "language": language,
+                "start_line": line,
+                "end_line": line + text.count("\n", start, end - 1),
+                "node_types": [],
+                "ancestors": [],
+                "size": measure(start, end),
+                "node_count": 0,
+                "fallback": True,
+                "fallback_reason": reason,
+            }
+            chunks.append(Chunk(text[start:end], start, end, metadata))
+        return chunks
+
+
+def _tile(
+    text: str, windows: list[_Window], measure: SpanMeasure, max_size: int
+) -> list[tuple[int, int, _Window | None]]:
+    """Trimmed window spans in order; any non-whitespace text outside them joins the following span.
+
+    A span that grows past the budget by taking such text is split again (its pieces carry no window).
+    """
+    out: list[tuple[int, int, _Window | None]] = []
+    position = 0
+    for window in windows:
+        start, end = trim(text, max(window.start, position), window.end)
+        if start >= end:
+            continue
+        start = min(start, trim(text, position, start)[0])  # text outside every node joins this chunk
+        if measure(start, end) <= max_size:
+            out.append((start, end, window))
+        else:
+            out.extend((a, b, None) for a, b in _split_trimmed(text, start, end, measure, max_size))
+        position = end
+    out.extend((a, b, None) for a, b in _split_trimmed(text, position, len(text), measure, max_size))
+    return out
+
+
+def _split_trimmed(text: str, start: int, end: int, measure: SpanMeasure, max_size: int) -> list[Span]:
+    start, end = trim(text, start, end)
+    if start >= end:
+        return []
+    pieces = (trim(text, a, b) for a, b in split_span(text, start, end, measure, max_size))
+    return [(a, b) for a, b in pieces if a < b]
+
+
+def _ancestors(node: Any, source: _Source) -> list[str]:
+    """First lines of the definitions enclosing ``node``, outermost first."""
+    signatures = []
+    parent = node.parent
+    while parent is not None and parent.parent is not None:  # the root (module, program) is no definition
+        if _DEFINITION.search(parent.type):
+            start, end = source.span(parent)
+            newline = source.text.find("\n", start, end)
+            signatures.append(source.text[start : newline if newline != -1 else end].strip())
+        parent = parent.parent
+    return signatures[::-1]
+
+
+def _header(path: str | None, ancestors: list[str]) -> str:
+    lines = [path] if path else []
+    lines += ["  " * depth + signature for depth, signature in enumerate(ancestors)]
+    return "\n".join(lines) + "\n" if lines else ""

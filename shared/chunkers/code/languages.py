@@ -1,0 +1,111 @@
+"""Tree-sitter grammars from whichever bundle is installed, and file extension -> language.
+
+Providers, tried in order: ``tree-sitter-language-pack`` (< 1.0 ships its grammars; 1.x downloads them at
+run time, which fails offline), the per-language packages (``tree-sitter-python``, ...), and the older
+``tree-sitter-languages`` (needs ``tree-sitter==0.21.*``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from pathlib import PurePath
+from typing import Any
+
+EXTENSIONS: dict[str, str] = {
+    ".py": "python", ".pyi": "python", ".pyw": "python",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
+    ".java": "java", ".go": "go", ".rs": "rust",
+    ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
+    ".cs": "csharp", ".rb": "ruby", ".php": "php", ".kt": "kotlin", ".kts": "kotlin",
+    ".scala": "scala", ".sc": "scala", ".swift": "swift",
+    ".sh": "bash", ".bash": "bash", ".zsh": "bash",
+    ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".css": "css",
+    ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".sql": "sql", ".lua": "lua",
+    ".r": "r", ".hs": "haskell", ".ex": "elixir", ".exs": "elixir", ".dart": "dart", ".zig": "zig",
+    ".jl": "julia", ".m": "objc", ".ml": "ocaml", ".pl": "perl", ".erl": "erlang", ".clj": "clojure",
+}  # fmt: skip
+
+# Other spellings users pass (LangChain's Language enum values, LlamaIndex CodeSplitter names).
+ALIASES: dict[str, str] = {
+    "js": "javascript", "ts": "typescript", "c#": "csharp", "c_sharp": "csharp", "cs": "csharp",
+    "c++": "cpp", "py": "python", "rb": "ruby", "rs": "rust", "golang": "go", "kt": "kotlin",
+    "sh": "bash", "shell": "bash", "md": "markdown", "yml": "yaml", "proto": "proto", "sol": "solidity",
+}  # fmt: skip
+
+# Names in the older tree-sitter-languages bundle, where they differ.
+_LEGACY_NAMES = {"csharp": "c_sharp"}
+
+
+def normalise_language(name: str) -> str:
+    """The canonical grammar name for a language name or alias ("JS" -> "javascript")."""
+    key = str(getattr(name, "value", name)).strip().lower()
+    return ALIASES.get(key, key)
+
+
+def language_for_path(path: str | PurePath) -> str | None:
+    """The language of a file from its extension, or None if unknown."""
+    return EXTENSIONS.get(PurePath(str(path)).suffix.lower())
+
+
+class GrammarNotFoundError(LookupError):
+    """No installed grammar bundle provides the language."""
+
+
+def _from_language_pack(name: str) -> Any:
+    from tree_sitter_language_pack import get_language
+
+    return get_language(name)
+
+
+def _from_language_package(name: str) -> Any:
+    from tree_sitter import Language
+
+    module = importlib.import_module(f"tree_sitter_{name}")
+    factory = getattr(module, "language", None) or getattr(module, f"language_{name}", None)
+    if factory is None:
+        raise LookupError(f"tree_sitter_{name} has no language() function")
+    return Language(factory())
+
+
+def _from_legacy_bundle(name: str) -> Any:
+    from tree_sitter_languages import get_language
+
+    return get_language(_LEGACY_NAMES.get(name, name))
+
+
+PROVIDERS = (
+    ("tree-sitter-language-pack", _from_language_pack),
+    ("tree-sitter-<language>", _from_language_package),
+    ("tree-sitter-languages", _from_legacy_bundle),
+)
+
+
+@cache
+def get_language(name: str) -> Any:
+    """The tree-sitter ``Language`` for ``name`` from the first provider that has it."""
+    name = normalise_language(name)
+    failures = []
+    for provider, load in PROVIDERS:
+        try:
+            return load(name)
+        except Exception as exc:  # a provider missing or lacking this grammar: try the next one
+            failures.append(f"{provider}: {type(exc).__name__}: {exc}")
+    raise GrammarNotFoundError(
+        f"no tree-sitter grammar for {name!r}; install tree-sitter-language-pack<1.0 or tree-sitter-{name}. "
+        + "; ".join(failures)
+    )
+
+
+def new_parser(name: str) -> Any:
+    """A fresh tree-sitter ``Parser`` for ``name`` (parsers are not thread-safe; languages are cached)."""
+    from tree_sitter import Parser
+
+    language = get_language(name)
+    try:
+        return Parser(language)
+    except TypeError:  # tree-sitter 0.21 API
+        parser = Parser()
+        parser.set_language(language)
+        return parser
