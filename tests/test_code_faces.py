@@ -49,7 +49,7 @@ def test_langchain_from_language_and_split_documents_with_start_index() -> None:
         start, end = doc.metadata["start_index"], doc.metadata["end_index"]
         assert code[start:end] == doc.page_content
         assert doc.metadata["language"] == "python" and doc.metadata["source"] == "textwrap.py"
-    by_source = ASTTextSplitter(max_size=500).split_documents(
-        [LCDocument(page_content=(DATA / "rustdoc_storage.js").read_text(encoding="utf-8"), metadata={"source": "s.js"})]
-    )
+    script = (DATA / "rustdoc_storage.js").read_text(encoding="utf-8")
+    js_doc = LCDocument(page_content=script, metadata={"source": "s.js"})
+    by_source = ASTTextSplitter(max_size=500).split_documents([js_doc])
     assert {d.metadata["language"] for d in by_source} == {"javascript"}
