@@ -226,3 +226,11 @@ def test_chunk_directory_respects_gitignore_skips_binaries_and_runs_in_parallel(
     assert by_name["bundle.min.js"].skipped.startswith("minified")
     with_unknown = {r.path.name: r for r in chunk_directory(tmp_path, workers=1, include_unknown=True)}
     assert with_unknown["notes.txt"].chunks[0].metadata["fallback"] is True
+
+
+def test_deeply_nested_trees_neither_overflow_the_stack_nor_go_quadratic() -> None:
+    code = "total = " + " + ".join(f"f({i})" for i in range(20_000)) + "\n"  # a 20,000-deep left-leaning tree
+    chunker = ASTChunker(max_size=200)
+    chunks = chunker.chunk(code, file_path="deep.py")
+    assert_invariants(chunker, code, chunks)
+    assert sum(chunker.sizer(c.text) for c in chunks) / len(chunks) > 150  # windows were merged, not left tiny

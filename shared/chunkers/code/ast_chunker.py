@@ -8,7 +8,7 @@ from typing import Any
 
 from ..base import BaseChunker
 from ..chunk import Chunk
-from ..merge import Span, pack, pack_spans, split_span, trim
+from ..merge import Span, pack_spans, split_span, trim
 from ..sizing import SpanMeasure
 from .languages import GrammarNotFoundError, language_for_path, new_parser, normalise_language
 
@@ -30,6 +30,7 @@ class _Window:
     """Adjacent units (nodes, or pieces of an oversized leaf) that will form one chunk."""
 
     units: list[tuple[int, int, Any]] = field(default_factory=list)  # (start, end, node)
+    ancestors: tuple[str, ...] = ()  # signatures of the definitions enclosing the first unit
 
     @property
     def start(self) -> int:
@@ -38,6 +39,18 @@ class _Window:
     @property
     def end(self) -> int:
         return self.units[-1][1]
+
+
+@dataclass
+class _Frame:
+    """Progress through one list of sibling nodes (see `ASTChunker._windows`)."""
+
+    children: list[Any]
+    base: int  # where this frame's windows start in the output list
+    index: int = 0
+    current: _Window | None = None
+    junctions: list[int] = field(default_factory=list)  # output positions where runs of windows meet
+    ancestors: tuple[str, ...] = ()  # signatures of the definitions enclosing these children
 
 
 class _Source:
@@ -135,13 +148,32 @@ class ASTChunker(BaseChunker):
         return self._to_chunks(text, windows, source, language, path)
 
     def _windows(self, children: list[Any], source: _Source) -> list[_Window]:
-        """Greedy windows over sibling nodes, recursing into nodes too large to fit."""
-        windows: list[_Window] = []
-        current: _Window | None = None
-        for child in children:
+        """Greedy windows over sibling nodes, descending into nodes too large to fit.
+
+        The windows that a too-large node's children produce are merged greedily among themselves (never
+        with its siblings'). Windows come out in document order into one list; since each run of them is
+        already greedy, merging only needs to look at the junctions where runs meet, which keeps the work
+        linear. An explicit stack replaces recursion, so deeply nested trees cannot overflow it.
+        """
+        out: list[_Window] = []
+        stack = [_Frame(children, base=0)]
+        while True:
+            frame = stack[-1]
+            if frame.index == len(frame.children):
+                if frame.current is not None:
+                    out.append(frame.current)
+                stack.pop()
+                if not stack:
+                    return out
+                self._merge_at_junctions(out, frame, source)
+                stack[-1].junctions.append(len(out))
+                continue
+            child = frame.children[frame.index]
+            frame.index += 1
             start, end = source.span(child)
             if start == end:
                 continue
+            current = frame.current
             if current is not None and source.fits(current.start, end):
                 current.units.append((start, end, child))
                 continue
@@ -153,26 +185,36 @@ class ASTChunker(BaseChunker):
                 if carried and not source.fits(carried[0][0], end):
                     current.units.extend(carried)
                     carried = []
-                windows.append(current)
-                current = None
+                out.append(current)
+                frame.current = None
             if source.fits(start, end):
-                current = _Window([*carried, (start, end, child)])
-            else:
-                if carried:
-                    windows.append(_Window(carried))
-                windows.extend(self._split_oversized(child, start, end, source))
-        if current is not None:
-            windows.append(current)
-        return windows
+                frame.current = _Window([*carried, (start, end, child)], frame.ancestors)
+                continue
+            if carried:
+                out.append(_Window(carried, frame.ancestors))
+            frame.junctions.append(len(out))
+            grandchildren = child.children
+            if any(c.end_byte > c.start_byte for c in grandchildren):
+                ancestors = frame.ancestors
+                if _DEFINITION.search(child.type):
+                    newline = source.text.find("\n", start, end)
+                    ancestors += (source.text[start : newline if newline != -1 else end].strip(),)
+                stack.append(_Frame(grandchildren, base=len(out), ancestors=ancestors))
+            else:  # a leaf too large on its own: split its text
+                pieces = split_span(source.text, start, end, source.measure, self.max_size)
+                out.extend(_Window([(a, b, child)], frame.ancestors) for a, b in pieces)
+                frame.junctions.append(len(out))
 
-    def _split_oversized(self, node: Any, start: int, end: int, source: _Source) -> list[_Window]:
-        children = node.children
-        if not any(c.end_byte > c.start_byte for c in children):
-            pieces = split_span(source.text, start, end, source.measure, self.max_size)
-            return [_Window([(a, b, node)]) for a, b in pieces]
-        parts = self._windows(children, source)
-        groups = pack([(w.start, w.end) for w in parts], source.measure, self.max_size)
-        return [_Window([unit for w in parts[i:j] for unit in w.units]) for i, j in groups]
+    @staticmethod
+    def _merge_at_junctions(out: list[_Window], frame: _Frame, source: _Source) -> None:
+        """Greedy left-to-right merge of ``frame``'s windows (``out[frame.base:]``), at its junctions only."""
+        removed = 0
+        for junction in frame.junctions:
+            k = junction - removed
+            if frame.base < k < len(out) and source.fits(out[k - 1].start, out[k].end):
+                out[k - 1].units.extend(out[k].units)
+                del out[k]
+                removed += 1
 
     def _to_chunks(
         self, text: str, windows: list[_Window], source: _Source, language: str, path: str | None
@@ -184,7 +226,7 @@ class ASTChunker(BaseChunker):
             line += text.count("\n", line_pos, start)
             line_pos = start
             units = window.units if window else []
-            ancestors = _ancestors(units[0][2], source) if units else []
+            ancestors = list(window.ancestors) if window else []
             core = (start, end)
             if self.overlap_nodes:
                 start, end = self._with_overlap(tiles, index, start, end)
@@ -267,19 +309,6 @@ def _split_trimmed(text: str, start: int, end: int, measure: SpanMeasure, max_si
         return []
     pieces = (trim(text, a, b) for a, b in split_span(text, start, end, measure, max_size))
     return [(a, b) for a, b in pieces if a < b]
-
-
-def _ancestors(node: Any, source: _Source) -> list[str]:
-    """First lines of the definitions enclosing ``node``, outermost first."""
-    signatures = []
-    parent = node.parent
-    while parent is not None and parent.parent is not None:  # the root (module, program) is no definition
-        if _DEFINITION.search(parent.type):
-            start, end = source.span(parent)
-            newline = source.text.find("\n", start, end)
-            signatures.append(source.text[start : newline if newline != -1 else end].strip())
-        parent = parent.parent
-    return signatures[::-1]
 
 
 def _header(path: str | None, ancestors: list[str]) -> str:
