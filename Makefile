@@ -13,7 +13,7 @@ LEGACY_VENV ?= .venv-tsl
 LEGACY_STAMP := $(LEGACY_VENV)/.installed
 LEGACY_PYTHON ?= $(shell for p in python3.12 python3.11 python3.10; do $$p -c "" 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: install demo test lint bench bench-full clean
+.PHONY: install demo test lint bench-code clean
 
 install: $(STAMP)
 
@@ -43,6 +43,11 @@ lint: install
 
 test: lint $(LEGACY_STAMP)
 	$(PY) -m pytest
+
+# Benchmarks (not part of `make test`): the AST benchmark needs the code corpus built from local mirrors.
+bench-code: install
+	test -x .venv-bench/bin/python || benchmarks/setup_bench_env.sh
+	.venv-bench/bin/python -m benchmarks.code_bench
 
 clean:
 	rm -rf $(VENV) $(LEGACY_VENV) .pytest_cache .hypothesis

@@ -24,7 +24,8 @@ def validate_text(text: object) -> str:
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
     try:
-        text.encode("utf-8")
+        if not text.isascii():
+            text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise ValueError(
             f"text contains a lone surrogate {text[exc.start]!r} at index {exc.start}; clean it first, e.g. "

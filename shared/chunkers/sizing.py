@@ -71,12 +71,15 @@ class NonWhitespaceSizer(Sizer):
         """``p`` with ``p[j] - p[i]`` = non-whitespace characters in ``source[i:j]``."""
         import numpy as np
 
-        codes = np.frombuffer(source.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         table = _whitespace_table()
-        is_space = np.zeros(len(codes), dtype=bool)
-        small = codes <= 0x3000
-        is_space[small] = table[codes[small]]
-        prefix = np.zeros(len(codes) + 1, dtype=np.int64)
+        if source.isascii():
+            is_space = table[np.frombuffer(source.encode("ascii"), dtype=np.uint8)]
+        else:
+            codes = np.frombuffer(source.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            is_space = np.zeros(len(codes), dtype=bool)
+            small = codes <= 0x3000
+            is_space[small] = table[codes[small]]
+        prefix = np.zeros(len(is_space) + 1, dtype=np.int64)
         np.cumsum(~is_space, out=prefix[1:])
         return prefix
 

@@ -294,6 +294,7 @@ def _tile(
         if start >= end:
             continue
         start = min(start, trim(text, position, start)[0])  # text outside every node joins this chunk
+        start = _with_indentation(text, position, start, end, measure, max_size)
         if measure(start, end) <= max_size:
             out.append((start, end, window))
         else:
@@ -301,6 +302,13 @@ def _tile(
         position = end
     out.extend((a, b, None) for a, b in _split_trimmed(text, position, len(text), measure, max_size))
     return out
+
+
+def _with_indentation(text: str, position: int, start: int, end: int, measure: SpanMeasure, max_size: int) -> int:
+    """``start`` moved back over the indentation of its line, if that fits, so the chunk dedents cleanly."""
+    line_start = text.rfind("\n", position, start) + 1 or position
+    indented = position <= line_start < start and not text[line_start:start].strip(" \t")
+    return line_start if indented and measure(line_start, end) <= max_size else start
 
 
 def _split_trimmed(text: str, start: int, end: int, measure: SpanMeasure, max_size: int) -> list[Span]:
