@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from chunkers.lazy import lazy_exports
 
 _EXPORTS = {
+    "PerplexityTextSplitter": ".perplexity",
     "ASTTextSplitter": ".code",
     "ChunkerTextSplitter": ".base",
     "LocalEmbeddings": ".embeddings",
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from .base import ChunkerTextSplitter as ChunkerTextSplitter
     from .code import ASTTextSplitter as ASTTextSplitter
     from .embeddings import LocalEmbeddings as LocalEmbeddings
+    from .perplexity import PerplexityTextSplitter as PerplexityTextSplitter
     from .sentence import SentenceTextSplitter as SentenceTextSplitter
 
 __all__ = sorted(_EXPORTS)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from chunkers.lazy import lazy_exports
 
 _EXPORTS = {
+    "PerplexityNodeParser": ".perplexity",
     "ASTNodeParser": ".code",
     "ChunkerNodeParser": ".base",
     "SentenceNodeParser": ".sentence",
@@ -18,6 +19,7 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from .base import ChunkerNodeParser as ChunkerNodeParser
     from .code import ASTNodeParser as ASTNodeParser
+    from .perplexity import PerplexityNodeParser as PerplexityNodeParser
     from .sentence import SentenceNodeParser as SentenceNodeParser
 
 __all__ = sorted(_EXPORTS)

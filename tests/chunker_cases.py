@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chunkers import BaseChunker, NonWhitespaceSizer, SentenceChunker
+from chunkers import ASTChunker, BaseChunker, NonWhitespaceSizer, PerplexityChunker, SentenceChunker
 from hypothesis import strategies as st
 
 # Prose-like text: words, punctuation (Western and CJK), newlines and blank lines, odd whitespace.
@@ -34,4 +34,8 @@ CASES: list[Case] = [
     Case("sentence-chars", lambda: SentenceChunker(max_size=60)),
     Case("sentence-tiny-budget", lambda: SentenceChunker(max_size=3)),
     Case("sentence-non-whitespace", lambda: SentenceChunker(max_size=25, sizer=NonWhitespaceSizer())),
+    Case("ast-python", lambda: ASTChunker(language="python", max_size=40)),
+    Case("ast-javascript-chars", lambda: ASTChunker(language="javascript", max_size=30, sizer="chars")),
+    Case("ast-unknown-language-fallback", lambda: ASTChunker(language="klingon", max_size=30)),
+    Case("perplexity", lambda: PerplexityChunker(max_size=80, target_size=40), max_examples=6),
 ]

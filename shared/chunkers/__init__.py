@@ -6,7 +6,9 @@ need them, when they first run.
 
 from .base import BaseChunker, validate_text
 from .chunk import Chunk
+from .code import ASTChunker
 from .merge import BudgetError, pack, pack_spans, split_span
+from .perplexity import PerplexityChunker
 from .segment import paragraph_spans, sentence_spans
 from .sentence_chunker import SentenceChunker
 from .sizing import CharSizer, FunctionSizer, NonWhitespaceSizer, Sizer, TokenSizer, get_sizer
@@ -14,12 +16,14 @@ from .sizing import CharSizer, FunctionSizer, NonWhitespaceSizer, Sizer, TokenSi
 __version__ = "0.1.0"
 
 __all__ = [
+    "ASTChunker",
     "BaseChunker",
     "BudgetError",
     "CharSizer",
     "Chunk",
     "FunctionSizer",
     "NonWhitespaceSizer",
+    "PerplexityChunker",
     "SentenceChunker",
     "Sizer",
     "TokenSizer",

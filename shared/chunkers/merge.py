@@ -24,17 +24,25 @@ class BudgetError(ValueError):
     """A unit cannot be made to fit the size budget."""
 
 
-def pack(spans: Sequence[Span], measure: SpanMeasure, max_size: int) -> list[tuple[int, int]]:
+def pack(
+    spans: Sequence[Span], measure: SpanMeasure, max_size: int, allow_oversized: bool = False
+) -> list[tuple[int, int]]:
     """Greedily group adjacent spans, left to right, while each group's span fits ``max_size``.
 
     A group covers ``source[spans[i][0]:spans[j - 1][1]]`` (text between the spans included) and is
-    returned as the index range ``(i, j)``. Every single span must already fit the budget.
+    returned as the index range ``(i, j)``. Every single span must already fit the budget, unless
+    ``allow_oversized`` (for soft targets): then a span that does not fit forms a group of its own.
     """
     groups: list[tuple[int, int]] = []
     first = 0
     for k, (start, end) in enumerate(spans):
         if measure(start, end) > max_size:
-            raise BudgetError(f"unit [{start}, {end}) of size {measure(start, end)} exceeds max_size={max_size}")
+            if not allow_oversized:
+                raise BudgetError(f"unit [{start}, {end}) of size {measure(start, end)} exceeds max_size={max_size}")
+            if k > first:
+                groups.append((first, k))
+            first = k
+            continue
         if k > first and measure(spans[first][0], end) > max_size:
             groups.append((first, k))
             first = k

@@ -1,0 +1,285 @@
+"""`PerplexityChunker`: Meta-Chunking with a small causal LM (see ALGORITHMS.md, "Meta-Chunking").
+
+Boundaries go after sentences whose perplexity, given all the text before them, is a local minimum
+("ppl"), or where the LM says the next sentence starts a new chunk ("margin"); dynamic merging then packs
+the resulting meta-chunks up to ``target_size`` and ``max_size`` is a hard cap.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .base import BaseChunker, check_positive
+from .chunk import Chunk
+from .merge import Span, pack, split_span
+from .segment import sentence_spans
+from .sizing import SpanMeasure
+
+MARGIN_PROMPT = (
+    "This is a text chunking task. Here is the current chunk:\n{chunk}\n\nHere is the next sentence:\n{sentence}\n\n"
+    "Should the next sentence start a new chunk (1) or continue the current chunk (2)? Answer with 1 or 2."
+)
+
+
+@dataclass
+class _Document:
+    text: str
+    sentences: list[Span]
+    token_ids: list[int]
+    token_sentence: list[int]  # sentence index of every token
+
+
+class PerplexityChunker(BaseChunker):
+    """Cuts prose where a causal LM finds the logic changes.
+
+    ``method="ppl"``: each sentence's perplexity given the text before it comes from one forward pass per
+    token of the document (overlapping windows of ``window_tokens`` with ``context_tokens`` of carried
+    context, so cost is linear and memory bounded); a chunk ends after each local minimum whose drop from a
+    neighbour is at least ``threshold`` (``dynamic_threshold=True``: the running mean of the drops seen so
+    far, once 5 are seen). ``method="margin"``: for each next sentence the LM is asked whether it starts a
+    new chunk; cut where P(yes) - P(no) > ``threshold`` (dynamic: the running mean of past margins).
+
+    Meta-chunks are merged while they fit ``target_size`` (default: ``max_size``); ``max_size`` is a hard cap:
+    a larger meta-chunk is split after its lowest-perplexity sentence, then inside sentences. Chunk metadata:
+    ``boundary_score`` (the perplexity drop or margin of the boundary that ends the chunk, None for the last),
+    ``mean_ppl``, ``sentences``.
+    ``model``: None (the embedded SmolLM2-135M-Instruct), a local model folder, or a loaded transformers
+    causal LM (then pass ``tokenizer`` too).
+    """
+
+    def __init__(
+        self,
+        model: Any = None,
+        tokenizer: Any = None,
+        method: str = "ppl",
+        threshold: float = 0.0,
+        dynamic_threshold: bool = False,
+        max_size: int = 1000,
+        target_size: int | None = None,
+        sizer: Any = "chars",
+        window_tokens: int = 1024,
+        context_tokens: int = 256,
+        batch_size: int = 4,
+        device: str | None = None,
+    ) -> None:
+        super().__init__(max_size, sizer)
+        if method not in ("ppl", "margin"):
+            raise ValueError(f"method must be 'ppl' or 'margin', got {method!r}")
+        if not isinstance(threshold, (int, float)) or math.isnan(threshold):
+            raise ValueError(f"threshold must be a number, got {threshold!r}")
+        self.target_size = check_positive("target_size", target_size) if target_size is not None else max_size
+        if self.target_size > max_size:
+            raise ValueError(f"target_size={target_size} exceeds max_size={max_size}")
+        self.window_tokens = check_positive("window_tokens", window_tokens)
+        self.context_tokens = check_positive("context_tokens", context_tokens) if context_tokens else 0
+        self.batch_size = check_positive("batch_size", batch_size)
+        self.method, self.threshold, self.dynamic_threshold = method, float(threshold), dynamic_threshold
+        self._model_spec, self._tokenizer_spec, self.device = model, tokenizer, device
+        self._loaded: tuple[Any, Any] | None = None
+        self.tokens_scored = 0  # tokens fed to the model as targets (for inspection and tests)
+
+    def _model(self) -> tuple[Any, Any]:
+        if self._loaded is None:
+            from .models import load_causal_lm
+
+            self._loaded = load_causal_lm(self._model_spec, self._tokenizer_spec, self.device)
+        return self._loaded
+
+    # ---- chunking -------------------------------------------------------------------------------------
+
+    def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
+        return self._chunk_prepared([self._prepare(text)])[0]
+
+    def chunk_many(self, texts: Iterable[str], metadatas: Sequence[dict[str, Any]] | None = None) -> list[list[Chunk]]:
+        """Chunk several documents, sending their windows through the model in shared batches."""
+        from .base import validate_text
+
+        texts = [validate_text(t) for t in texts]
+        if metadatas is not None and len(metadatas) != len(texts):
+            raise ValueError(f"got {len(texts)} texts but {len(metadatas)} metadata dicts")
+        metadatas = metadatas or [{}] * len(texts)
+        live = [i for i, t in enumerate(texts) if t and not t.isspace()]
+        results: list[list[Chunk]] = [[] for _ in texts]
+        for i, chunks in zip(live, self._chunk_prepared([self._prepare(texts[i]) for i in live])):
+            for chunk in chunks:
+                chunk.metadata = {**metadatas[i], **chunk.metadata}
+            results[i] = chunks
+        return results
+
+    def _prepare(self, text: str) -> _Document:
+        sentences = sentence_spans(text)
+        encoding = self._model()[1](text, add_special_tokens=False, return_offsets_mapping=True)
+        ends = [end for _, end in sentences]
+        last = len(sentences) - 1
+        token_sentence = [min(bisect_right(ends, max(a, b - 1)), last) for a, b in encoding["offset_mapping"]]
+        return _Document(text, sentences, list(encoding["input_ids"]), token_sentence)
+
+    def _chunk_prepared(self, documents: list[_Document]) -> list[list[Chunk]]:
+        if self.method == "ppl":
+            scores = self._sentence_perplexities(documents)
+            cuts = [self._ppl_boundaries(ppl) for ppl in scores]
+        else:
+            scores = [self._sentence_perplexities([d])[0] for d in documents]
+            cuts = [self._margin_boundaries(d) for d in documents]
+        return [self._assemble(d, ppl, c) for d, ppl, c in zip(documents, scores, cuts)]
+
+    # ---- perplexity -------------------------------------------------------------------------------------
+
+    def _sentence_perplexities(self, documents: list[_Document]) -> list[list[float]]:
+        """Mean token loss of every sentence given all text before it (NaN for a sentence with no scored token)."""
+        losses = self._token_losses([d.token_ids for d in documents])
+        out = []
+        for document, token_losses in zip(documents, losses):
+            totals = [0.0] * len(document.sentences)
+            counts = [0] * len(document.sentences)
+            for position, loss in enumerate(token_losses):
+                if position == 0:
+                    continue  # the first token has nothing before it
+                sentence = document.token_sentence[position]
+                totals[sentence] += loss
+                counts[sentence] += 1
+            out.append([t / c if c else math.nan for t, c in zip(totals, counts)])
+        return out
+
+    def _token_losses(self, streams: list[list[int]]) -> list[list[float]]:
+        """Per-token negative log-likelihood of every token stream, in overlapping windows batched together."""
+        import torch
+
+        model, tokenizer = self._model()
+        jobs = []  # (stream, first target position, input ids with carried context, context length)
+        for index, ids in enumerate(streams):
+            for start in range(0, len(ids), self.window_tokens):
+                context_start = max(0, start - self.context_tokens)
+                jobs.append((index, start, ids[context_start : start + self.window_tokens], start - context_start))
+        jobs.sort(key=lambda job: len(job[2]), reverse=True)  # similar lengths share a batch: less padding
+        losses = [[0.0] * len(ids) for ids in streams]
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        decoder, head = model.get_decoder(), model.get_output_embeddings()
+        device = next(model.parameters()).device
+        with torch.inference_mode():
+            for first in range(0, len(jobs), self.batch_size):
+                batch = jobs[first : first + self.batch_size]
+                width = max(len(job[2]) for job in batch)
+                input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for row, (_, _, ids, _) in enumerate(batch):
+                    input_ids[row, : len(ids)] = torch.tensor(ids)
+                    mask[row, : len(ids)] = 1
+                hidden = decoder(input_ids=input_ids.to(device), attention_mask=mask.to(device)).last_hidden_state
+                for row, (stream, start, ids, context) in enumerate(batch):
+                    targets = torch.tensor(ids[1:], device=device)
+                    row_losses = []
+                    for piece in range(max(context - 1, 0), len(ids) - 1, 512):  # logits in slices: bounded memory
+                        logits = head(hidden[row, piece : min(piece + 512, len(ids) - 1)]).float()
+                        row_losses += torch.nn.functional.cross_entropy(
+                            logits, targets[piece : piece + logits.shape[0]], reduction="none"
+                        ).tolist()
+                    scored_from = start + 1 if context == 0 else start
+                    losses[stream][scored_from : scored_from + len(row_losses)] = row_losses
+                    self.tokens_scored += len(row_losses) + (context == 0)
+        return losses
+
+    def _ppl_boundaries(self, ppl: list[float]) -> dict[int, float]:
+        """Sentence index -> drop, for every sentence after which a chunk ends."""
+        cuts: dict[int, float] = {}
+        drops: list[float] = []
+        for i in range(1, len(ppl) - 1):
+            left, here, right = ppl[i - 1], ppl[i], ppl[i + 1]
+            if math.isnan(left) or math.isnan(here) or math.isnan(right):
+                continue
+            theta = self.threshold
+            if self.dynamic_threshold and len(drops) >= 5:
+                theta = sum(drops) / len(drops)
+            drop = max(left - here, right - here)
+            is_minimum = here < left and (here < right or (here == right and left - here >= theta))
+            if is_minimum and drop >= theta:
+                cuts[i] = drop
+                drops.append(drop)
+        return cuts
+
+    def _margin_boundaries(self, document: _Document) -> dict[int, float]:
+        """Sentence index -> margin, asking the LM sentence by sentence whether the next one starts a chunk."""
+        import torch
+
+        model, tokenizer = self._model()
+        text, sentences = document.text, document.sentences
+        answer_ids = [tokenizer.encode(a, add_special_tokens=False)[-1] for a in ("1", "2")]
+        cuts: dict[int, float] = {}
+        margins: list[float] = []
+        chunk_start = 0
+        for i in range(len(sentences) - 1):
+            current = text[sentences[chunk_start][0] : sentences[i][1]][-2000:]
+            following = text[slice(*sentences[i + 1])][:1000]
+            messages = [{"role": "user", "content": MARGIN_PROMPT.format(chunk=current, sentence=following)}]
+            prompt = tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+            )
+            with torch.inference_mode():
+                logits = model(**prompt.to(next(model.parameters()).device)).logits[0, -1].float()
+            probabilities = torch.softmax(logits, dim=-1)
+            margin = float(probabilities[answer_ids[0]] - probabilities[answer_ids[1]])
+            theta = sum(margins) / len(margins) if self.dynamic_threshold and margins else self.threshold
+            margins.append(margin)
+            if margin > theta:
+                cuts[i] = margin
+                chunk_start = i + 1
+        return cuts
+
+    # ---- assembling chunks --------------------------------------------------------------------------------
+
+    def _assemble(self, document: _Document, ppl: list[float], cuts: dict[int, float]) -> list[Chunk]:
+        text, sentences = document.text, document.sentences
+        measure = self.sizer.span_measure(text)
+        groups, begin = [], 0  # meta-chunks as sentence index ranges
+        for i in sorted(cuts):
+            groups.append((begin, i + 1))
+            begin = i + 1
+        if begin < len(sentences):
+            groups.append((begin, len(sentences)))
+        pieces: list[tuple[Span, tuple[int, int]]] = []
+        for first, last in groups:
+            pieces += self._capped(text, sentences, ppl, first, last, measure)
+        spans = [span for span, _ in pieces]
+        chunks = []
+        for i, j in pack(spans, measure, self.target_size, allow_oversized=True):
+            start, end = spans[i][0], spans[j - 1][1]
+            last_sentence = pieces[j - 1][1][1] - 1
+            values = [ppl[s] for s in range(pieces[i][1][0], pieces[j - 1][1][1]) if not math.isnan(ppl[s])]
+            chunks.append(
+                Chunk(
+                    text[start:end],
+                    start,
+                    end,
+                    {
+                        "chunker": f"perplexity-{self.method}",
+                        "boundary_score": cuts.get(last_sentence),
+                        "mean_ppl": sum(values) / len(values) if values else None,
+                        "sentences": pieces[j - 1][1][1] - pieces[i][1][0],
+                    },
+                )
+            )
+        return chunks
+
+    def _capped(
+        self, text: str, sentences: list[Span], ppl: list[float], first: int, last: int, measure: SpanMeasure
+    ) -> list[tuple[Span, tuple[int, int]]]:
+        """The meta-chunk of sentences [first, last) as pieces within ``max_size``, in order: a piece too large
+        is split after its lowest-perplexity sentence (its weakest internal boundary) until it fits; a lone
+        sentence too large is split inside (its pieces keep the sentence range)."""
+        out: list[tuple[Span, tuple[int, int]]] = []
+        todo = [(first, last)]
+        while todo:
+            first, last = todo.pop()
+            start, end = sentences[first][0], sentences[last - 1][1]
+            if measure(start, end) <= self.max_size:
+                out.append(((start, end), (first, last)))
+            elif last - first == 1:
+                out += [(piece, (first, last)) for piece in split_span(text, start, end, measure, self.max_size)]
+            else:
+                cut = min(range(first, last - 1), key=lambda s: (math.inf if math.isnan(ppl[s]) else ppl[s], s))
+                todo += [(cut + 1, last), (first, cut + 1)]  # the left part is processed first
+        return out
