@@ -17,7 +17,7 @@ def test_chunk_writes_jsonl_with_exact_offsets_for_code_and_prose(tmp_path: Path
     assert main(["chunk", str(DATA / "textwrap.py"), str(DATA / "pubmed_abstracts.md"), "--out", str(out)]) == 0
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     methods = {Path(r["file_path"]).name: r["method"] for r in records}
-    assert methods == {"textwrap.py": "ast", "pubmed_abstracts.md": "sentence"}
+    assert methods == {"textwrap.py": "ast", "pubmed_abstracts.md": "ppl"}
     for record in records:
         assert set(record) >= {"file_path", "text", "start", "end", "start_line", "end_line", "method", "metadata"}
         text = Path(record["file_path"]).read_text(encoding="utf-8")
@@ -39,9 +39,10 @@ def test_a_bad_file_is_reported_at_the_end_and_the_run_goes_on(tmp_path: Path, c
 
 
 def test_table_format_show_and_usage_errors(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["chunk", str(DATA), "--format", "table", "--workers", "2", "--no-progress"]) == 0
+    options = ["--method", "sentence", "--format", "table", "--workers", "2", "--no-progress"]
+    assert main(["chunk", str(DATA), *options]) == 0
     table = capsys.readouterr().out
-    assert "textwrap.py" in table and "rustdoc_storage.js" in table and "ast" in table
+    assert "textwrap.py" in table and "rustdoc_storage.js" in table and "sentence" in table
     assert main(["show", str(DATA / "textwrap.py"), "--max-size", "300"]) == 0
     shown = capsys.readouterr()
     assert "⟦0⟧" in shown.out and "⟦1⟧" in shown.out and "chunks, method ast" in shown.err

@@ -28,9 +28,15 @@ def _sentence(max_size: int | None) -> BaseChunker:
     return SentenceChunker(max_size=max_size or 1000)
 
 
+def _perplexity(max_size: int | None) -> BaseChunker:
+    from .perplexity import PerplexityChunker
+
+    return PerplexityChunker(max_size=max_size or 1000)
+
+
 # method name -> factory(max_size); "auto" picks "ast" for code files and PROSE_METHOD for the rest.
-METHODS: dict[str, Callable[[int | None], BaseChunker]] = {"ast": _ast, "sentence": _sentence}
-PROSE_METHOD = "sentence"
+METHODS: dict[str, Callable[[int | None], BaseChunker]] = {"ast": _ast, "ppl": _perplexity, "sentence": _sentence}
+PROSE_METHOD = "ppl"
 
 
 def method_for(path: Path, method: str = "auto") -> str:
