@@ -11,6 +11,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from .base import BaseChunker, check_positive
@@ -155,14 +156,18 @@ class PerplexityChunker(BaseChunker):
             for start in range(0, len(ids), self.window_tokens):
                 context_start = max(0, start - self.context_tokens)
                 jobs.append((index, start, ids[context_start : start + self.window_tokens], start - context_start))
-        jobs.sort(key=lambda job: len(job[2]), reverse=True)  # similar lengths share a batch: less padding
+        jobs.sort(key=lambda job: len(job[2]), reverse=True)
+        # Only windows of equal length share a batch: padding would cost as much as real tokens.
+        batches = []
+        for _, group in groupby(jobs, key=lambda job: len(job[2])):
+            same = list(group)
+            batches += [same[i : i + self.batch_size] for i in range(0, len(same), self.batch_size)]
         losses = [[0.0] * len(ids) for ids in streams]
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         decoder, head = model.get_decoder(), model.get_output_embeddings()
         device = next(model.parameters()).device
         with torch.inference_mode():
-            for first in range(0, len(jobs), self.batch_size):
-                batch = jobs[first : first + self.batch_size]
+            for batch in batches:
                 width = max(len(job[2]) for job in batch)
                 input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(batch), width), dtype=torch.long)
