@@ -73,9 +73,10 @@ def _worker(implementation: str, size: int) -> dict:
         else:  # the bare forward pass: the same windows and batches, no carried context, no bookkeeping
             decoder, head = model.get_decoder(), model.get_output_embeddings()
             windows = [ids[i : i + chunker.window_tokens] for i in range(0, len(ids), chunker.window_tokens)]
+            full, last = windows[:-1], windows[-1:]  # equal lengths share a batch, as in the chunker: no padding
+            batches = [full[i : i + chunker.batch_size] for i in range(0, len(full), chunker.batch_size)] + [last]
             with torch.inference_mode():
-                for first in range(0, len(windows), chunker.batch_size):
-                    batch = windows[first : first + chunker.batch_size]
+                for batch in batches:
                     width = max(map(len, batch))
                     input_ids = torch.zeros((len(batch), width), dtype=torch.long)
                     mask = torch.zeros((len(batch), width), dtype=torch.long)
@@ -116,7 +117,7 @@ def report(rows: list[dict]) -> str:
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU threads (torch default: all), CPython "
         f"{platform.python_version()}; model: the embedded SmolLM2-135M-Instruct, float32, CPU; text: real prose "
         "(chroma-general corpora). rag-chunkers: windows of 1024 tokens with 256 tokens of carried context, 4 "
-        "windows per batch. Bare forward pass: the same windows without carried context, decoder + LM head only.",
+        "equal-length windows per batch. Bare forward pass: the token stream in consecutive windows of 1024 without carried context, batched the same way, decoder + LM head only.",
         "",
         "| size (chars) | implementation | tokens | seconds | tokens/s | x bare forward | x lmchunker | RSS before (MiB) | peak RSS (MiB) |",
         "|---|---|---|---|---|---|---|---|---|",

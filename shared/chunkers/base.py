@@ -57,23 +57,27 @@ class BaseChunker(ABC):
 
         Empty or whitespace-only text gives ``[]``.
         """
-        text = validate_text(text)
-        if not text or text.isspace():
-            return []
-        chunks = self._chunk(text, metadata)
-        for chunk in chunks:
-            chunk.metadata = {**metadata, **chunk.metadata}
-        return chunks
+        return self.chunk_many([text], [metadata])[0]
 
     def chunk_many(
         self, texts: Iterable[str], metadatas: Sequence[dict[str, Any]] | None = None
     ) -> list[list[Chunk]]:
         """`chunk` each text (with its metadata dict, if given); one list of chunks per text."""
-        texts = list(texts)
+        texts = [validate_text(text) for text in texts]
         if metadatas is not None and len(metadatas) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(metadatas)} metadata dicts")
         metadatas = metadatas or [{}] * len(texts)
-        return [self.chunk(text, **metadata) for text, metadata in zip(texts, metadatas)]
+        live = [i for i, text in enumerate(texts) if text and not text.isspace()]
+        results: list[list[Chunk]] = [[] for _ in texts]
+        for i, chunks in zip(live, self._chunk_batch([texts[i] for i in live], [metadatas[i] for i in live])):
+            for chunk in chunks:
+                chunk.metadata = {**metadatas[i], **chunk.metadata}
+            results[i] = chunks
+        return results
+
+    def _chunk_batch(self, texts: list[str], metadatas: list[dict[str, Any]]) -> list[list[Chunk]]:
+        """Chunks of several validated, non-blank texts; chunkers that can share work across texts override it."""
+        return [self._chunk(text, metadata) for text, metadata in zip(texts, metadatas)]
 
     async def achunk(self, text: str, **metadata: Any) -> list[Chunk]:
         """`chunk` without blocking the event loop."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -93,23 +92,17 @@ class PerplexityChunker(BaseChunker):
     # ---- chunking -------------------------------------------------------------------------------------
 
     def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
-        return self._chunk_prepared([self._prepare(text)])[0]
+        return self._chunk_batch([text], [metadata])[0]
 
-    def chunk_many(self, texts: Iterable[str], metadatas: Sequence[dict[str, Any]] | None = None) -> list[list[Chunk]]:
-        """Chunk several documents, sending their windows through the model in shared batches."""
-        from .base import validate_text
-
-        texts = [validate_text(t) for t in texts]
-        if metadatas is not None and len(metadatas) != len(texts):
-            raise ValueError(f"got {len(texts)} texts but {len(metadatas)} metadata dicts")
-        metadatas = metadatas or [{}] * len(texts)
-        live = [i for i, t in enumerate(texts) if t and not t.isspace()]
-        results: list[list[Chunk]] = [[] for _ in texts]
-        for i, chunks in zip(live, self._chunk_prepared([self._prepare(texts[i]) for i in live])):
-            for chunk in chunks:
-                chunk.metadata = {**metadatas[i], **chunk.metadata}
-            results[i] = chunks
-        return results
+    def _chunk_batch(self, texts: list[str], metadatas: list[dict[str, Any]]) -> list[list[Chunk]]:
+        """Chunk several documents, their windows going through the model in shared batches."""
+        documents = [self._prepare(text) for text in texts]
+        scores = self._sentence_perplexities(documents)
+        if self.method == "ppl":
+            cuts = [self._ppl_boundaries(ppl) for ppl in scores]
+        else:
+            cuts = [self._margin_boundaries(document) for document in documents]
+        return [self._assemble(d, ppl, c) for d, ppl, c in zip(documents, scores, cuts)]
 
     def _prepare(self, text: str) -> _Document:
         sentences = sentence_spans(text)
@@ -118,15 +111,6 @@ class PerplexityChunker(BaseChunker):
         last = len(sentences) - 1
         token_sentence = [min(bisect_right(ends, max(a, b - 1)), last) for a, b in encoding["offset_mapping"]]
         return _Document(text, sentences, list(encoding["input_ids"]), token_sentence)
-
-    def _chunk_prepared(self, documents: list[_Document]) -> list[list[Chunk]]:
-        if self.method == "ppl":
-            scores = self._sentence_perplexities(documents)
-            cuts = [self._ppl_boundaries(ppl) for ppl in scores]
-        else:
-            scores = [self._sentence_perplexities([d])[0] for d in documents]
-            cuts = [self._margin_boundaries(d) for d in documents]
-        return [self._assemble(d, ppl, c) for d, ppl, c in zip(documents, scores, cuts)]
 
     # ---- perplexity -------------------------------------------------------------------------------------
 
