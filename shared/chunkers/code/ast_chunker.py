@@ -135,17 +135,17 @@ class ASTChunker(BaseChunker):
         try:
             tree = new_parser(language).parse(text.encode("utf-8"))
         except GrammarNotFoundError:
-            return self._fallback(text, measure, language, f"no tree-sitter grammar installed for {language!r}")
+            return self._fallback(text, measure, language, path, f"no tree-sitter grammar installed for {language!r}")
         root = tree.root_node
         if root.type == "ERROR" or root.child_count == 0:
-            return self._fallback(text, measure, language, "the file does not parse")
+            return self._fallback(text, measure, language, path, "the file does not parse")
         source = _Source(text, measure, self.max_size)
         start, end = trim(text, *source.span(root))
         if source.fits(start, end):
             windows = [_Window([(start, end, root)])]
         else:
             windows = self._windows(root.children, source)
-        return self._to_chunks(text, windows, source, language, path)
+        return self._to_chunks(text, _tile(text, windows, measure, self.max_size), measure, language, path)
 
     def _windows(self, children: list[Any], source: _Source) -> list[_Window]:
         """Greedy windows over sibling nodes, descending into nodes too large to fit.
@@ -217,9 +217,14 @@ class ASTChunker(BaseChunker):
                 removed += 1
 
     def _to_chunks(
-        self, text: str, windows: list[_Window], source: _Source, language: str, path: str | None
+        self,
+        text: str,
+        tiles: list[tuple[int, int, _Window | None]],
+        measure: SpanMeasure,
+        language: str,
+        path: str | None,
+        fallback_reason: str | None = None,
     ) -> list[Chunk]:
-        tiles = _tile(text, windows, source.measure, self.max_size)
         chunks: list[Chunk] = []
         line, line_pos = 1, 0
         for index, (start, end, window) in enumerate(tiles):
@@ -237,10 +242,12 @@ class ASTChunker(BaseChunker):
                 "end_line": start_line + text.count("\n", start, end - 1),
                 "node_types": list(dict.fromkeys(u[2].type for u in units)),
                 "ancestors": ancestors,
-                "size": source.measure(*core),
+                "size": measure(*core),
                 "node_count": len(units),
-                "fallback": False,
+                "fallback": fallback_reason is not None,
             }
+            if fallback_reason is not None:
+                metadata["fallback_reason"] = fallback_reason
             if self.overlap_nodes:
                 metadata["core_start"], metadata["core_end"] = core
             if self.expand_context:
@@ -259,25 +266,10 @@ class ASTChunker(BaseChunker):
             end = max(end, following.units[min(k, len(following.units)) - 1][1])
         return start, end
 
-    def _fallback(self, text: str, measure: SpanMeasure, language: str, reason: str) -> list[Chunk]:
-        chunks = []
-        line, line_pos = 1, 0
-        for start, end in pack_spans(text, [(0, len(text))], measure, self.max_size):
-            line += text.count("\n", line_pos, start)
-            line_pos = start
-            metadata = {
-                "language": language,
-                "start_line": line,
-                "end_line": line + text.count("\n", start, end - 1),
-                "node_types": [],
-                "ancestors": [],
-                "size": measure(start, end),
-                "node_count": 0,
-                "fallback": True,
-                "fallback_reason": reason,
-            }
-            chunks.append(Chunk(text[start:end], start, end, metadata))
-        return chunks
+    def _fallback(self, text: str, measure: SpanMeasure, language: str, path: str | None, reason: str) -> list[Chunk]:
+        """The line-aware split under the same budget, for text that cannot be parsed."""
+        tiles = [(a, b, None) for a, b in pack_spans(text, [(0, len(text))], measure, self.max_size)]
+        return self._to_chunks(text, tiles, measure, language, path, fallback_reason=reason)
 
 
 def _tile(
