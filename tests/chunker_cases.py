@@ -6,10 +6,11 @@ and how many examples it can afford (model-driven chunkers take fewer).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chunkers import ASTChunker, BaseChunker, NonWhitespaceSizer, PerplexityChunker, SentenceChunker
+from chunkers import ASTChunker, BaseChunker, LLMChunker, NonWhitespaceSizer, PerplexityChunker, SentenceChunker
 from hypothesis import strategies as st
 
 # Prose-like text: words, punctuation (Western and CJK), newlines and blank lines, odd whitespace.
@@ -19,6 +20,11 @@ _WORDS = st.sampled_from(
 _PUNCT = st.sampled_from([" ", " ", " ", ". ", "! ", "? ", "。", "！", ", ", "\n", "\n\n", "\r\n", "\u3000", ""])
 PROSE = st.lists(st.tuples(_WORDS, _PUNCT), max_size=120).map(lambda parts: "".join(w + p for w, p in parts))
 ANY_TEXT = st.one_of(PROSE, st.text(max_size=400).filter(lambda t: not any("\ud800" <= c <= "\udfff" for c in t)))
+
+
+def _second_paragraph(prompt: str) -> str:
+    """A scripted LLM that always names the group's second paragraph."""
+    return "Answer: ID " + re.findall(r"ID (\d+):", prompt)[1]
 
 
 @dataclass(frozen=True)
@@ -38,4 +44,5 @@ CASES: list[Case] = [
     Case("ast-javascript-chars", lambda: ASTChunker(language="javascript", max_size=30, sizer="chars")),
     Case("ast-unknown-language-fallback", lambda: ASTChunker(language="klingon", max_size=30)),
     Case("perplexity", lambda: PerplexityChunker(max_size=80, target_size=40), max_examples=6),
+    Case("llm-scripted", lambda: LLMChunker(llm=_second_paragraph, group_tokens=12, max_size=60, min_tail=2), PROSE),
 ]

@@ -7,6 +7,7 @@ need them, when they first run.
 from .base import BaseChunker, validate_text
 from .chunk import Chunk
 from .code import ASTChunker
+from .llm import LLM, LLMChunker, LocalLLM
 from .merge import BudgetError, pack, pack_spans, split_span
 from .perplexity import PerplexityChunker
 from .segment import paragraph_spans, sentence_spans
@@ -16,12 +17,15 @@ from .sizing import CharSizer, FunctionSizer, NonWhitespaceSizer, Sizer, TokenSi
 __version__ = "0.1.0"
 
 __all__ = [
+    "LLM",
     "ASTChunker",
     "BaseChunker",
     "BudgetError",
     "CharSizer",
     "Chunk",
     "FunctionSizer",
+    "LLMChunker",
+    "LocalLLM",
     "NonWhitespaceSizer",
     "PerplexityChunker",
     "SentenceChunker",
