@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from chunkers.lazy import lazy_exports
 
 _EXPORTS = {
+    "LLMNodeParser": ".llm",
     "PerplexityNodeParser": ".perplexity",
     "ASTNodeParser": ".code",
     "ChunkerNodeParser": ".base",
@@ -19,6 +20,7 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from .base import ChunkerNodeParser as ChunkerNodeParser
     from .code import ASTNodeParser as ASTNodeParser
+    from .llm import LLMNodeParser as LLMNodeParser
     from .perplexity import PerplexityNodeParser as PerplexityNodeParser
     from .sentence import SentenceNodeParser as SentenceNodeParser
 
