@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from chunkers.lazy import lazy_exports
 
 _EXPORTS = {
+    "ChunkFilterCompressor": ".filter",
     "LLMTextSplitter": ".llm",
     "PerplexityTextSplitter": ".perplexity",
     "ASTTextSplitter": ".code",
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from .base import ChunkerTextSplitter as ChunkerTextSplitter
     from .code import ASTTextSplitter as ASTTextSplitter
     from .embeddings import LocalEmbeddings as LocalEmbeddings
+    from .filter import ChunkFilterCompressor as ChunkFilterCompressor
     from .llm import LLMTextSplitter as LLMTextSplitter
     from .perplexity import PerplexityTextSplitter as PerplexityTextSplitter
     from .sentence import SentenceTextSplitter as SentenceTextSplitter

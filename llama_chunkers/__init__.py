@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from chunkers.lazy import lazy_exports
 
 _EXPORTS = {
+    "ChunkFilterPostprocessor": ".filter",
     "LLMNodeParser": ".llm",
     "PerplexityNodeParser": ".perplexity",
     "ASTNodeParser": ".code",
@@ -20,6 +21,7 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from .base import ChunkerNodeParser as ChunkerNodeParser
     from .code import ASTNodeParser as ASTNodeParser
+    from .filter import ChunkFilterPostprocessor as ChunkFilterPostprocessor
     from .llm import LLMNodeParser as LLMNodeParser
     from .perplexity import PerplexityNodeParser as PerplexityNodeParser
     from .sentence import SentenceNodeParser as SentenceNodeParser

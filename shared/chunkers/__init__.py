@@ -7,6 +7,7 @@ need them, when they first run.
 from .base import BaseChunker, validate_text
 from .chunk import Chunk
 from .code import ASTChunker
+from .filtering import ChunkFilter, EmbeddingScorer, LLMScorer, LocalLMScorer, ScoredChunk
 from .llm import LLM, LLMChunker, LocalLLM
 from .merge import BudgetError, pack, pack_spans, split_span
 from .perplexity import PerplexityChunker
@@ -23,11 +24,16 @@ __all__ = [
     "BudgetError",
     "CharSizer",
     "Chunk",
+    "ChunkFilter",
+    "EmbeddingScorer",
     "FunctionSizer",
     "LLMChunker",
+    "LLMScorer",
     "LocalLLM",
+    "LocalLMScorer",
     "NonWhitespaceSizer",
     "PerplexityChunker",
+    "ScoredChunk",
     "SentenceChunker",
     "Sizer",
     "TokenSizer",
