@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chunkers import Chunk
-from chunkers.filtering import ChunkFilter, make_scorer
+from chunkers.filtering import ChunkFilter
 from langchain_core.callbacks import Callbacks
 from langchain_core.documents import Document
 from langchain_core.documents.compressor import BaseDocumentCompressor
@@ -34,7 +34,8 @@ class ChunkFilterCompressor(BaseDocumentCompressor):
 
     def model_post_init(self, context: Any) -> None:
         self._filter = ChunkFilter(
-            scorer=make_scorer(self.scorer, to_engine_llm(self.llm)),
+            scorer=self.scorer,
+            llm=to_engine_llm(self.llm),
             threshold=self.threshold,
             top_k=self.top_k,
             min_keep=self.min_keep,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chunkers import Chunk
-from chunkers.filtering import ChunkFilter, make_scorer
+from chunkers.filtering import ChunkFilter
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
@@ -31,7 +31,8 @@ class ChunkFilterPostprocessor(BaseNodePostprocessor):
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
         self._filter = ChunkFilter(
-            scorer=make_scorer(self.scorer, to_engine_llm(self.llm)),
+            scorer=self.scorer,
+            llm=to_engine_llm(self.llm),
             threshold=self.threshold,
             top_k=self.top_k,
             min_keep=self.min_keep,

@@ -215,6 +215,7 @@ class ChunkFilter:
     4. At least ``min_keep`` chunks (the best scoring ones) are always returned when there are any; such
        chunks carry the flag "kept_by_min_keep".
     `filter` returns the kept `ScoredChunk`s; `last_dropped` lists the others with the reason.
+    ``scorer``: a `Scorer`, or "local" (default), "embedding" or "llm" (driven by ``llm``; any `LLM`).
     """
 
     def __init__(
@@ -224,6 +225,7 @@ class ChunkFilter:
         top_k: int | None = None,
         min_keep: int = 1,
         dedup_similarity: float | None = 0.9,
+        llm: Any = None,
     ) -> None:
         if not (threshold is None or threshold == "dynamic" or isinstance(threshold, (int, float))):
             raise ValueError(f"threshold must be 'dynamic', a number or None, got {threshold!r}")
@@ -231,7 +233,7 @@ class ChunkFilter:
             raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
         if min_keep < 0:
             raise ValueError(f"min_keep must be >= 0, got {min_keep!r}")
-        self.scorer = scorer if scorer is not None else LocalLMScorer()
+        self.scorer = make_scorer(scorer or "local", llm) if scorer is None or isinstance(scorer, str) else scorer
         if not isinstance(self.scorer, Scorer):
             raise TypeError(f"scorer must have score(query, texts), got {type(self.scorer).__name__}")
         self.threshold, self.top_k, self.min_keep = threshold, top_k, min_keep
