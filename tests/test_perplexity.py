@@ -122,3 +122,15 @@ def test_faces(chunker: PerplexityChunker) -> None:
     docs = PerplexityTextSplitter(max_size=400, add_start_index=True).create_documents([WIKI])
     assert all(WIKI[d.metadata["start_index"] : d.metadata["end_index"]] == d.page_content for d in docs)
     assert PerplexityNodeParser.from_dict(PerplexityNodeParser(max_size=300).to_dict()).max_size == 300
+
+
+def test_sentence_perplexities_explain_the_boundaries(chunker: PerplexityChunker) -> None:
+    scores = chunker.sentence_perplexities(TOPICS)
+    assert len(scores) == 9 and all(TOPICS[a:b].strip() for a, b, _ in scores)
+    assert math.isnan(scores[0][2]) is False and all(s > 0 for _, _, s in scores)
+    values = [s for _, _, s in scores]
+    minima_ends = {scores[i][1] for i in range(1, 8) if values[i] < values[i - 1] and values[i] < values[i + 1]}
+    fine = PerplexityChunker(max_size=400, target_size=1)
+    fine._loaded = chunker._model()
+    assert {c.end for c in fine.chunk(TOPICS)[:-1]} == minima_ends
+    assert chunker.sentence_perplexities("  ") == []

@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
-from itertools import groupby
 from typing import Any
 
-from .base import BaseChunker, check_positive
+from .base import BaseChunker, check_positive, validate_text
 from .chunk import Chunk
+from .lm_losses import token_losses
 from .merge import Span, pack, split_span
 from .segment import sentence_spans
 from .sizing import SpanMeasure
@@ -80,7 +80,7 @@ class PerplexityChunker(BaseChunker):
         self.method, self.threshold, self.dynamic_threshold = method, float(threshold), dynamic_threshold
         self._model_spec, self._tokenizer_spec, self.device = model, tokenizer, device
         self._loaded: tuple[Any, Any] | None = None
-        self.tokens_scored = 0  # tokens fed to the model as targets (for inspection and tests)
+        self.tokens_scored = 0  # tokens given a loss, plus each document's first (for inspection and tests)
 
     def _model(self) -> tuple[Any, Any]:
         if self._loaded is None:
@@ -114,63 +114,35 @@ class PerplexityChunker(BaseChunker):
 
     # ---- perplexity -------------------------------------------------------------------------------------
 
+    def sentence_perplexities(self, text: str) -> list[tuple[int, int, float]]:
+        """``(start, end, score)`` for every sentence of ``text``: its mean token loss (log-perplexity) given
+        all the text before it, as the "ppl" method sees it (NaN for a sentence with no scored token). For
+        inspecting and plotting where boundaries fall and tuning ``threshold``."""
+        text = validate_text(text)
+        if not text.strip():
+            return []
+        document = self._prepare(text)
+        scores = self._sentence_perplexities([document])[0]
+        return [(start, end, score) for (start, end), score in zip(document.sentences, scores)]
+
     def _sentence_perplexities(self, documents: list[_Document]) -> list[list[float]]:
         """Mean token loss of every sentence given all text before it (NaN for a sentence with no scored token)."""
-        losses = self._token_losses([d.token_ids for d in documents])
+        model, tokenizer = self._model()
+        streams = [d.token_ids for d in documents]
+        losses = token_losses(model, tokenizer, streams, self.window_tokens, self.context_tokens, self.batch_size)
         out = []
-        for document, token_losses in zip(documents, losses):
+        for document, stream_losses in zip(documents, losses):
+            self.tokens_scored += sum(not math.isnan(loss) for loss in stream_losses) + bool(stream_losses)
             totals = [0.0] * len(document.sentences)
             counts = [0] * len(document.sentences)
-            for position, loss in enumerate(token_losses):
-                if position == 0:
+            for position, loss in enumerate(stream_losses):
+                if math.isnan(loss):
                     continue  # the first token has nothing before it
                 sentence = document.token_sentence[position]
                 totals[sentence] += loss
                 counts[sentence] += 1
             out.append([t / c if c else math.nan for t, c in zip(totals, counts)])
         return out
-
-    def _token_losses(self, streams: list[list[int]]) -> list[list[float]]:
-        """Per-token negative log-likelihood of every token stream, in overlapping windows batched together."""
-        import torch
-
-        model, tokenizer = self._model()
-        jobs = []  # (stream, first target position, input ids with carried context, context length)
-        for index, ids in enumerate(streams):
-            for start in range(0, len(ids), self.window_tokens):
-                context_start = max(0, start - self.context_tokens)
-                jobs.append((index, start, ids[context_start : start + self.window_tokens], start - context_start))
-        jobs.sort(key=lambda job: len(job[2]), reverse=True)
-        # Only windows of equal length share a batch: padding would cost as much as real tokens.
-        batches = []
-        for _, group in groupby(jobs, key=lambda job: len(job[2])):
-            same = list(group)
-            batches += [same[i : i + self.batch_size] for i in range(0, len(same), self.batch_size)]
-        losses = [[0.0] * len(ids) for ids in streams]
-        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-        decoder, head = model.get_decoder(), model.get_output_embeddings()
-        device = next(model.parameters()).device
-        with torch.inference_mode():
-            for batch in batches:
-                width = max(len(job[2]) for job in batch)
-                input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, (_, _, ids, _) in enumerate(batch):
-                    input_ids[row, : len(ids)] = torch.tensor(ids)
-                    mask[row, : len(ids)] = 1
-                hidden = decoder(input_ids=input_ids.to(device), attention_mask=mask.to(device)).last_hidden_state
-                for row, (stream, start, ids, context) in enumerate(batch):
-                    targets = torch.tensor(ids[1:], device=device)
-                    row_losses = []
-                    for piece in range(max(context - 1, 0), len(ids) - 1, 512):  # logits in slices: bounded memory
-                        logits = head(hidden[row, piece : min(piece + 512, len(ids) - 1)]).float()
-                        row_losses += torch.nn.functional.cross_entropy(
-                            logits, targets[piece : piece + logits.shape[0]], reduction="none"
-                        ).tolist()
-                    scored_from = start + 1 if context == 0 else start
-                    losses[stream][scored_from : scored_from + len(row_losses)] = row_losses
-                    self.tokens_scored += len(row_losses) + (context == 0)
-        return losses
 
     def _ppl_boundaries(self, ppl: list[float]) -> dict[int, float]:
         """Sentence index -> drop, for every sentence after which a chunk ends."""
