@@ -134,3 +134,20 @@ def test_sentence_perplexities_explain_the_boundaries(chunker: PerplexityChunker
     fine._loaded = chunker._model()
     assert {c.end for c in fine.chunk(TOPICS)[:-1]} == minima_ends
     assert chunker.sentence_perplexities("  ") == []
+
+
+def test_cache_reuses_sentence_scores_across_settings(chunker: PerplexityChunker) -> None:
+    cache: dict = {}
+    first = PerplexityChunker(max_size=400, target_size=120, cache=cache)
+    first._loaded = chunker._model()
+    small = first.chunk(TOPICS)
+    scored = first.tokens_scored
+    assert scored > 0 and len(cache) == 1
+    second = PerplexityChunker(max_size=400, target_size=300, cache=cache)
+    second._loaded = chunker._model()
+    large = second.chunk(TOPICS)
+    assert second.tokens_scored == 0  # the model did not run again
+    assert len(large) < len(small)
+    uncached = PerplexityChunker(max_size=400, target_size=300)
+    uncached._loaded = chunker._model()
+    assert [(c.start, c.end) for c in uncached.chunk(TOPICS)] == [(c.start, c.end) for c in large]

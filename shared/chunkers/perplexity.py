@@ -7,8 +7,10 @@ the resulting meta-chunks up to ``target_size`` and ``max_size`` is a hard cap.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from bisect import bisect_right
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +50,9 @@ class PerplexityChunker(BaseChunker):
     ``boundary_score`` (the perplexity drop or margin of the boundary that ends the chunk, None for the last),
     ``mean_ppl``, ``sentences``.
     ``model``: None (the embedded SmolLM2-135M-Instruct), a local model folder, or a loaded transformers
-    causal LM (then pass ``tokenizer`` too).
+    causal LM (then pass ``tokenizer`` too). ``cache`` (any dict-like) keeps each document's sentence scores,
+    keyed by model, windowing and text, so re-chunking with another ``target_size``, ``max_size`` or
+    ``threshold`` does not run the model again.
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class PerplexityChunker(BaseChunker):
         context_tokens: int = 256,
         batch_size: int = 4,
         device: str | None = None,
+        cache: MutableMapping[str, list[float]] | None = None,
     ) -> None:
         super().__init__(max_size, sizer)
         if method not in ("ppl", "margin"):
@@ -80,6 +85,7 @@ class PerplexityChunker(BaseChunker):
         self.method, self.threshold, self.dynamic_threshold = method, float(threshold), dynamic_threshold
         self._model_spec, self._tokenizer_spec, self.device = model, tokenizer, device
         self._loaded: tuple[Any, Any] | None = None
+        self.cache = cache
         self.tokens_scored = 0  # tokens given a loss, plus each document's first (for inspection and tests)
 
     def _model(self) -> tuple[Any, Any]:
@@ -125,13 +131,21 @@ class PerplexityChunker(BaseChunker):
         scores = self._sentence_perplexities([document])[0]
         return [(start, end, score) for (start, end), score in zip(document.sentences, scores)]
 
+    def _cache_key(self, document: _Document) -> str:
+        model = getattr(getattr(self._model()[0], "config", None), "_name_or_path", None) or str(self._model_spec)
+        digest = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+        return f"{model}|{self.window_tokens}|{self.context_tokens}|{digest}"
+
     def _sentence_perplexities(self, documents: list[_Document]) -> list[list[float]]:
         """Mean token loss of every sentence given all text before it (NaN for a sentence with no scored token)."""
+        cache = self.cache if self.cache is not None else {}
+        keys = [self._cache_key(d) for d in documents]
+        todo = [i for i, key in enumerate(keys) if key not in cache]
         model, tokenizer = self._model()
-        streams = [d.token_ids for d in documents]
+        streams = [documents[i].token_ids for i in todo]
         losses = token_losses(model, tokenizer, streams, self.window_tokens, self.context_tokens, self.batch_size)
-        out = []
-        for document, stream_losses in zip(documents, losses):
+        for i, stream_losses in zip(todo, losses):
+            document = documents[i]
             self.tokens_scored += sum(not math.isnan(loss) for loss in stream_losses) + bool(stream_losses)
             totals = [0.0] * len(document.sentences)
             counts = [0] * len(document.sentences)
@@ -141,8 +155,8 @@ class PerplexityChunker(BaseChunker):
                 sentence = document.token_sentence[position]
                 totals[sentence] += loss
                 counts[sentence] += 1
-            out.append([t / c if c else math.nan for t, c in zip(totals, counts)])
-        return out
+            cache[keys[i]] = [t / c if c else math.nan for t, c in zip(totals, counts)]
+        return [cache[key] for key in keys]
 
     def _ppl_boundaries(self, ppl: list[float]) -> dict[int, float]:
         """Sentence index -> drop, for every sentence after which a chunk ends."""
