@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +11,8 @@ from llama_index.core.node_parser.interface import NodeParser
 from llama_index.core.node_parser.node_utils import build_nodes_from_splits, default_id_func
 from llama_index.core.schema import BaseNode, Document, MetadataMode, TextNode
 from llama_index.core.utils import get_tqdm_iterable
+
+PARSE_BATCH = 16  # nodes chunked together by one chunk_many call
 
 
 class ChunkerNodeParser(NodeParser):
@@ -83,15 +84,20 @@ class ChunkerNodeParser(NodeParser):
         return node.get_content(metadata_mode=MetadataMode.NONE)
 
     def _parse_nodes(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:
+        # Batches go through chunk_many, so chunkers that share work across texts (model batches, concurrent
+        # LLM calls) get to; the progress bar advances per batch.
+        batches = [nodes[i : i + PARSE_BATCH] for i in range(0, len(nodes), PARSE_BATCH)]
         out: list[BaseNode] = []
-        for node in get_tqdm_iterable(nodes, show_progress, "Chunking nodes"):
-            out.extend(self._nodes_from_chunks(node, self._chunker.chunk(self._text_of(node), **node.metadata)))
+        for batch in get_tqdm_iterable(batches, show_progress, "Chunking nodes"):
+            results = self._chunker.chunk_many([self._text_of(n) for n in batch], [dict(n.metadata) for n in batch])
+            for node, chunks in zip(batch, results):
+                out.extend(self._nodes_from_chunks(node, chunks))
         return out
 
     async def _aparse_nodes(
         self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any
     ) -> list[BaseNode]:
-        results = await asyncio.gather(*(self._chunker.achunk(self._text_of(n), **n.metadata) for n in nodes))
+        results = await self._chunker.achunk_many([self._text_of(n) for n in nodes], [dict(n.metadata) for n in nodes])
         out: list[BaseNode] = []
         for node, chunks in zip(nodes, results):
             out.extend(self._nodes_from_chunks(node, chunks))

@@ -1,13 +1,18 @@
-"""The LLM-guided chunker (LumberChunker): reply parsing, failure handling, caching, the real local model."""
+"""The LLM-guided chunker (LumberChunker): reply parsing, failure handling, caching, concurrency (threads
+and one event loop), usage counts, the real local model."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import pickle
 import re
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from chunkers.llm import LLM, CallableLLM, LLMChunker, LocalLLM, as_llm, parse_reply
+from chunkers.llm import LLM, CallableLLM, LLMChunker, LLMUsage, LocalLLM, as_llm, parse_reply
 from invariants import assert_invariants
 
 WIKI = (Path(__file__).resolve().parents[1] / "examples" / "data" / "valkyria_chronicles_wikitext.md").read_text(
@@ -20,6 +25,45 @@ def second_id(prompt: str) -> str:
     """A well-behaved LLM: the second paragraph of every group starts a new chunk."""
     ids = re.findall(r"ID (\d+):", prompt)
     return f"Answer: ID {ids[1]}"
+
+
+class InFlight:
+    """Counts calls in progress (from threads or tasks) and the most seen at once."""
+
+    def __init__(self) -> None:
+        self.now = self.peak = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.now -= 1
+
+
+class AsyncSecondId:
+    """`second_id` as a remote-like async LLM: only ``acomplete`` works; it takes ``delay`` seconds."""
+
+    model_id = "async-second-id"
+
+    def __init__(self, delay: float = 0.02) -> None:
+        self.delay = delay
+        self.flight = InFlight()
+
+    def complete(self, prompt: str) -> str:
+        raise AssertionError("the async path must call acomplete")
+
+    async def acomplete(self, prompt: str) -> str:
+        with self.flight:
+            await asyncio.sleep(self.delay)
+        return second_id(prompt)
+
+
+def usage_dict(usage: LLMUsage) -> dict[str, int]:
+    return dataclasses.asdict(usage)
 
 
 @pytest.mark.parametrize(
@@ -43,7 +87,7 @@ def test_well_behaved_llm_gives_llm_boundaries_and_tiles_the_text() -> None:
     chunks = chunker.chunk(PARAGRAPHS)
     assert_invariants(chunker, PARAGRAPHS, chunks)
     assert [c.metadata["boundary"] for c in chunks][:-1] == ["llm"] * (len(chunks) - 1)
-    assert chunker.usage.calls == len(chunks) - 1 and chunker.usage.fallbacks == 0
+    assert chunker.usage.calls == chunker.usage.llm_boundaries == len(chunks) - 1 and chunker.usage.fallbacks == 0
 
 
 def test_garbage_exceptions_and_timeouts_retry_then_fall_back_without_losing_text() -> None:
@@ -62,7 +106,7 @@ def test_garbage_exceptions_and_timeouts_retry_then_fall_back_without_losing_tex
         chunks = chunker.chunk(PARAGRAPHS)
         assert_invariants(chunker, PARAGRAPHS, chunks)
         assert {c.metadata["boundary"] for c in chunks} <= {"fallback", "end"}
-        assert chunker.usage.fallbacks == len(chunks) - 1 >= 1
+        assert chunker.usage.fallbacks == len(chunks) - 1 >= 1 and chunker.usage.llm_boundaries == 0
         assert chunker.usage.retries == chunker.usage.fallbacks
     assert chunker.usage.failures == 2 * chunker.usage.fallbacks  # every timed-out attempt counted
 
@@ -88,6 +132,104 @@ def test_max_size_is_a_hard_cap_and_chunk_many_runs_documents_concurrently() -> 
     for text, chunks in zip(texts, results):
         assert_invariants(chunker, text, chunks)
     assert results[2] == []
+
+
+def test_threaded_chunk_many_overlaps_documents_and_usage_is_the_sum_over_documents() -> None:
+    flight = InFlight()
+
+    def slow_second_id(prompt: str) -> str:
+        with flight:
+            time.sleep(0.01)
+        return second_id(prompt)
+
+    texts = [PARAGRAPHS, WIKI[:2500], PARAGRAPHS[40:], WIKI[3000:5000]] * 2
+    chunker = LLMChunker(llm=slow_second_id, group_tokens=60, min_tail=2, concurrency=4)
+    results = chunker.chunk_many(texts)
+    assert flight.peak > 1  # documents did overlap
+    singles = [LLMChunker(llm=second_id, group_tokens=60, min_tail=2) for _ in texts]
+    assert results == [single.chunk(text) for single, text in zip(singles, texts)]
+    total = LLMUsage()
+    for single in singles:
+        total.add(single.usage)
+    assert usage_dict(chunker.usage) == usage_dict(total) and total.llm_boundaries > len(texts)
+
+
+async def test_achunk_many_runs_documents_concurrently_on_one_loop_through_acomplete() -> None:
+    llm = AsyncSecondId()
+    chunker = LLMChunker(llm=llm, group_tokens=60, min_tail=2, concurrency=3)
+    texts = [PARAGRAPHS, WIKI[:2500], "  ", PARAGRAPHS[40:], WIKI[3000:5000]]
+    metadatas = [{"doc": i} for i in range(len(texts))]
+    results = await chunker.achunk_many(texts, metadatas)
+    assert llm.flight.peak == 3  # bounded by concurrency, and more than one at a time
+    expected = LLMChunker(llm=second_id, group_tokens=60, min_tail=2).chunk_many(texts, metadatas)
+    assert results == expected and results[2] == []
+    for text, chunks in zip(texts, results):
+        assert_invariants(chunker, text, chunks)
+    total = LLMUsage()
+    for text in texts:  # the same documents one at a time, each with its own chunker
+        single = LLMChunker(llm=second_id, group_tokens=60, min_tail=2)
+        single.chunk(text)
+        total.add(single.usage)
+    assert usage_dict(chunker.usage) == usage_dict(total)
+    assert (
+        chunker.usage.calls
+        == chunker.usage.llm_boundaries
+        == sum(c.metadata["boundary"] == "llm" for chunks in results for c in chunks)
+    )
+    with pytest.raises(TypeError, match="bytes"):
+        await chunker.achunk_many([b"raw"])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="metadata"):
+        await chunker.achunk_many(["a", "b"], [{}])
+
+
+async def test_gathered_achunk_calls_share_the_concurrency_limit() -> None:
+    llm = AsyncSecondId()
+    chunker = LLMChunker(llm=llm, group_tokens=40, min_tail=2, concurrency=2)
+    results = await asyncio.gather(*(chunker.achunk(PARAGRAPHS, doc=i) for i in range(5)))
+    assert llm.flight.peak == 2
+    for i, chunks in enumerate(results):
+        assert [(c.start, c.end) for c in chunks] == [(c.start, c.end) for c in results[0]]
+        assert {c.metadata["doc"] for c in chunks} == {i}
+    assert chunker.usage.calls == chunker.usage.llm_boundaries == 5 * (len(results[0]) - 1)
+
+
+async def test_a_chunker_that_ran_on_a_loop_still_pickles() -> None:
+    chunker = LLMChunker(llm=second_id, group_tokens=40, min_tail=2)
+    chunks = await chunker.achunk(PARAGRAPHS)
+    clone = pickle.loads(pickle.dumps(chunker))
+    assert clone.chunk(PARAGRAPHS) == chunks and await clone.achunk(PARAGRAPHS) == chunks
+
+
+async def test_async_timeouts_and_exceptions_count_as_failures_and_fall_back() -> None:
+    class Hangs(AsyncSecondId):
+        async def acomplete(self, prompt: str) -> str:
+            await asyncio.sleep(30)
+            return second_id(prompt)
+
+    class Raises(AsyncSecondId):
+        async def acomplete(self, prompt: str) -> str:
+            raise ConnectionError("remote closed the connection")
+
+    for llm, timeout in ((Hangs(), 0.05), (Raises(), None)):
+        chunker = LLMChunker(llm=llm, group_tokens=40, min_tail=2, max_retries=1, timeout=timeout, concurrency=4)
+        started = time.perf_counter()
+        results = await chunker.achunk_many([PARAGRAPHS, PARAGRAPHS])
+        assert time.perf_counter() - started < 20  # nobody waited for the 30 s replies
+        for chunks in results:
+            assert_invariants(chunker, PARAGRAPHS, chunks)
+            assert {c.metadata["boundary"] for c in chunks} == {"fallback", "end"}
+        usage = chunker.usage
+        assert usage.fallbacks == sum(len(chunks) - 1 for chunks in results) and usage.llm_boundaries == 0
+        assert usage.failures == usage.calls == 2 * usage.fallbacks and usage.retries == usage.fallbacks
+
+
+async def test_chunk_works_inside_a_running_event_loop() -> None:
+    asyncio.get_running_loop()  # as in Jupyter: the sync API is called from a coroutine
+    chunker = LLMChunker(llm=second_id, group_tokens=40, min_tail=2, concurrency=2)
+    chunks = chunker.chunk(PARAGRAPHS)
+    assert_invariants(chunker, PARAGRAPHS, chunks)
+    assert chunker.chunk_many([PARAGRAPHS, PARAGRAPHS]) == [chunks, chunks]
+    assert await chunker.achunk(PARAGRAPHS) == chunks
 
 
 def test_real_embedded_model_drives_the_chunker() -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from langchain_core.documents import Document as LCDocument
 from langchain_core.language_models.fake import FakeListLLM
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatResult
 from llama_index.core import Document
 from llama_index.core.ingestion import IngestionPipeline
-from llama_index.core.llms import MockLLM
+from llama_index.core.llms import CompletionResponse, MockLLM
 
 from langchain_chunkers import LLMTextSplitter
 from llama_chunkers import LLMNodeParser
@@ -41,3 +46,62 @@ def test_langchain_fake_chat_model_and_fake_llm_with_a_bad_reply() -> None:
     assert splitter.usage.retries == 2 and splitter.usage.fallbacks == 0  # prose and out-of-group replies retried
     plain = LLMTextSplitter(llm=FakeListLLM(responses=["Answer: ID 1"]), group_tokens=40, min_tail=2)
     assert "".join(plain.split_text(TEXT)).replace("\n", "") == TEXT.replace("\n", "")
+
+
+class InFlight:
+    """Counts calls in progress and the most seen at once."""
+
+    def __init__(self) -> None:
+        self.now = self.peak = 0
+
+    def __enter__(self) -> None:
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+
+    def __exit__(self, *exc: object) -> None:
+        self.now -= 1
+
+
+async def test_llamaindex_async_pipeline_runs_nodes_concurrently_through_acomplete() -> None:
+    flight = InFlight()
+
+    class SlowMockLLM(MockLLM):
+        async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+            with flight:
+                await asyncio.sleep(0.02)
+            return self.complete(prompt, formatted=formatted, **kwargs)
+
+    parser = LLMNodeParser(llm=SlowMockLLM(), group_tokens=40, min_tail=2, concurrency=3)
+    documents = [Document(text=TEXT, metadata={"doc": i}) for i in range(4)]
+    nodes = await IngestionPipeline(transformations=[parser]).arun(documents=documents)
+    assert flight.peak == 3  # nodes overlapped, at most `concurrency` calls at once
+    assert len(nodes) == parser.usage.llm_boundaries + 4 and parser.usage.fallbacks == 0
+    for node in nodes:
+        assert TEXT[node.start_char_idx : node.end_char_idx] == node.text
+    sync_nodes = LLMNodeParser(llm=MockLLM(), group_tokens=40, min_tail=2).get_nodes_from_documents(documents[:1])
+    assert [n.text for n in nodes if n.metadata["doc"] == 0] == [n.text for n in sync_nodes]
+
+
+async def test_langchain_atransform_documents_runs_documents_concurrently_through_ainvoke() -> None:
+    flight = InFlight()
+
+    class SlowFakeChat(FakeListChatModel):
+        async def _agenerate(
+            self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+        ) -> ChatResult:
+            with flight:
+                await asyncio.sleep(0.02)
+            return self._generate(messages, stop=stop, **kwargs)
+
+    # Every group's second paragraph is the first ID of the reply that lies inside the group.
+    reply = "Answer: " + ", ".join(f"ID {i}" for i in range(20))
+    splitter = LLMTextSplitter(llm=SlowFakeChat(responses=[reply]), group_tokens=40, min_tail=2, add_start_index=True)
+    documents = [LCDocument(page_content=TEXT, metadata={"doc": i}) for i in range(4)]
+    docs = await splitter.atransform_documents(documents)
+    assert flight.peak == 4  # the default concurrency
+    assert splitter.usage.calls == splitter.usage.llm_boundaries > 4 and splitter.usage.fallbacks == 0
+    for doc in docs:
+        assert TEXT[doc.metadata["start_index"] : doc.metadata["end_index"]] == doc.page_content
+    assert [d.metadata["doc"] for d in docs] == sorted(d.metadata["doc"] for d in docs)
+    plain = LLMTextSplitter(llm=FakeListChatModel(responses=[reply]), group_tokens=40, min_tail=2, add_start_index=True)
+    assert plain.split_documents(documents) == docs  # the sync path (threads, invoke) gives the same documents

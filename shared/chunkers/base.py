@@ -18,9 +18,7 @@ def validate_text(text: object) -> str:
     non-strings, and strings holding lone UTF-16 surrogates (they cannot be encoded or embedded).
     """
     if isinstance(text, (bytes, bytearray, memoryview)):
-        raise TypeError(
-            "expected str, got bytes: decode it first, e.g. data.decode('utf-8', errors='replace')"
-        )
+        raise TypeError("expected str, got bytes: decode it first, e.g. data.decode('utf-8', errors='replace')")
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
     try:
@@ -32,6 +30,16 @@ def validate_text(text: object) -> str:
             "text.encode('utf-8', 'replace').decode('utf-8')"
         ) from None
     return text
+
+
+def validate_batch(
+    texts: Iterable[object], metadatas: Sequence[dict[str, Any]] | None
+) -> tuple[list[str], Sequence[dict[str, Any]]]:
+    """Validated texts and one metadata dict per text (empty dicts when None), or a clear error."""
+    checked = [validate_text(text) for text in texts]
+    if metadatas is not None and len(metadatas) != len(checked):
+        raise ValueError(f"got {len(checked)} texts but {len(metadatas)} metadata dicts")
+    return checked, metadatas or [{}] * len(checked)
 
 
 def check_positive(name: str, value: Any) -> int:
@@ -59,14 +67,9 @@ class BaseChunker(ABC):
         """
         return self.chunk_many([text], [metadata])[0]
 
-    def chunk_many(
-        self, texts: Iterable[str], metadatas: Sequence[dict[str, Any]] | None = None
-    ) -> list[list[Chunk]]:
+    def chunk_many(self, texts: Iterable[str], metadatas: Sequence[dict[str, Any]] | None = None) -> list[list[Chunk]]:
         """`chunk` each text (with its metadata dict, if given); one list of chunks per text."""
-        texts = [validate_text(text) for text in texts]
-        if metadatas is not None and len(metadatas) != len(texts):
-            raise ValueError(f"got {len(texts)} texts but {len(metadatas)} metadata dicts")
-        metadatas = metadatas or [{}] * len(texts)
+        texts, metadatas = validate_batch(texts, metadatas)
         live = [i for i, text in enumerate(texts) if text and not text.isspace()]
         results: list[list[Chunk]] = [[] for _ in texts]
         for i, chunks in zip(live, self._chunk_batch([texts[i] for i in live], [metadatas[i] for i in live])):
@@ -82,6 +85,12 @@ class BaseChunker(ABC):
     async def achunk(self, text: str, **metadata: Any) -> list[Chunk]:
         """`chunk` without blocking the event loop."""
         return await asyncio.to_thread(self.chunk, text, **metadata)
+
+    async def achunk_many(
+        self, texts: Iterable[str], metadatas: Sequence[dict[str, Any]] | None = None
+    ) -> list[list[Chunk]]:
+        """`chunk_many` without blocking the event loop."""
+        return await asyncio.to_thread(self.chunk_many, list(texts), metadatas)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(max_size={self.max_size}, sizer={self.sizer!r})"

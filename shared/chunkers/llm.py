@@ -11,18 +11,20 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Callable, MutableMapping
+import weakref
+from collections.abc import Callable, Generator, Iterable, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass, fields
+from functools import partial
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
-from .base import BaseChunker, check_positive
+from .base import BaseChunker, check_positive, validate_batch
 from .chunk import Chunk
 from .merge import Span, pack_spans, split_span, trim
 from .segment import paragraph_spans, sentence_spans
 
 logger = logging.getLogger(__name__)
+_LOCK = threading.Lock()  # guards usage merges and gate creation across threads (held for microseconds)
 
 
 @runtime_checkable
@@ -36,7 +38,12 @@ class LLM(Protocol):
 
 @dataclass
 class LLMUsage:
-    """What a run cost: calls, tokens, and how replies were handled."""
+    """What a run cost: calls, tokens, how replies were handled, and where boundaries came from.
+
+    ``llm_boundaries`` counts boundaries taken from the LLM's answer, ``fallbacks`` those chosen by the
+    embedding-similarity fallback after every attempt failed (boundaries, not chunks: a span cut further by
+    ``max_size`` is one boundary).
+    """
 
     calls: int = 0
     prompt_tokens: int = 0
@@ -45,6 +52,12 @@ class LLMUsage:
     retries: int = 0
     fallbacks: int = 0
     cache_hits: int = 0
+    llm_boundaries: int = 0
+
+    def add(self, other: LLMUsage) -> None:
+        """Add ``other``'s counts to these."""
+        for field in fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
 
 
 class LocalLLM:
@@ -60,9 +73,11 @@ class LocalLLM:
 
     def _model(self) -> tuple[Any, Any]:
         if self._loaded is None:
-            from .models import load_causal_lm
+            with self._lock:  # concurrent first calls load the model once
+                if self._loaded is None:
+                    from .models import load_causal_lm
 
-            self._loaded = load_causal_lm(*self._spec)
+                    self._loaded = load_causal_lm(*self._spec)
         return self._loaded
 
     def count_tokens(self, text: str) -> int:
@@ -77,17 +92,17 @@ class LocalLLM:
         inputs = tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
-        with self._lock, torch.inference_mode():
+        with self._lock, torch.inference_mode():  # one generation at a time; the counters stay exact
             output = model.generate(
                 **inputs.to(next(model.parameters()).device),
                 max_new_tokens=self.max_new_tokens,
                 do_sample=False,
                 pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
             )
-        new_tokens = output[0, inputs["input_ids"].shape[1] :]
-        self.usage.calls += 1
-        self.usage.prompt_tokens += int(inputs["input_ids"].shape[1])
-        self.usage.completion_tokens += len(new_tokens)
+            new_tokens = output[0, inputs["input_ids"].shape[1] :]
+            self.usage.calls += 1
+            self.usage.prompt_tokens += int(inputs["input_ids"].shape[1])
+            self.usage.completion_tokens += len(new_tokens)
         return tokenizer.decode(new_tokens, skip_special_tokens=True)
 
     async def acomplete(self, prompt: str) -> str:
@@ -144,6 +159,9 @@ def parse_reply(reply: str, valid: range) -> int | None:
     return None
 
 
+Step: TypeAlias = str | Callable[[], Any]  # what `LLMChunker._steps` yields: a prompt, or CPU work to run
+
+
 class LLMChunker(BaseChunker):
     """Lets an LLM decide where the topic shifts (LumberChunker).
 
@@ -156,8 +174,14 @@ class LLMChunker(BaseChunker):
     consecutive paragraphs (the embedded MiniLM). Exceptions and ``timeout`` (seconds, per call) count as
     failed attempts. When fewer than ``min_tail`` paragraphs remain they form the last chunk.
     ``max_size`` is a hard cap. Metadata per chunk: ``boundary`` ("llm", "fallback", "single" or "end").
-    ``usage`` counts calls, tokens, retries, fallbacks and cache hits; ``cache`` (any dict-like) maps
-    (model id, prompt, group) to replies so re-runs are free.
+    ``usage`` counts calls, tokens, retries, failures, cache hits and boundaries from the LLM or the fallback,
+    summed over every document this chunker has chunked; ``cache`` (any dict-like) maps (model id, prompt)
+    to replies so re-runs are free.
+
+    `chunk` and `chunk_many` call the LLM's ``complete`` (``chunk_many``: ``concurrency`` documents at a time,
+    in threads); `achunk` and `achunk_many` call its ``acomplete`` on the running event loop, with at most
+    ``concurrency`` of this chunker's calls in flight on that loop however many documents run at once. Within
+    a document, groups are asked one after the other (each group starts where the last boundary fell).
     """
 
     def __init__(
@@ -176,6 +200,8 @@ class LLMChunker(BaseChunker):
         super().__init__(max_size, sizer)
         if "{paragraphs}" not in prompt:
             raise ValueError("prompt must contain the placeholder {paragraphs}")
+        if timeout is not None and not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
         self.llm = as_llm(llm)
         self.group_tokens = check_positive("group_tokens", group_tokens)
         self.prompt = prompt
@@ -185,6 +211,12 @@ class LLMChunker(BaseChunker):
         self.concurrency = check_positive("concurrency", concurrency)
         self.min_tail = check_positive("min_tail", min_tail)
         self.usage = LLMUsage()
+        self._gate: tuple[weakref.ref[asyncio.AbstractEventLoop], asyncio.Semaphore] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_gate": None}  # the gate belongs to one event loop and does not pickle
+
+    # The procedure, once, as steps that a sync (`_run`) or an async (`_arun`) driver carries out.
 
     def _tokens(self, text: str) -> int:
         count = getattr(self.llm, "count_tokens", None)
@@ -203,43 +235,72 @@ class LLMChunker(BaseChunker):
                 out += pack_spans(text, sentence_spans(text, start, end), measure, self.group_tokens)
         return out
 
-    def _ask(self, group_text: str, valid: range) -> int | None:
-        prompt = self.prompt.format(paragraphs=group_text)
+    def _prepare(self, text: str) -> tuple[list[Span], list[int]]:
+        """The paragraphs of ``text`` and their token counts."""
+        paragraphs = self._paragraphs(text)
+        return paragraphs, [self._tokens(text[a:b]) for a, b in paragraphs]
+
+    def _steps(self, text: str, usage: LLMUsage) -> Generator[Step, Any, list[Chunk]]:
+        """The chunks of one document, as a generator a driver runs: it yields a prompt and is sent the reply
+        (or the exception the call raised), or yields a callable (CPU work: segmentation, the embedding
+        fallback) and is sent its result. Counts go to ``usage``."""
+        paragraphs, tokens = yield partial(self._prepare, text)
+        boundaries: list[tuple[int, str]] = []  # (index of the first paragraph of the next chunk, source)
+        start = 0
+        while len(paragraphs) - start >= self.min_tail:
+            end, total = start, 0
+            while end < len(paragraphs):
+                if end > start and total + tokens[end] > self.group_tokens:
+                    break
+                total += tokens[end]
+                end += 1
+            last = end - 1
+            if last == start:
+                boundaries.append((start + 1, "single"))
+                start += 1
+                continue
+            group = "\n".join(f"ID {i}: {text[slice(*paragraphs[i])]}" for i in range(start, last + 1))
+            answer = yield from self._ask(group, range(start + 1, last + 1), usage)
+            if answer is None:
+                usage.fallbacks += 1
+                answer, source = (yield partial(self._fallback, text, paragraphs, start, last)), "fallback"
+            else:
+                usage.llm_boundaries += 1
+                source = "llm"
+            boundaries.append((answer, source))
+            start = answer
+        boundaries.append((len(paragraphs), "end"))
+        return self._assemble(text, paragraphs, boundaries)
+
+    def _ask(self, group_text: str, valid: range, usage: LLMUsage) -> Generator[Step, Any, int | None]:
+        """The paragraph ID the LLM names, after up to ``max_retries`` retries; None if none was usable."""
         for attempt in range(self.max_retries + 1):
+            prompt = self.prompt.format(paragraphs=group_text)
             if attempt:
-                self.usage.retries += 1
-                prompt = self.prompt.format(paragraphs=group_text) + STRICT_SUFFIX.format(
-                    ids=", ".join(map(str, valid))
-                )
-            reply = self._complete(prompt)
+                usage.retries += 1
+                prompt += STRICT_SUFFIX.format(ids=", ".join(map(str, valid)))
+            reply = yield from self._reply(prompt, usage)
             answer = parse_reply(reply, valid) if reply is not None else None
             if answer is not None:
                 return answer
             logger.info("LLM reply %r has no paragraph ID in %s", reply, valid)
         return None
 
-    def _complete(self, prompt: str) -> str | None:
+    def _reply(self, prompt: str, usage: LLMUsage) -> Generator[Step, Any, str | None]:
+        """The reply to ``prompt``, from the cache or the LLM; None if the call raised or timed out."""
         key = hashlib.sha256(f"{getattr(self.llm, 'model_id', type(self.llm).__name__)}\0{prompt}".encode()).hexdigest()
         if self.cache is not None and key in self.cache:
-            self.usage.cache_hits += 1
+            usage.cache_hits += 1
             return self.cache[key]
-        self.usage.calls += 1
-        self.usage.prompt_tokens += self._tokens(prompt)
-        try:
-            if self.timeout is None:
-                reply = self.llm.complete(prompt)
-            else:  # the abandoned call finishes in the background; its reply is dropped
-                pool = ThreadPoolExecutor(max_workers=1)
-                try:
-                    reply = pool.submit(self.llm.complete, prompt).result(timeout=self.timeout)
-                finally:
-                    pool.shutdown(wait=False)
-        except (Exception, FutureTimeout) as exc:  # a failing LLM must not lose the document: retry, then fall back
-            self.usage.failures += 1
-            logger.warning("LLM call failed: %s: %s", type(exc).__name__, exc)
+        usage.calls += 1
+        usage.prompt_tokens += self._tokens(prompt)
+        reply = yield prompt
+        if isinstance(reply, BaseException):  # a failing LLM must not lose the document: retry, then fall back
+            usage.failures += 1
+            logger.warning("LLM call failed: %s: %s", type(reply).__name__, reply)
             return None
         reply = str(reply)
-        self.usage.completion_tokens += self._tokens(reply)
+        usage.completion_tokens += self._tokens(reply)
         if self.cache is not None:
             self.cache[key] = reply
         return reply
@@ -248,37 +309,12 @@ class LLMChunker(BaseChunker):
         """The paragraph after the lowest embedding similarity between neighbours in [first, last]."""
         from .models import embed
 
-        self.usage.fallbacks += 1
         vectors = embed([text[a:b] for a, b in paragraphs[first : last + 1]])
         similarities = [float(vectors[i] @ vectors[i + 1]) for i in range(len(vectors) - 1)]
         return first + 1 + min(range(len(similarities)), key=similarities.__getitem__)
 
-    def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
-        paragraphs = self._paragraphs(text)
-        boundaries: list[tuple[int, str]] = []  # (index of the first paragraph of the next chunk, source)
-        start = 0
-        while len(paragraphs) - start >= self.min_tail:
-            end, total = start, 0
-            while end < len(paragraphs):
-                tokens = self._tokens(text[slice(*paragraphs[end])])
-                if end > start and total + tokens > self.group_tokens:
-                    break
-                total += tokens
-                end += 1
-            last = end - 1
-            if last == start:
-                boundaries.append((start + 1, "single"))
-                start += 1
-                continue
-            group = "\n".join(f"ID {i}: {text[slice(*paragraphs[i])]}" for i in range(start, last + 1))
-            answer = self._ask(group, range(start + 1, last + 1))
-            if answer is None:
-                answer, source = self._fallback(text, paragraphs, start, last), "fallback"
-            else:
-                source = "llm"
-            boundaries.append((answer, source))
-            start = answer
-        boundaries.append((len(paragraphs), "end"))
+    def _assemble(self, text: str, paragraphs: list[Span], boundaries: list[tuple[int, str]]) -> list[Chunk]:
+        """Chunks from the boundaries, each span cut further to fit ``max_size``."""
         chunks: list[Chunk] = []
         begin = 0
         measure = self.sizer.span_measure(text)
@@ -291,9 +327,94 @@ class LLMChunker(BaseChunker):
             begin = stop
         return chunks
 
+    def _add_usage(self, usage: LLMUsage) -> None:
+        with _LOCK:
+            self.usage.add(usage)
+
+    # The sync driver: the LLM's ``complete``, in the calling thread (no event loop involved).
+
+    def _run(self, text: str) -> list[Chunk]:
+        usage = LLMUsage()
+        steps = self._steps(text, usage)
+        try:
+            step = next(steps)
+            while True:
+                step = steps.send(self._complete(step) if isinstance(step, str) else step())
+        except StopIteration as done:
+            return done.value
+        finally:
+            self._add_usage(usage)
+
+    def _complete(self, prompt: str) -> str | Exception:
+        """``llm.complete(prompt)``, or the exception it raised (a `TimeoutError` after ``timeout`` seconds)."""
+        try:
+            if self.timeout is None:
+                return self.llm.complete(prompt)
+            pool = ThreadPoolExecutor(max_workers=1)  # the abandoned call finishes in the background, unread
+            try:
+                return pool.submit(self.llm.complete, prompt).result(timeout=self.timeout)
+            finally:
+                pool.shutdown(wait=False)
+        except Exception as exc:
+            return exc
+
+    def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
+        return self._run(text)
+
     def _chunk_batch(self, texts: list[str], metadatas: list[dict[str, Any]]) -> list[list[Chunk]]:
-        """Documents run concurrently (``concurrency`` at a time); each one's groups stay sequential."""
-        if len(texts) == 1 or self.concurrency == 1:
-            return super()._chunk_batch(texts, metadatas)
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(self._chunk, texts, metadatas))
+        """Documents run in ``concurrency`` threads."""
+        if len(texts) <= 1 or self.concurrency == 1:
+            return [self._run(text) for text in texts]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(texts))) as pool:
+            return list(pool.map(self._run, texts))
+
+    # The async driver: the LLM's ``acomplete``, on the running event loop.
+
+    async def _arun(self, text: str) -> list[Chunk]:
+        usage = LLMUsage()
+        steps = self._steps(text, usage)
+        try:
+            step = next(steps)
+            while True:
+                result = await (self._acomplete(step) if isinstance(step, str) else asyncio.to_thread(step))
+                step = steps.send(result)
+        except StopIteration as done:
+            return done.value
+        finally:
+            self._add_usage(usage)
+
+    def _loop_gate(self) -> asyncio.Semaphore:
+        """The semaphore that keeps at most ``concurrency`` of this chunker's calls in flight on this loop."""
+        loop = asyncio.get_running_loop()
+        with _LOCK:
+            if self._gate is None or self._gate[0]() is not loop:
+                self._gate = (weakref.ref(loop), asyncio.Semaphore(self.concurrency))
+            return self._gate[1]
+
+    async def _acomplete(self, prompt: str) -> str | Exception:
+        """``await llm.acomplete(prompt)``, or the exception it raised (a `TimeoutError` after ``timeout`` s)."""
+        async with self._loop_gate():
+            try:
+                return await asyncio.wait_for(self.llm.acomplete(prompt), self.timeout)
+            except Exception as exc:
+                return exc
+
+    async def achunk(self, text: str, **metadata: Any) -> list[Chunk]:
+        """`chunk` on the running event loop, through the LLM's ``acomplete``."""
+        return (await self.achunk_many([text], [metadata]))[0]
+
+    async def achunk_many(
+        self, texts: Iterable[str], metadatas: Sequence[dict[str, Any]] | None = None
+    ) -> list[list[Chunk]]:
+        """`chunk_many` on the running event loop: all documents at once, through the LLM's ``acomplete``."""
+        texts, metadatas = validate_batch(texts, metadatas)
+
+        async def one(text: str, metadata: dict[str, Any]) -> list[Chunk]:
+            if not text.strip():
+                return []
+            chunks = await self._arun(text)
+            for chunk in chunks:
+                chunk.metadata = {**metadata, **chunk.metadata}
+            return chunks
+
+        return list(await asyncio.gather(*map(one, texts, metadatas)))
