@@ -159,6 +159,7 @@ def parse_reply(reply: str, valid: range) -> int | None:
     return None
 
 
+PIECES_PER_GROUP = 4  # a paragraph longer than a group is cut into pieces of about a quarter group
 Step: TypeAlias = str | Callable[[], Any]  # what `LLMChunker._steps` yields: a prompt, or CPU work to run
 
 
@@ -166,17 +167,16 @@ class LLMChunker(BaseChunker):
     """Lets an LLM decide where the topic shifts (LumberChunker).
 
     Paragraphs (blank-line separated; one per line when the text has no blank lines; a paragraph over
-    ``group_tokens`` is split by sentences first) are numbered; from the current one, paragraphs join a group
-    while it stays under ``group_tokens``; the LLM names the first paragraph where the content changes, which
-    closes the chunk and starts the next group. Replies are parsed leniently (any 'ID n' or number) and only an
-    ID inside the group after its first is accepted; otherwise the call is retried ``max_retries`` times with
-    a stricter prompt, then the boundary falls back to the largest drop in embedding similarity between
-    consecutive paragraphs (the embedded MiniLM). Exceptions and ``timeout`` (seconds, per call) count as
-    failed attempts. When fewer than ``min_tail`` paragraphs remain they form the last chunk.
-    ``max_size`` is a hard cap. Metadata per chunk: ``boundary`` ("llm", "fallback", "single" or "end").
-    ``usage`` counts calls, tokens, retries, failures, cache hits and boundaries from the LLM or the fallback,
-    summed over every document this chunker has chunked; ``cache`` (any dict-like) maps (model id, prompt)
-    to replies so re-runs are free.
+    ``group_tokens`` is cut into sentence packs of a quarter group) are numbered; from the current one, paragraphs
+    join a group while it stays under ``group_tokens``; the LLM names the first paragraph where the content changes,
+    which closes the chunk and starts the next group. Replies are parsed leniently (any 'ID n' or number) and only
+    an ID inside the group after its first is accepted; otherwise the call is retried ``max_retries`` times with a
+    stricter prompt, then the boundary falls back to the largest drop in embedding similarity between consecutive
+    paragraphs (the embedded MiniLM). Exceptions and ``timeout`` (seconds, per call) count as failed attempts. When
+    fewer than ``min_tail`` paragraphs remain they form the last chunk. ``max_size`` is a hard cap. Metadata per
+    chunk: ``boundary`` ("llm", "fallback", "single" or "end"). ``usage`` counts calls, tokens, retries, failures,
+    cache hits and boundaries from the LLM or the fallback, summed over every document this chunker has chunked;
+    ``cache`` (any dict-like) maps (model id, prompt) to replies so re-runs are free.
 
     `chunk` and `chunk_many` call the LLM's ``complete`` (``chunk_many``: ``concurrency`` documents at a time,
     in threads); `achunk` and `achunk_many` call its ``acomplete`` on the running event loop, with at most
@@ -223,6 +223,8 @@ class LLMChunker(BaseChunker):
         return count(text) if callable(count) else round(1.2 * len(text.split()))
 
     def _paragraphs(self, text: str) -> list[Span]:
+        """Paragraphs; one longer than a group is cut into sentence packs of a quarter group, so that the LLM,
+        not a size rule, picks where inside it a chunk ends."""
         paragraphs = paragraph_spans(text)
         if len(paragraphs) == 1 and "\n" in text.strip():
             paragraphs = paragraph_spans(text, single_newline=True)
@@ -232,7 +234,8 @@ class LLMChunker(BaseChunker):
             if measure(start, end) <= self.group_tokens:
                 out.append((start, end))
             else:
-                out += pack_spans(text, sentence_spans(text, start, end), measure, self.group_tokens)
+                piece = max(self.group_tokens // PIECES_PER_GROUP, 1)
+                out += pack_spans(text, sentence_spans(text, start, end), measure, piece)
         return out
 
     def _prepare(self, text: str) -> tuple[list[Span], list[int]]:
