@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from chunkers.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
@@ -55,3 +57,110 @@ def test_console_script_is_installed() -> None:
     command = [str(script), "chunk", str(DATA / "textwrap.py"), "--max-size", "2000"]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.count("\n") >= 3
+
+
+# ---- chunkers filter ---------------------------------------------------------------------------------------
+
+QUERY = "What is the capital of France?"
+RELEVANT = "Paris is the capital and largest city of France."
+PASSAGES = [
+    RELEVANT,
+    "The mitochondria is the powerhouse of the cell.",
+    "Bananas are rich in potassium.",
+    "Paris is the capital and the largest city of France.",  # a near-duplicate of the first
+]
+
+
+def _jsonl(records: list[dict]) -> str:  # type: ignore[type-arg]
+    return "".join(json.dumps(r) + "\n" for r in records)
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: str | bytes) -> None:
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8"))
+
+
+def test_filter_keeps_the_chunks_of_chunk_output_best_first_with_scores(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    chunks = tmp_path / "chunks.jsonl"
+    assert main(["chunk", str(DATA / "textwrap.py"), "--max-size", "600", "--out", str(chunks), "--no-progress"]) == 0
+    originals = [json.loads(line) for line in chunks.read_text(encoding="utf-8").splitlines()]
+    out = tmp_path / "kept.jsonl"
+    query = "How is a paragraph wrapped into lines of a given width?"
+    options = ["--scorer", "embedding", "--top-k", "3", "--show-dropped", "--out", str(out)]
+    assert main(["filter", str(chunks), "--query", query, *options]) == 0
+    kept = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(kept) == 3
+    scores = [record["relevance_score"] for record in kept]
+    assert scores == sorted(scores, reverse=True) and all(0 < s <= 1 for s in scores)
+    for record in kept:  # each object as read, plus the score and the flags
+        assert {k: v for k, v in record.items() if k not in {"relevance_score", "flags"}} in originals
+        assert record["flags"] == []
+    assert any("def fill" in r["text"] or "def wrap" in r["text"] for r in kept)
+    err = capsys.readouterr().err
+    assert err.count("dropped line ") == len(originals) - 3 and "beyond top_k" in err
+    assert f"kept 3 of {len(originals)} chunks (scorer embedding)" in err
+
+
+def test_filter_from_stdin_names_duplicates_by_line_and_prints_a_table(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    records = [{"text": t, "file_path": "facts.md", "start": 0, "end": len(t)} for t in PASSAGES]
+    _stdin(monkeypatch, _jsonl(records[:2]) + "\n" + _jsonl(records[2:]))  # a blank line 3 is skipped
+    assert main(["filter", "-q", QUERY, "--scorer", "embedding", "--threshold", "0.5", "--show-dropped"]) == 0
+    captured = capsys.readouterr()
+    kept = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["text"] for r in kept] == [RELEVANT] and kept[0]["file_path"] == "facts.md"
+    assert "dropped line 5 (facts.md[0:52]), score -: duplicate of line 1" in captured.err
+    assert captured.err.count("below threshold 0.500") == 2
+
+    _stdin(monkeypatch, _jsonl(records))
+    table = ["filter", "-", "-q", QUERY, "--scorer", "embedding", "--threshold", "0.99", "--min-keep", "2"]
+    assert main([*table, "--format", "table", "--show-dropped"]) == 0
+    out = capsys.readouterr().out
+    assert "kept (kept_by_min_keep)" in out and "dropped: duplicate of line 1" in out and "mitochondria" in out
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ('{"text": "a"}\n{"text": "b",}\n', "<stdin> line 2: not valid JSON"),
+        ('{"text": "a"}\n\n{"file_path": "x.py"}\n', '<stdin> line 3: the object has no "text" field'),
+        ("[1, 2]\n", "<stdin> line 1: expected a JSON object, got list"),
+        ('{"text": 7}\n', '<stdin> line 1: "text": expected str, got int'),
+        ('{"text": "\\ud800"}\n', '<stdin> line 1: "text": text contains a lone surrogate'),
+        (b'{"text": "a"}\n{"text": "caf\xe9"}\n', "<stdin> line 2: not UTF-8 (byte 0xe9"),
+    ],
+    ids=["not-json", "no-text", "not-object", "text-not-str", "surrogate", "not-utf8"],
+)
+def test_filter_bad_input_names_the_line_and_exits_2(monkeypatch, capsys, data: str | bytes, message: str) -> None:  # type: ignore[no-untyped-def]
+    _stdin(monkeypatch, data)
+    assert main(["filter", "-q", QUERY, "--scorer", "embedding"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("chunkers: error: ") and message in err and "Traceback" not in err
+
+
+def test_filter_usage_errors(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "chunks.jsonl"
+    good.write_text(_jsonl([{"text": RELEVANT}]), encoding="utf-8")
+    assert main(["filter", str(good), "--query", "   "]) == 2
+    assert "--query must not be empty" in capsys.readouterr().err
+    assert main(["filter", str(tmp_path / "missing.jsonl"), "-q", QUERY]) == 2
+    assert "No such file or directory" in capsys.readouterr().err
+    for bad in (["--threshold", "high"], ["--top-k", "0"], ["--min-keep", "-1"], ["--scorer", "llm"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["filter", str(good), "-q", QUERY, *bad])
+        assert exit_info.value.code == 2
+    assert "expected 'dynamic', 'none' or a number" in capsys.readouterr().err
+
+
+def test_filter_console_script_with_the_default_local_scorer_on_stdin() -> None:
+    script = Path(sys.executable).parent / "chunkers"
+    records = _jsonl([{"text": t, "start": 0, "end": len(t)} for t in PASSAGES[:3]])
+    command = [str(script), "filter", "--query", QUERY, "--threshold", "none"]
+    result = subprocess.run(command, input=records, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    kept = [json.loads(line) for line in result.stdout.splitlines()]
+    assert kept[0]["text"] == RELEVANT and len(kept) == 3
+    assert kept[0]["relevance_score"] > kept[1]["relevance_score"] >= kept[2]["relevance_score"]
+    assert "kept 3 of 3 chunks (scorer local)" in result.stderr
+    broken = subprocess.run(command, input=records + "{oops\n", capture_output=True, text=True, timeout=600)
+    assert broken.returncode == 2 and "<stdin> line 4: not valid JSON" in broken.stderr
+    assert "Traceback" not in broken.stderr

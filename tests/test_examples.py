@@ -1,0 +1,72 @@
+"""The examples run: both framework scripts end to end, both notebooks without an error cell (in this venv)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+NOTEBOOKS = sorted((EXAMPLES / "notebooks").glob("*.ipynb"))
+
+
+def run_script(name: str, *args: str) -> str:
+    command = [sys.executable, str(EXAMPLES / name), *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert result.returncode == 0, f"{name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_llamaindex_app_ingests_indexes_retrieves_and_filters() -> None:
+    out = run_script("llamaindex_app.py")
+    assert "code nodes (ASTNodeParser)" in out and "prose nodes (PerplexityNodeParser)" in out
+    assert "indexed " in out and "with all-MiniLM-L6-v2" in out
+    assert out.count("\nQ: ") == 3 and out.count("by retriever + ChunkFilterPostprocessor (scorer local") == 2
+    assert out.count("by query engine (MockLLM, no_text) with ChunkFilterPostprocessor (scorer local") == 1
+    first_answer = out.split("\nQ: ")[1]
+    assert "textwrap.py:" in first_answer  # the code question retrieved code nodes, with their lines
+    assert "done in" in out
+
+
+@pytest.mark.slow
+def test_langchain_chain_splits_embeds_compresses_and_runs_the_lcel_chain() -> None:
+    out = run_script("langchain_chain.py")
+    assert "code chunks (ASTTextSplitter)" in out and "prose chunks (PerplexityTextSplitter)" in out
+    assert out.count("\nQ: ") == 3 and out.count("by ChunkFilterCompressor (scorer local, relevance)") == 3
+    assert "valkyria_chronicles_wikitext.md[" in out.split("\nQ: ")[2]  # exact offsets from add_start_index
+    assert out.count("answer: (FakeListLLM") == 3 and "done in" in out
+
+
+def test_the_notebooks_are_saved_executed_with_outputs_and_no_error() -> None:
+    assert [p.name for p in NOTEBOOKS] == ["01_chunking.ipynb", "02_filtering_and_frameworks.ipynb"]
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        code_cells = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(c.execution_count for c in code_cells), f"{path.name} is saved without being run"
+        assert not [o for c in code_cells for o in c.outputs if o.output_type == "error"]
+        images = [o for c in code_cells for o in c.outputs if "image/png" in o.get("data", {})]
+        assert images, f"{path.name} has lost its plot"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_without_an_error_cell(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The kernel "python3" must be this venv's: its kernelspec (installed by ipykernel under sys.prefix) runs
+    # "python", which jupyter_client resolves to sys.executable; JUPYTER_PATH puts it before any user kernelspec.
+    monkeypatch.setenv("JUPYTER_PATH", str(Path(sys.prefix) / "share" / "jupyter"))
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(new_code_cell("import sys\nprint(sys.prefix)"))
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client.execute()  # raises CellExecutionError, with the cell and the traceback, at the first failing cell
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert nb.cells[-1].outputs[0].text.strip() == sys.prefix, "the notebook ran in another Python environment"
