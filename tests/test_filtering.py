@@ -97,6 +97,17 @@ def test_llm_scorer_combines_passes_and_survives_failures() -> None:
     assert by_text[RELEVANT].score == pytest.approx(0.3 * 0.8 + 0.3 * 0.8 + 0.4 * 0.9)
     for failed in PASSAGES[1:3]:
         assert by_text[failed].score == 0.0 and "llm_failed" in by_text[failed].flags
+    dynamic = ChunkFilter(scorer=scorer, dedup_similarity=None)
+    dynamic.filter(QUERY, PASSAGES[:3])
+    assert {d.chunk.text for d in dynamic.last_dropped} == set(PASSAGES[1:3])
+    assert all("llm_failed" in d.flags for d in dynamic.last_dropped)  # dropped chunks keep their flags
+
+
+def test_embedding_filter_scores_from_the_dedup_vectors_as_from_scratch() -> None:
+    scorer = EmbeddingScorer()
+    kept = ChunkFilter(scorer=scorer, threshold=None).filter(QUERY, PASSAGES)  # dedup embeds once, reused
+    direct, _ = scorer.score(QUERY, PASSAGES[:3])
+    assert {k.chunk.text: k.score for k in kept} == pytest.approx(dict(zip(PASSAGES[:3], direct)), abs=1e-5)
 
 
 def test_llm_scorer_with_the_real_local_model() -> None:

@@ -31,11 +31,13 @@ class ScoredChunk:
 
 @dataclass
 class DroppedChunk:
-    """A chunk the filter removed and why ("below threshold 0.42", "duplicate of chunk 3", "beyond top_k")."""
+    """A chunk the filter removed, why ("below threshold 0.42", "duplicate of chunk 3", "beyond top_k"), and its
+    scoring flags (e.g. "llm_failed", "truncated")."""
 
     chunk: Chunk
     score: float | None
     reason: str
+    flags: list[str] = field(default_factory=list)
 
 
 @runtime_checkable
@@ -57,8 +59,11 @@ class EmbeddingScorer:
         return embed(texts, self.model)
 
     def score(self, query: str, texts: list[str]) -> tuple[list[float], list[list[str]]]:
-        vectors = self.embed([query, *texts])
-        return [float(v @ vectors[0]) for v in vectors[1:]], [[] for _ in texts]
+        return self.score_vectors(query, self.embed(texts)), [[] for _ in texts]
+
+    def score_vectors(self, query: str, vectors: Any) -> list[float]:
+        """Cosine similarity of ``query`` to already embedded texts (rows of unit vectors)."""
+        return [float(v) for v in vectors @ self.embed([query])[0]]
 
 
 RELEVANCE_QUESTION = (
@@ -252,9 +257,10 @@ class ChunkFilter:
                 raise TypeError(f"chunks must be Chunk objects or strings, got {type(item).__name__}")
         return out
 
-    def _deduplicate(self, chunks: list[Chunk]) -> tuple[list[int], list[DroppedChunk]]:
+    def _deduplicate(self, chunks: list[Chunk]) -> tuple[list[int], list[DroppedChunk], Any]:
+        """Indices kept, the duplicates dropped, and the chunks' embeddings (None when not computed)."""
         if self.dedup_similarity is None or len(chunks) < 2:
-            return list(range(len(chunks))), []
+            return list(range(len(chunks))), [], None
         embedder = self.scorer if isinstance(self.scorer, EmbeddingScorer) else EmbeddingScorer()
         vectors = embedder.embed([c.text for c in chunks])
         kept: list[int] = []
@@ -265,7 +271,7 @@ class ChunkFilter:
                 kept.append(i)
             else:
                 dropped.append(DroppedChunk(chunks[i], None, f"duplicate of chunk {twin}"))
-        return kept, dropped
+        return kept, dropped, vectors
 
     def filter(self, query: str, chunks: Sequence[Chunk | str]) -> list[ScoredChunk]:
         """The chunks worth keeping for ``query``, best first (see the class docstring)."""
@@ -275,9 +281,12 @@ class ChunkFilter:
         self.last_dropped = []
         if not candidates:
             return []
-        kept_indices, self.last_dropped = self._deduplicate(candidates)
+        kept_indices, self.last_dropped, vectors = self._deduplicate(candidates)
         survivors = [candidates[i] for i in kept_indices]
-        scores, flags = self.scorer.score(query, [c.text for c in survivors])
+        if isinstance(self.scorer, EmbeddingScorer) and vectors is not None:  # embedded once, for both steps
+            scores, flags = self.scorer.score_vectors(query, vectors[kept_indices]), [[] for _ in survivors]
+        else:
+            scores, flags = self.scorer.score(query, [c.text for c in survivors])
         scored = sorted(
             (ScoredChunk(c, float(s), list(f)) for c, s, f in zip(survivors, scores, flags)),
             key=lambda sc: -sc.score,
@@ -301,7 +310,7 @@ class ChunkFilter:
             rescued.flags.append("kept_by_min_keep")
             kept.append(rescued)
         self.last_dropped += [
-            DroppedChunk(sc.chunk, sc.score, reasons.get(id(sc), f"below threshold {cut:.3f}")) for sc in rest
+            DroppedChunk(sc.chunk, sc.score, reasons.get(id(sc), f"below threshold {cut:.3f}"), sc.flags) for sc in rest
         ]
         return kept
 
