@@ -44,9 +44,9 @@ class Suite:
 
 
 SUITES = {
-    "quick": Suite(("chatlogs",), (200, 400, 800), (300, 500), (400, 800), ("chatlogs",), 3000, 2),
-    "full": Suite(("chatlogs", "wikitexts", "pubmed"), (200, 400, 800), (300, 500), (400, 800), ("chatlogs", "wikitexts"),
-                  5000, 3),
+    "quick": Suite(("chatlogs",), (200, 400, 800), (300, 500), (800,), ("chatlogs",), 3000, 2),
+    "full": Suite(("chatlogs", "wikitexts", "pubmed"), (200, 400, 800), (300, 500), (400, 800), ("chatlogs",),
+                  3000, 2),
 }  # fmt: skip
 
 
