@@ -74,7 +74,7 @@ def markdown(
               "| corpus | chunker | target | chars/s | x fastest peer |", "|---|---|---|---|---|"]  # fmt: skip
     for r in speeds:
         lines.append(
-            f"| {r['corpus']} | {r['chunker']} | {r['target']} | {r['chars_per_s']:,.0f} | {_fmt(r['x_fastest_peer'], 4)} |"
+            f"| {r['corpus']} | {r['chunker']} | {r['target']} | {r['chars_per_s']:,.0f} | {_ratio(r['x_fastest_peer'])} |"
         )
     if intrinsic:
         lines += ["", "## Intrinsic metrics (MoC)", "",
@@ -104,6 +104,9 @@ def plots(rows: list[dict], speeds: list[dict], out: Path, stem: str) -> list[Pa
     import matplotlib.pyplot as plt
 
     corpora = list(dict.fromkeys(r["corpus"] for r in rows))
+    names = list(dict.fromkeys(r["chunker"] for r in rows))
+    colours = {name: plt.get_cmap("tab10")(i % 10) for i, name in enumerate(names)}  # one colour per chunker
+    widest = max(corpora, key=lambda c: len({r["chunker"] for r in rows if r["corpus"] == c}))
     paths = []
     for kind in ("size", "speed"):
         figure, axes = plt.subplots(1, len(corpora), figsize=(6 * len(corpora), 4.5), squeeze=False)
@@ -114,17 +117,19 @@ def plots(rows: list[dict], speeds: list[dict], out: Path, stem: str) -> list[Pa
                 )
                 style = "-o" if mine[0]["ours"] else "--s"
                 if kind == "size":
-                    axis.plot([r["mean_chars"] for r in mine], [r["iou"] for r in mine], style, label=name)
+                    axis.plot([r["mean_chars"] for r in mine], [r["iou"] for r in mine], style, label=name,
+                              color=colours[name])  # fmt: skip
                 else:
                     speed = next(s["chars_per_s"] for s in speeds if s["corpus"] == corpus and s["chunker"] == name)
-                    axis.plot([speed], [max(r["iou"] for r in mine)], style[1:], markersize=8, label=name)
+                    axis.plot([speed], [max(r["iou"] for r in mine)], style[1:], markersize=8, label=name,
+                              color=colours[name])  # fmt: skip
             axis.set_title(corpus)
             axis.set_ylabel("IoU (top 5)" if kind == "size" else "best IoU over settings (top 5)")
             axis.set_xlabel("mean chunk size (characters)" if kind == "size" else "characters per second (log)")
             if kind == "speed":
                 axis.set_xscale("log")
             axis.grid(alpha=0.3)
-        axes[0][-1].legend(fontsize=7, loc="best")
+        axes[0][corpora.index(widest)].legend(fontsize=7, loc="best")
         figure.tight_layout()
         path = out / f"{stem}_{kind}.png"
         figure.savefig(path, dpi=110)
