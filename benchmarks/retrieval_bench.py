@@ -174,15 +174,15 @@ def _chonkie(size: int) -> ChunkFn:
 
 
 def evaluate(
-    text: str, questions: list[tuple[str, list[Span]]], chunk_spans: list[Span], query_vectors: Any = None
+    text: str, questions: list[tuple[str, list[Span]]], chunk_spans: list[Span], query_vectors: Any
 ) -> dict[str, float]:
-    """Mean recall, precision and IoU of the top-5 chunks' characters against the evidence, and MRR@5."""
+    """Mean recall, precision and IoU of the top-5 chunks' characters against the evidence, and MRR@5
+    (``query_vectors``: the questions' embeddings, computed once per corpus)."""
     from chunkers.models import embed
 
     vectors = embed([text[a:b] for a, b in chunk_spans])
-    queries = embed([q for q, _ in questions]) if query_vectors is None else query_vectors
     totals = {"recall": 0.0, "precision": 0.0, "iou": 0.0, "mrr": 0.0}
-    for (_, evidence), query in zip(questions, queries):
+    for (_, evidence), query in zip(questions, query_vectors):
         top = [chunk_spans[i] for i in (vectors @ query).argsort()[::-1][:TOP_K]]
         for name, value in overlap_scores(top, evidence).items():
             totals[name] += value
