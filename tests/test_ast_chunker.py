@@ -95,6 +95,36 @@ def test_comments_before_a_definition_travel_with_it() -> None:
     assert second.text.startswith("# Explains second.")
 
 
+def test_a_split_definition_keeps_its_signature_with_the_start_of_its_body() -> None:
+    body = "".join(f"        total = total + {i} * weight\n" for i in range(40))
+    header = "# The scorer.\n@dataclass\nclass Scorer:\n    def score(self, weight):\n        total = 0\n"
+    code = f"import os\n\n{header}{body}"
+    chunks = ASTChunker(max_size=300).chunk(code, file_path="s.py")
+    assert len(chunks) > 2
+    first_of_class = next(c for c in chunks if "class Scorer" in c.text)
+    # Comment, decorator, class line and method signature open the window with the first statements.
+    assert header in first_of_class.text
+    for chunk in chunks:
+        ast.parse(textwrap.dedent(chunk.text))  # signature-only chunks ("def f():" alone) would not parse
+
+
+def test_python_chunks_never_dedent_below_their_first_line() -> None:
+    """A window that ends inside a split method does not merge with the top-level code after it."""
+    body = "".join(f"        value_{i} = compute({i})\n" for i in range(30))
+    code = f"class Holder:\n    def big(self):\n{body}\n\ndef after():\n    return 1\n\n\nLIMIT = 3\n"
+    chunks = ASTChunker(max_size=400).chunk(code, file_path="h.py")
+    for chunk in chunks:
+        lines = [line for line in chunk.text.splitlines() if line.strip()]
+        first = len(lines[0]) - len(lines[0].lstrip())
+        assert all(len(line) - len(line.lstrip()) >= first for line in lines), chunk.text
+        ast.parse(textwrap.dedent(chunk.text))
+    # In a brace language the same layout packs freely.
+    statements = body.replace("value_", "let v").replace(")\n", ");\n")
+    js = "class Holder {\n  big() {\n" + statements + "  }\n}\nfunction after() { return 1; }\n"
+    js_chunks = ASTChunker(max_size=400).chunk(js, file_path="h.js")
+    assert "function after" in js_chunks[-1].text and "compute" in js_chunks[-1].text
+
+
 def test_oversized_leaves_long_lines_and_huge_strings_are_split_within_budget() -> None:
     code = 'BIG = "' + "abc " * 5000 + '"\nx = [' + ", ".join(str(i) for i in range(4000)) + "]\n"
     chunker = ASTChunker(max_size=500)

@@ -10,7 +10,7 @@ from ..base import BaseChunker
 from ..chunk import Chunk
 from ..merge import Span, pack_spans, split_span, trim
 from ..sizing import SpanMeasure
-from .languages import GrammarNotFoundError, language_for_path, new_parser, normalise_language
+from .languages import OFFSIDE_RULE, GrammarNotFoundError, language_for_path, new_parser, normalise_language
 
 PATH_KEYS = ("file_path", "file_name", "source", "path")
 
@@ -21,20 +21,15 @@ _DEFINITION = re.compile(
 )
 
 
-def _is_comment(node: Any) -> bool:
-    return "comment" in node.type
-
-
-@dataclass
 class _Window:
     """Adjacent units (nodes, or pieces of an oversized leaf) that will form one chunk."""
 
-    units: list[tuple[int, int, Any]] = field(default_factory=list)  # (start, end, node)
-    ancestors: tuple[str, ...] = ()  # signatures of the definitions enclosing the first unit
+    __slots__ = ("ancestors", "start", "units")
 
-    @property
-    def start(self) -> int:
-        return self.units[0][0]
+    def __init__(self, units: list[tuple[int, int, str]], ancestors: tuple[str, ...] = ()) -> None:
+        self.units = units  # (start, end, node type); units are only ever added at the end
+        self.start = units[0][0]
+        self.ancestors = ancestors  # signatures of the definitions enclosing the first unit
 
     @property
     def end(self) -> int:
@@ -47,6 +42,7 @@ class _Frame:
 
     children: list[Any]
     base: int  # where this frame's windows start in the output list
+    start: int = 0  # where the node whose children these are starts
     index: int = 0
     current: _Window | None = None
     junctions: list[int] = field(default_factory=list)  # output positions where runs of windows meet
@@ -56,22 +52,29 @@ class _Frame:
 class _Source:
     """One file being chunked: its text, byte->char offsets and the budget measure."""
 
-    def __init__(self, text: str, measure: SpanMeasure, max_size: int) -> None:
+    def __init__(self, text: str, measure: SpanMeasure, max_size: int, offside: bool) -> None:
         self.text = text
         self.measure = measure
         self.max_size = max_size
-        self._byte_to_char: list[int] | None = None
+        self.offside = offside  # indentation is syntax in this language
+        self.byte_to_char: memoryview | None = None  # None for ASCII text, where bytes are characters
         if not text.isascii():
             import numpy as np
 
             data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-            starts = (data & 0xC0) != 0x80
-            self._byte_to_char = [*(np.cumsum(starts) - 1).tolist(), len(text)]
+            offsets = np.empty(len(data) + 1, dtype=np.int64)
+            np.cumsum((data & 0xC0) != 0x80, out=offsets[1:])  # characters started before each byte
+            offsets[0] = 0
+            self.byte_to_char = memoryview(offsets)
 
     def span(self, node: Any) -> Span:
-        if self._byte_to_char is None:
+        if self.byte_to_char is None:
             return node.start_byte, node.end_byte
-        return self._byte_to_char[node.start_byte], self._byte_to_char[node.end_byte]
+        return self.byte_to_char[node.start_byte], self.byte_to_char[node.end_byte]
+
+    def indent(self, position: int) -> int:
+        line = self.text.rfind("\n", 0, position) + 1
+        return len(self.text[line:position]) - len(self.text[line:position].lstrip(" \t"))
 
     def fits(self, start: int, end: int) -> bool:
         return self.measure(start, end) <= self.max_size
@@ -81,9 +84,13 @@ class ASTChunker(BaseChunker):
     """Chunks source code along its syntax tree so functions and classes stay whole when they fit.
 
     Split-then-merge (cAST): sibling nodes are packed greedily into windows under ``max_size``; a node that
-    does not fit alone is split into its children recursively (and the resulting windows of one parent are
-    merged while they fit); a leaf that does not fit (a long string, a minified line) is split by lines,
-    then characters. Size is counted in non-whitespace characters by default, so indentation is free.
+    does not fit alone is split into its children recursively, and the windows where runs meet are merged
+    while they fit; a leaf that does not fit (a long string, a minified line) is split by lines, then
+    characters. Size is counted in non-whitespace characters by default, so indentation is free.
+    Two refinements over the reference: the header of a split node (``def f(...):``, a class line, its
+    decorators and leading comments) opens the window of its body's first statements instead of becoming a
+    chunk of its own; and in languages where indentation is syntax (Python, YAML, Haskell) two windows never
+    merge when the second starts shallower than the first, so every chunk dedents into valid code.
 
     Chunks are exact slices of the file and tile it: comments and blank lines between chunks go to the
     following chunk (a comment right before a definition travels with it). Metadata per chunk:
@@ -139,10 +146,10 @@ class ASTChunker(BaseChunker):
         root = tree.root_node
         if root.type == "ERROR" or root.child_count == 0:
             return self._fallback(text, measure, language, path, "the file does not parse")
-        source = _Source(text, measure, self.max_size)
+        source = _Source(text, measure, self.max_size, language in OFFSIDE_RULE)
         start, end = trim(text, *source.span(root))
         if source.fits(start, end):
-            windows = [_Window([(start, end, root)])]
+            windows = [_Window([(start, end, root.type)])]
         else:
             windows = self._windows(root.children, source)
         return self._to_chunks(text, _tile(text, windows, measure, self.max_size), measure, language, path)
@@ -150,60 +157,91 @@ class ASTChunker(BaseChunker):
     def _windows(self, children: list[Any], source: _Source) -> list[_Window]:
         """Greedy windows over sibling nodes, descending into nodes too large to fit.
 
-        The windows that a too-large node's children produce are merged greedily among themselves (never
-        with its siblings'). Windows come out in document order into one list; since each run of them is
-        already greedy, merging only needs to look at the junctions where runs meet, which keeps the work
-        linear. An explicit stack replaces recursion, so deeply nested trees cannot overflow it.
+        Windows come out in document order into one list. Each run of windows from one list of siblings is
+        already greedy, so when a frame closes, merging only needs to look at the junctions where its runs
+        meet (before and after each node it descended into), which keeps the work linear. An explicit stack
+        replaces recursion, so deeply nested trees cannot overflow it.
         """
         out: list[_Window] = []
         stack = [_Frame(children, base=0)]
-        while True:
+        measure, max_size, to_char = source.measure, source.max_size, source.byte_to_char
+        while stack:
             frame = stack[-1]
-            if frame.index == len(frame.children):
-                if frame.current is not None:
-                    out.append(frame.current)
-                stack.pop()
-                if not stack:
-                    return out
-                self._merge_at_junctions(out, frame, source)
-                stack[-1].junctions.append(len(out))
-                continue
-            child = frame.children[frame.index]
-            frame.index += 1
-            start, end = source.span(child)
-            if start == end:
-                continue
-            current = frame.current
-            if current is not None and source.fits(current.start, end):
-                current.units.append((start, end, child))
-                continue
-            carried: list[tuple[int, int, Any]] = []
+            children, current = frame.children, frame.current
             if current is not None:
-                # Comments right before the node that opens the next window belong with it.
-                while len(current.units) > 1 and _is_comment(current.units[-1][2]):
-                    carried.insert(0, current.units.pop())
-                if carried and not source.fits(carried[0][0], end):
-                    current.units.extend(carried)
-                    carried = []
-                out.append(current)
-                frame.current = None
-            if source.fits(start, end):
-                frame.current = _Window([*carried, (start, end, child)], frame.ancestors)
-                continue
-            if carried:
-                out.append(_Window(carried, frame.ancestors))
-            frame.junctions.append(len(out))
-            grandchildren = child.children
-            if any(c.end_byte > c.start_byte for c in grandchildren):
-                ancestors = frame.ancestors
-                if _DEFINITION.search(child.type):
-                    newline = source.text.find("\n", start, end)
-                    ancestors += (source.text[start : newline if newline != -1 else end].strip(),)
-                stack.append(_Frame(grandchildren, base=len(out), ancestors=ancestors))
-            else:  # a leaf too large on its own: split its text
-                pieces = split_span(source.text, start, end, source.measure, self.max_size)
-                out.extend(_Window([(a, b, child)], frame.ancestors) for a, b in pieces)
-                frame.junctions.append(len(out))
+                current_start, add = current.start, current.units.append
+            for index in range(frame.index, len(children)):
+                child = children[index]
+                start, end = child.start_byte, child.end_byte
+                if start == end:
+                    continue
+                if to_char is not None:
+                    start, end = to_char[start], to_char[end]
+                if current is not None and measure(current_start, end) <= max_size:
+                    add((start, end, child.type))
+                    continue
+                fits = measure(start, end) <= max_size
+                if not fits and current is not None and len(stack) > 1 and current.start <= frame.start:
+                    # The split node's header (``def f(...):``, decorators, leading comments) opens its body's
+                    # first window instead of standing alone.
+                    frame.index, frame.current = index + 1, None
+                    self._descend(child, start, end, current, frame, stack, out, source)
+                    break
+                carried: list[tuple[int, int, str]] = []
+                if current is not None:
+                    # Comments right before the node that opens the next window belong with it.
+                    while len(current.units) > 1 and "comment" in current.units[-1][2]:
+                        carried.insert(0, current.units.pop())
+                    if carried and fits and measure(carried[0][0], end) > max_size:
+                        current.units.extend(carried)
+                        carried = []
+                    out.append(current)
+                    current = None
+                if fits:
+                    current = _Window([*carried, (start, end, child.type)], frame.ancestors)
+                    current_start, add = current.start, current.units.append
+                    continue
+                frame.index, frame.current = index + 1, None
+                opening = _Window(carried, frame.ancestors) if carried else None
+                self._descend(child, start, end, opening, frame, stack, out, source)
+                break
+            else:  # every child seen: close the frame
+                if current is not None:
+                    out.append(current)
+                stack.pop()
+                self._merge_at_junctions(out, frame, source)
+                if stack:
+                    stack[-1].junctions.append(len(out))
+        return out
+
+    def _descend(
+        self,
+        child: Any,
+        start: int,
+        end: int,
+        opening: _Window | None,
+        frame: _Frame,
+        stack: list[_Frame],
+        out: list[_Window],
+        source: _Source,
+    ) -> None:
+        """Windows for a node too large to fit: a new frame over its children, which ``opening`` starts."""
+        frame.junctions.append(len(out))
+        children = child.children
+        if any(c.end_byte > c.start_byte for c in children):
+            ancestors = frame.ancestors
+            if _DEFINITION.search(child.type):
+                newline = source.text.find("\n", start, end)
+                ancestors += (source.text[start : newline if newline != -1 else end].strip(),)
+            stack.append(_Frame(children, base=len(out), start=start, current=opening, ancestors=ancestors))
+            return
+        # A leaf too large on its own (a long string, a minified line): split its text, the opening included.
+        units = [*(opening.units if opening is not None else []), (start, end, child.type)]
+        for a, b in split_span(source.text, units[0][0], end, source.measure, self.max_size):
+            piece = [(max(a, u[0]), min(b, u[1]), u[2]) for u in units if u[0] < b and a < u[1]]
+            if piece:
+                out.append(_Window(piece, opening.ancestors if opening is not None and a < start else frame.ancestors))
+        frame.junctions.append(len(out))
 
     @staticmethod
     def _merge_at_junctions(out: list[_Window], frame: _Frame, source: _Source) -> None:
@@ -211,7 +249,8 @@ class ASTChunker(BaseChunker):
         removed = 0
         for junction in frame.junctions:
             k = junction - removed
-            if frame.base < k < len(out) and source.fits(out[k - 1].start, out[k].end):
+            if frame.base < k < len(out) and source.fits(out[k - 1].start, out[k].end) \
+                    and not (source.offside and source.indent(out[k].start) < source.indent(out[k - 1].start)):
                 out[k - 1].units.extend(out[k].units)
                 del out[k]
                 removed += 1
@@ -240,7 +279,7 @@ class ASTChunker(BaseChunker):
                 "language": language,
                 "start_line": start_line,
                 "end_line": start_line + text.count("\n", start, end - 1),
-                "node_types": list(dict.fromkeys(u[2].type for u in units)),
+                "node_types": list(dict.fromkeys([u[2] for u in units])),
                 "ancestors": ancestors,
                 "size": measure(*core),
                 "node_count": len(units),

@@ -27,6 +27,9 @@ EXTENSIONS: dict[str, str] = {
     ".jl": "julia", ".m": "objc", ".ml": "ocaml", ".pl": "perl", ".erl": "erlang", ".clj": "clojure",
 }  # fmt: skip
 
+# Languages where indentation is syntax: a chunk must not dedent below its first line to stay valid code.
+OFFSIDE_RULE = frozenset({"python", "yaml", "haskell"})
+
 # Other spellings users pass (LangChain's Language enum values, LlamaIndex CodeSplitter names).
 ALIASES: dict[str, str] = {
     "js": "javascript", "ts": "typescript", "c#": "csharp", "c_sharp": "csharp", "cs": "csharp",
