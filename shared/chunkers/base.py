@@ -73,8 +73,9 @@ class BaseChunker(ABC):
         live = [i for i, text in enumerate(texts) if text and not text.isspace()]
         results: list[list[Chunk]] = [[] for _ in texts]
         for i, chunks in zip(live, self._chunk_batch([texts[i] for i in live], [metadatas[i] for i in live])):
-            for chunk in chunks:
-                chunk.metadata = {**metadatas[i], **chunk.metadata}
+            if metadatas[i]:
+                for chunk in chunks:
+                    chunk.metadata = {**metadatas[i], **chunk.metadata}
             results[i] = chunks
         return results
 
