@@ -46,10 +46,9 @@ test: lint $(LEGACY_STAMP)
 
 # Benchmarks (not part of `make test`): the AST benchmark needs the code corpus built from local mirrors.
 bench-code: install
-	test -x .venv-bench/bin/python || benchmarks/setup_bench_env.sh
-	.venv-bench/bin/python -m benchmarks.code_bench
+	$(PY) -m benchmarks.code_bench
 
-# The full retrieval suite (all corpora, every chunker and peer; about an hour on 2 CPU cores).
+# The full retrieval suite (all corpora, prose and code, every chunker and peer; about an hour on 2 CPU cores).
 bench-retrieval: install
 	$(PY) -m benchmarks run --suite full
 

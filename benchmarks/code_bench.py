@@ -4,7 +4,7 @@ of benchmarks/code_corpus.py, in one run, one thread, with the same budget.
 
     python -m benchmarks.code_bench [--corpus DIR] [--budget 1500] [--out benchmarks/results]
 
-Run it in the benchmark venv (benchmarks/setup_bench_env.sh). Writes code_bench.md and code_bench.json.
+Needs the `bench` extra (astchunk). Writes code_bench.md and code_bench.json.
 """
 
 from __future__ import annotations

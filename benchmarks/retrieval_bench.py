@@ -41,12 +41,16 @@ class Suite:
     llm_corpora: tuple[str, ...]
     intrinsic_chars: int  # boundary clarity / stickiness on the chunks inside the corpus's first N characters
     intrinsic_window: int
+    code_subpackages: tuple[str, ...]  # the code corpus: these langchain-core subpackages (see code_retrieval.py)
+    code_targets: tuple[int, ...] = (500, 1000, 2000)  # budgets, in each code chunker's own unit
+    code_matched: tuple[int, ...] = (600, 900)
 
 
 SUITES = {
-    "quick": Suite(("chatlogs",), (200, 400, 800), (300, 500), (800,), ("chatlogs",), 3000, 2),
+    "quick": Suite(("chatlogs",), (200, 400, 800), (300, 500), (800,), ("chatlogs",), 3000, 2,
+                   ("documents", "output_parsers")),
     "full": Suite(("chatlogs", "wikitexts", "pubmed"), (200, 400, 800), (300, 500), (400, 800), ("chatlogs",),
-                  3000, 2),
+                  3000, 2, ("documents", "output_parsers", "prompts", "tools", "vectorstores", "callbacks")),
 }  # fmt: skip
 
 
@@ -204,10 +208,29 @@ def _setup(suite: Suite, sizes: dict[str, int], questions: dict[str, int]) -> st
     )
 
 
+def _measure(
+    corpus: str, target: int, name: str, ours: bool, made: tuple[str, ChunkFn], text: str,
+    questions: list[tuple[str, list[Span]]], query_vectors: Any,
+) -> tuple[dict, list[Span]]:
+    """One chunker at one setting on one corpus: its table row and its chunk spans."""
+    setting, chunk = made
+    started = time.perf_counter()
+    spans, notes = chunk(text)
+    seconds = time.perf_counter() - started
+    row = {"corpus": corpus, "target": target, "chunker": name, "ours": ours, "setting": setting,
+           "chunks": len(spans), "mean_chars": sum(b - a for a, b in spans) / len(spans),
+           "seconds": seconds, "chars_per_s": len(text) / seconds, "notes": notes,
+           **evaluate(text, questions, spans, query_vectors)}  # fmt: skip
+    print({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
+    return row, spans
+
+
 def run(suite_name: str, out: Path) -> dict[str, list[dict]]:
     """Run a suite, write retrieval_<suite>.md/.json and two PNG plots under ``out``; return the tables."""
     from chunkers.evaluation import ChunkPerplexity, intrinsic_scores
     from chunkers.models import embed, load_causal_lm, load_embedder
+
+    from .code_retrieval import build, code_entries
 
     suite = SUITES[suite_name]
     load_causal_lm(), load_embedder()  # model loading is not chunking time
@@ -224,25 +247,28 @@ def run(suite_name: str, out: Path) -> dict[str, list[dict]]:
                 continue
             targets = suite.llm_targets if is_llm else suite.targets
             for target in targets:
-                setting, chunk = make(target)
-                started = time.perf_counter()
-                spans, notes = chunk(text)
-                seconds = time.perf_counter() - started
-                row = {"corpus": corpus, "target": target, "chunker": name, "ours": ours, "setting": setting,
-                       "chunks": len(spans), "mean_chars": sum(b - a for a, b in spans) / len(spans),
-                       "seconds": seconds, "chars_per_s": len(text) / seconds, "notes": notes,
-                       **evaluate(text, questions, spans, query_vectors)}  # fmt: skip
+                row, spans = _measure(corpus, target, name, ours, make(target), text, questions, query_vectors)
                 rows.append(row)
-                print({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
                 if target == min(targets, key=lambda t: abs(t - intrinsic_target)):
                     sample = [text[a:b] for a, b in spans if b <= suite.intrinsic_chars]
                     scores = intrinsic_scores(sample, scorer, window=suite.intrinsic_window)
                     intrinsic.append({"corpus": corpus, "target": target, "chunker": name, "chunks": len(sample),
                                       "mean_chars": sum(map(len, sample)) / max(len(sample), 1), **scores})  # fmt: skip
-    match, speeds = matched(rows, list(suite.matched_sizes)), speed_rows(rows)
+    code = build(suite.code_subpackages)
+    query_vectors = embed([q for q, _ in code.questions])
+    for name, ours, make in code_entries(code.files):
+        for target in suite.code_targets:
+            rows.append(_measure("code", target, name, ours, make(target), code.text, code.questions, query_vectors)[0])
+    prose = [r for r in rows if r["corpus"] != "code"]
+    match = matched(prose, list(suite.matched_sizes)) + matched([r for r in rows if r["corpus"] == "code"],
+                                                                list(suite.code_matched))
+    speeds = speed_rows(rows)
     setup = _setup(suite, sizes, counts) + (
         f" Intrinsic metrics on the chunks within each corpus's first {suite.intrinsic_chars} characters, pairs up "
-        f"to {suite.intrinsic_window} chunks apart, dependence threshold 0.5."
+        f"to {suite.intrinsic_window} chunks apart, dependence threshold 0.5. Code corpus ('code'): {code.description}"
+        f"; each file chunked on its own by the code chunkers, at budgets {', '.join(map(str, suite.code_targets))} "
+        f"in each chunker's own unit, compared at matched mean sizes {', '.join(map(str, suite.code_matched))} "
+        "characters; same embedding, top-5 retrieval and character-level scores as the prose."
     )
     out.mkdir(parents=True, exist_ok=True)
     stem = f"retrieval_{suite_name}"

@@ -105,7 +105,7 @@ def plots(rows: list[dict], speeds: list[dict], out: Path, stem: str) -> list[Pa
 
     corpora = list(dict.fromkeys(r["corpus"] for r in rows))
     names = list(dict.fromkeys(r["chunker"] for r in rows))
-    colours = {name: plt.get_cmap("tab10")(i % 10) for i, name in enumerate(names)}  # one colour per chunker
+    colours = {name: plt.get_cmap("tab20")(i % 20) for i, name in enumerate(names)}  # one colour per chunker
     widest = max(corpora, key=lambda c: len({r["chunker"] for r in rows if r["corpus"] == c}))
     paths = []
     for kind in ("size", "speed"):
