@@ -5,9 +5,8 @@ Every (implementation, size) runs in a fresh process, so peak RSS is its own.
 
     python -m benchmarks.perplexity_speed [--sizes 10000 100000 1000000] [--out benchmarks/results]
 
-lmchunker runs from its own venv (benchmarks/setup_lmchunker_env.sh: it needs transformers < 5). Its English
-sentence splitter is NLTK punkt, whose data must be downloaded; offline, it gets this project's sentence
-splitter instead (same sentences for both chunkers; the timed part is the model work).
+lmchunker runs from its own venv (see benchmarks/lmchunker_worker.py), with this project's sentence splitter
+(NLTK punkt cannot be downloaded offline): the same sentences for both chunkers; the timed part is the model work.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("RAG_CHUNKERS_DATA", ROOT.parent / "shared" / "data")) / "chroma-general" / "corpora"
-LMCHUNKER_PYTHON = ROOT / ".venv-lmchunker" / "bin" / "python"
 
 
 def prose(size: int) -> str:
@@ -40,16 +38,9 @@ def _worker(implementation: str, size: int) -> dict:
 
     text = prose(size)
     if implementation == "lmchunker":
-        folder = os.environ["SMOLLM2_DIR"]
-        import lmchunker.modules.ppl_chunking as ppl_chunking
-        from chunkers.segment import sentence_spans
-        from lmchunker.chunker import chunker
-        from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
+        from .lmchunker_worker import load
 
-        ppl_chunking.sent_tokenize = lambda t: [t[a:b] for a, b in sentence_spans(t)]
-        # transformers 4 cannot read the tokenizer config transformers 5 wrote; the tokenizer itself is the same.
-        tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(Path(folder) / "tokenizer.json"))
-        model = AutoModelForCausalLM.from_pretrained(folder).eval()
+        chunker, model, tokenizer = load()
         tokens = len(tokenizer(text, add_special_tokens=False)["input_ids"])
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
@@ -95,6 +86,8 @@ def _worker(implementation: str, size: int) -> dict:
 
 
 def run_one(implementation: str, size: int, timeout: float) -> dict:
+    from .lmchunker_worker import PYTHON as LMCHUNKER_PYTHON
+
     python = str(LMCHUNKER_PYTHON) if implementation == "lmchunker" else sys.executable
     command = [python, "-m", "benchmarks.perplexity_speed", "--worker", implementation, str(size)]
     from chunkers.models import smollm2_dir

@@ -22,6 +22,7 @@ from typing import Any
 from chunkers.evaluation import mrr_at_k, overlap_scores, relevant_flags
 from chunkers.evaluation.retrieval import Span
 
+from .lmchunker_worker import PYTHON as LMCHUNKER
 from .retrieval_report import markdown, matched, plots, speed_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,16 +42,18 @@ class Suite:
     llm_corpora: tuple[str, ...]
     intrinsic_chars: int  # boundary clarity / stickiness on the chunks inside the corpus's first N characters
     intrinsic_window: int
+    lmchunker_corpora: tuple[str, ...]  # lmchunker (in .venv-lmchunker, when it exists) runs on these only
     code_subpackages: tuple[str, ...]  # the code corpus: these langchain-core subpackages (see code_retrieval.py)
     code_targets: tuple[int, ...] = (500, 1000, 2000)  # budgets, in each code chunker's own unit
     code_matched: tuple[int, ...] = (600, 900)
 
 
 SUITES = {
-    "quick": Suite(("chatlogs",), (200, 400, 800), (300, 500), (800,), ("chatlogs",), 3000, 2,
+    "quick": Suite(("chatlogs",), (200, 400, 800), (300, 500), (800,), ("chatlogs",), 3000, 2, (),
                    ("documents", "output_parsers")),
     "full": Suite(("chatlogs", "wikitexts", "pubmed"), (200, 400, 800), (300, 500), (400, 800), ("chatlogs",),
-                  3000, 2, ("documents", "output_parsers", "prompts", "tools", "vectorstores", "callbacks")),
+                  3000, 2, ("chatlogs",),
+                  ("documents", "output_parsers", "prompts", "tools", "vectorstores", "callbacks")),
 }  # fmt: skip
 
 
@@ -83,6 +86,44 @@ def _llm_chunker(group_tokens: int, max_size: int) -> ChunkFn:
         )
 
     return chunk
+
+
+def _lmchunker(target_words: int) -> ChunkFn:
+    """lmchunker's PPL chunking with its dynamic merge, run in its own venv; chunks mapped back to offsets."""
+    import subprocess
+
+    from chunkers.models import smollm2_dir
+
+    def chunk(text: str) -> tuple[list[Span], str]:
+        result = subprocess.run(
+            [str(LMCHUNKER), "-m", "benchmarks.lmchunker_worker", str(target_words)], input=text, capture_output=True,
+            text=True, cwd=ROOT, env={**os.environ, "SMOLLM2_DIR": str(smollm2_dir())}, check=True,
+        )  # fmt: skip
+        output = json.loads(result.stdout.strip().splitlines()[-1])
+        return _locate(text, output["chunks"]), f"{output['seconds']:.1f} s of chunking inside its process"
+
+    return chunk
+
+
+def _locate(text: str, chunks: list[str]) -> list[Span]:
+    """Spans of chunks that are the text's pieces in order with their whitespace changed (lmchunker re-joins
+    sentences with spaces): each chunk's non-whitespace characters are matched against the text's."""
+    spans, position = [], 0
+    for chunk in chunks:
+        letters = "".join(chunk.split())
+        if not letters:
+            continue
+        while text[position].isspace():
+            position += 1
+        start, matched = position, 0
+        while matched < len(letters):
+            if not text[position].isspace():
+                if text[position] != letters[matched]:
+                    raise ValueError(f"lmchunker's chunk does not follow the text at offset {position}")
+                matched += 1
+            position += 1
+        spans.append((start, position))
+    return spans
 
 
 class _Registry:
@@ -127,6 +168,8 @@ class _Registry:
                 f"breakpoint_percentile={SEMANTIC_PERCENTILE[t]}", _semantic(self.semantic_embedding(), SEMANTIC_PERCENTILE[t]))),
             ("semchunk", False, lambda t: (f"chunk_size={t}, token_counter=len", _semchunk(t))),
             ("chonkie RecursiveChunker", False, lambda t: (f"chunk_size={t} characters", _chonkie(t))),
+            ("lmchunker (Meta-Chunking authors, SmolLM2)", False, lambda t: (
+                f"ppl, threshold=0, dynamic merge to {t // 5} words", _lmchunker(t // 5))),
         ]  # fmt: skip
 
 
@@ -203,7 +246,8 @@ def _setup(suite: Suite, sizes: dict[str, int], questions: dict[str, int]) -> st
         f"{TOP_K} chunks by cosine, character-level scores averaged over each corpus's questions. Target sizes "
         f"{', '.join(map(str, suite.targets))} characters, each chunker's own parameter set to match (see 'setting'). "
         f"The LLM chunker (SmolLM2-135M, local, greedy) runs at targets {', '.join(map(str, suite.llm_targets))} on "
-        f"{', '.join(suite.llm_corpora)} only (CPU cost). Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{', '.join(suite.llm_corpora)} only (CPU cost); lmchunker (its own venv, skipped where it is absent) on "
+        f"{', '.join(suite.lmchunker_corpora) or 'none'}. Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"torch threads {torch.get_num_threads()}, Python {platform.python_version()}."
     )
 
@@ -244,6 +288,8 @@ def run(suite_name: str, out: Path) -> dict[str, list[dict]]:
         for name, ours, make in registry.entries():
             is_llm = "LLMChunker" in name
             if is_llm and corpus not in suite.llm_corpora:
+                continue
+            if name.startswith("lmchunker") and (corpus not in suite.lmchunker_corpora or not LMCHUNKER.exists()):
                 continue
             targets = suite.llm_targets if is_llm else suite.targets
             for target in targets:
