@@ -49,7 +49,9 @@ bench-code: install
 	$(PY) -m benchmarks.code_bench
 
 # The full retrieval suite (all corpora, prose and code, every chunker and peer; about an hour on 2 CPU cores).
+# lmchunker, a peer, needs transformers < 5: it runs from a venv of its own.
 bench-retrieval: install
+	test -x .venv-lmchunker/bin/python || benchmarks/setup_lmchunker_env.sh
 	$(PY) -m benchmarks run --suite full
 
 clean:
