@@ -129,7 +129,10 @@ def plots(rows: list[dict], speeds: list[dict], out: Path, stem: str) -> list[Pa
             if kind == "speed":
                 axis.set_xscale("log")
             axis.grid(alpha=0.3)
-        axes[0][corpora.index(widest)].legend(fontsize=7, loc="best")
+        shown = {r["chunker"] for r in rows if r["corpus"] == widest}
+        for axis, corpus in zip(axes[0], corpora):  # a legend on the widest panel and on any with other chunkers
+            if corpus == widest or {r["chunker"] for r in rows if r["corpus"] == corpus} - shown:
+                axis.legend(fontsize=7, loc="best")
         figure.tight_layout()
         path = out / f"{stem}_{kind}.png"
         figure.savefig(path, dpi=110)
