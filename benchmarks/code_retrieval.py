@@ -52,6 +52,7 @@ def _strip(source: str) -> tuple[str, list[tuple[str, Span]]] | None:
         return None
     lines = source.splitlines(keepends=True)
     chosen: dict[int, str] = {}
+    removed: set[int] = set()  # line numbers of the docstrings taken out
     for index, function in enumerate(_functions(tree)):
         summary = _summary(function)
         doc = function.body[0]
@@ -62,8 +63,7 @@ def _strip(source: str) -> tuple[str, list[tuple[str, Span]]] | None:
         if before.strip() or after.strip():  # the docstring shares a line with code: leave the function out
             continue
         chosen[index] = summary
-    removed = {line for i, f in enumerate(_functions(tree)) if i in chosen
-               for line in range(f.body[0].lineno, f.body[0].end_lineno + 1)}  # fmt: skip
+        removed.update(range(doc.lineno, doc.end_lineno + 1))
     stripped = "".join(line for number, line in enumerate(lines, 1) if number not in removed)
     new_lines, offsets = stripped.splitlines(keepends=True), _line_offsets(stripped)
     out = []
@@ -116,6 +116,12 @@ def per_file(files: list[Span], chunk_file: Callable[[str], list[Span]]) -> Chun
     return chunk
 
 
+def langchain_spans(splitter: Any, text: str) -> list[Span]:
+    """The chunk spans of a LangChain text splitter made with ``add_start_index=True``."""
+    documents = splitter.create_documents([text])
+    return [(d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content)) for d in documents]
+
+
 def _line_offsets(text: str) -> list[int]:
     offsets = [0]
     for line in text.splitlines(keepends=True):
@@ -144,12 +150,7 @@ def code_entries(files: list[Span]) -> list[tuple[str, bool, Callable[[int], tup
             splitter = RecursiveCharacterTextSplitter.from_language(
                 language, chunk_size=budget, chunk_overlap=0, add_start_index=True
             )
-
-        def chunk_file(text: str) -> list[Span]:
-            documents = splitter.create_documents([text])
-            return [(d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content)) for d in documents]
-
-        return f"chunk_size={budget}", per_file(files, chunk_file)
+        return f"chunk_size={budget}", per_file(files, lambda text: langchain_spans(splitter, text))
 
     def code_splitter(budget: int) -> tuple[str, ChunkFn]:
         splitter = CodeSplitter(language="python", max_chars=budget)

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from .lmchunker_worker import PYTHON as LMCHUNKER_PYTHON
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("RAG_CHUNKERS_DATA", ROOT.parent / "shared" / "data")) / "chroma-general" / "corpora"
 
@@ -86,8 +88,6 @@ def _worker(implementation: str, size: int) -> dict:
 
 
 def run_one(implementation: str, size: int, timeout: float) -> dict:
-    from .lmchunker_worker import PYTHON as LMCHUNKER_PYTHON
-
     python = str(LMCHUNKER_PYTHON) if implementation == "lmchunker" else sys.executable
     command = [python, "-m", "benchmarks.perplexity_speed", "--worker", implementation, str(size)]
     from chunkers.models import smollm2_dir

@@ -22,6 +22,7 @@ from typing import Any
 from chunkers.evaluation import mrr_at_k, overlap_scores, relevant_flags
 from chunkers.evaluation.retrieval import Span
 
+from .code_retrieval import build, code_entries, langchain_spans
 from .lmchunker_worker import PYTHON as LMCHUNKER
 from .retrieval_report import markdown, matched, plots, speed_rows
 
@@ -181,8 +182,7 @@ def _recursive(size: int) -> ChunkFn:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=size, chunk_overlap=0, add_start_index=True)
-    return lambda text: ([(d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content))
-                          for d in splitter.create_documents([text])], "")  # fmt: skip
+    return lambda text: (langchain_spans(splitter, text), "")
 
 
 def _sentence_splitter(tokens: int) -> ChunkFn:
@@ -273,8 +273,6 @@ def run(suite_name: str, out: Path) -> dict[str, list[dict]]:
     """Run a suite, write retrieval_<suite>.md/.json and two PNG plots under ``out``; return the tables."""
     from chunkers.evaluation import ChunkPerplexity, intrinsic_scores
     from chunkers.models import embed, load_causal_lm, load_embedder
-
-    from .code_retrieval import build, code_entries
 
     suite = SUITES[suite_name]
     load_causal_lm(), load_embedder()  # model loading is not chunking time
