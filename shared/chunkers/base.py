@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -92,6 +93,15 @@ class BaseChunker(ABC):
     ) -> list[list[Chunk]]:
         """`chunk_many` without blocking the event loop."""
         return await asyncio.to_thread(self.chunk_many, list(texts), metadatas)
+
+    def params(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this chunker: ``type(c)(**c.params())`` chunks like ``c``.
+
+        Every chunker keeps each constructor argument as an attribute of the same name (a `Sizer` for
+        ``sizer``, the bridged `LLM` for ``llm``), so subclasses need not override this.
+        """
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(max_size={self.max_size}, sizer={self.sizer!r})"

@@ -83,7 +83,7 @@ class PerplexityChunker(BaseChunker):
         self.context_tokens = check_positive("context_tokens", context_tokens) if context_tokens else 0
         self.batch_size = check_positive("batch_size", batch_size)
         self.method, self.threshold, self.dynamic_threshold = method, float(threshold), dynamic_threshold
-        self._model_spec, self._tokenizer_spec, self.device = model, tokenizer, device
+        self.model, self.tokenizer, self.device = model, tokenizer, device
         self._loaded: tuple[Any, Any] | None = None
         self.cache = cache
         self.tokens_scored = 0  # tokens given a loss, plus each document's first (for inspection and tests)
@@ -92,7 +92,7 @@ class PerplexityChunker(BaseChunker):
         if self._loaded is None:
             from .models import load_causal_lm
 
-            self._loaded = load_causal_lm(self._model_spec, self._tokenizer_spec, self.device)
+            self._loaded = load_causal_lm(self.model, self.tokenizer, self.device)
         return self._loaded
 
     # ---- chunking -------------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ class PerplexityChunker(BaseChunker):
         return [(start, end, score) for (start, end), score in zip(document.sentences, scores)]
 
     def _cache_key(self, document: _Document) -> str:
-        model = getattr(getattr(self._model()[0], "config", None), "_name_or_path", None) or str(self._model_spec)
+        model = getattr(getattr(self._model()[0], "config", None), "_name_or_path", None) or str(self.model)
         digest = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
         return f"{model}|{self.window_tokens}|{self.context_tokens}|{digest}"
 
