@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chunkers import Chunk
 from chunkers.code import ASTChunker
 
 from .base import ChunkerTextSplitter
@@ -13,27 +14,35 @@ class ASTTextSplitter(ChunkerTextSplitter):
     """LangChain face of `chunkers.code.ASTChunker`.
 
     Replaces ``RecursiveCharacterTextSplitter.from_language(Language.PYTHON, chunk_size=1500)`` with
-    ``ASTTextSplitter.from_language(Language.PYTHON, max_size=1500)``; without a language, each document's
-    ``source``/``file_path`` metadata decides.
+    ``ASTTextSplitter.from_language(Language.PYTHON, max_size=1500)`` (``max_size`` counts non-whitespace
+    characters; ``chunk_size`` keeps LangChain's meaning, characters). Without a language, each document's
+    ``source``/``file_path`` metadata decides (then the shebang line; unknown files get the flagged fallback).
+    Settings: ``language``, ``max_size``, ``sizer``, ``overlap_nodes``, ``expand_context``, and
+    ``context_in_content``: LangChain embeds only ``page_content``, so with it each document's ``page_content``
+    is the chunk's header (file path and enclosing signatures) followed by its text, while ``start_index`` /
+    ``end_index`` still give the exact span of the source text (the header is also in ``context_header``).
     """
 
-    def __init__(
-        self,
-        language: Any = None,
-        max_size: int = 1500,
-        sizer: Any = "non_whitespace",
-        overlap_nodes: int = 0,
-        expand_context: bool = False,
-        add_start_index: bool = False,
-    ) -> None:
-        chunker = ASTChunker(
-            language=language,
-            max_size=max_size,
-            sizer=sizer,
-            overlap_nodes=overlap_nodes,
-            expand_context=expand_context,
-        )
-        super().__init__(chunker, add_start_index=add_start_index)
+    engine = ASTChunker
+
+    def __init__(self, *args: Any, context_in_content: bool = False, **kwargs: Any) -> None:
+        self.context_in_content = context_in_content
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
+        if "chunk_size" in options and "sizer" not in options and "length_function" not in options:
+            options["sizer"] = "chars"  # LangChain's chunk_size counts characters
+        return super()._translate_options(options)
+
+    def _engine_settings(self) -> dict[str, Any]:
+        settings = super()._engine_settings()
+        if self.context_in_content:
+            settings["expand_context"] = True
+        return settings
+
+    def _content(self, chunk: Chunk) -> str:
+        return chunk.metadata.get("context", chunk.text) if self.context_in_content else chunk.text
 
     @classmethod
     def from_language(cls, language: Any, **kwargs: Any) -> ASTTextSplitter:

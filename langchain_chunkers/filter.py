@@ -8,6 +8,7 @@ from typing import Any
 
 from chunkers import Chunk
 from chunkers.filtering import ChunkFilter
+from chunkers.settings import Derived, reject_unknown
 from langchain_core.callbacks import Callbacks
 from langchain_core.documents import Document
 from langchain_core.documents.compressor import BaseDocumentCompressor
@@ -18,41 +19,51 @@ from .llm_bridge import to_engine_llm
 
 class ChunkFilterCompressor(BaseDocumentCompressor):
     """Keeps the retrieved documents that matter for the query, best first, each with ``relevance_score`` in
-    its metadata; works in ``ContextualCompressionRetriever`` and in LCEL. ``scorer``: "local" (default),
-    "embedding" or "llm" (with ``llm``, any LangChain chat model or LLM)."""
+    its metadata; works in ``ContextualCompressionRetriever`` and in LCEL.
+
+    ``scorer``: "embedding" (the default unless ``llm`` is given): cosine similarity with ``embeddings``, any
+    LangChain ``Embeddings`` (as ``EmbeddingsFilter`` takes it), else the embedded MiniLM. "local": the
+    embedded SmolLM2's yes-probability (measured to hurt). "llm": ChunkRAG's score, reflection and critic with
+    ``llm`` (required), any LangChain chat model or LLM. An empty query filters nothing: the documents come back
+    unchanged.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    scorer: str = "local"
+    scorer: str | None = None  # None: "llm" when llm is given, else "embedding"
+    embeddings: Any = None
     llm: Any = None
     threshold: str | float | None = "dynamic"
     top_k: int | None = None
     min_keep: int = 1
     dedup_similarity: float | None = 0.9
 
-    _filter: ChunkFilter = PrivateAttr()
+    _derived: Derived[ChunkFilter] = PrivateAttr(default_factory=Derived)
+
+    def __init__(self, **data: Any) -> None:
+        reject_unknown(data, set(type(self).model_fields), type(self).__name__)
+        super().__init__(**data)
 
     def model_post_init(self, context: Any) -> None:
-        self._filter = ChunkFilter(
-            scorer=self.scorer,
-            llm=to_engine_llm(self.llm),
-            threshold=self.threshold,
-            top_k=self.top_k,
-            min_keep=self.min_keep,
-            dedup_similarity=self.dedup_similarity,
-        )
+        self.chunk_filter  # noqa: B018  (settings are validated now)
 
     @property
     def chunk_filter(self) -> ChunkFilter:
-        """The engine filter (its ``last_dropped`` says what was removed and why)."""
-        return self._filter
+        """The engine filter as the fields configure it now (its ``last_dropped`` says what was removed and why)."""
+        return self._derived.get(self._build, {name: getattr(self, name) for name in type(self).model_fields})
+
+    @staticmethod
+    def _build(llm: Any, **settings: Any) -> ChunkFilter:
+        return ChunkFilter(llm=to_engine_llm(llm), **settings)
 
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
     ) -> Sequence[Document]:
+        if not query.strip():
+            return list(documents)
         chunks = [Chunk.from_span(d.page_content, 0, len(d.page_content), position=i) for i, d in enumerate(documents)]
         out = []
-        for scored in self._filter.filter(query, chunks):
+        for scored in self.chunk_filter.filter(query, chunks):
             source = documents[scored.chunk.metadata["position"]]
             metadata = {**source.metadata, "relevance_score": scored.score}
             out.append(Document(page_content=source.page_content, metadata=metadata, id=source.id))

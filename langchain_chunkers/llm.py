@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chunkers import BaseChunker
 from chunkers.llm import LLMChunker, LLMUsage
 
 from .base import ChunkerTextSplitter
@@ -11,17 +12,18 @@ from .llm_bridge import to_engine_llm
 
 
 class LLMTextSplitter(ChunkerTextSplitter):
-    """LangChain face of `chunkers.llm.LLMChunker`: ``llm`` is any LangChain chat model or LLM (None: the
-    embedded SmolLM2-135M); other keyword arguments go to the engine chunker. `split_documents` chunks
-    ``concurrency`` documents at a time through the model's ``invoke``; `atransform_documents` chunks them all
-    at once on the running event loop through its ``ainvoke`` (at most ``concurrency`` calls in flight)."""
+    """LangChain face of `chunkers.llm.LLMChunker`: ``llm`` (required) is any LangChain chat model or LLM, an
+    engine `LLM` or a callable; ``llm="local"`` runs the embedded SmolLM2-135M (an offline demo, too small to
+    follow the instructions well). Other settings are the engine chunker's. `split_documents` chunks
+    ``concurrency`` documents at a time through the model's ``invoke``; `atransform_documents` chunks them all at
+    once on the running event loop through its ``ainvoke`` (at most ``concurrency`` calls in flight)."""
 
-    chunker: LLMChunker
+    engine = LLMChunker
 
-    def __init__(self, llm: Any = None, add_start_index: bool = False, **kwargs: Any) -> None:
-        super().__init__(LLMChunker(llm=to_engine_llm(llm), **kwargs), add_start_index=add_start_index)
+    def _build(self, **settings: Any) -> BaseChunker:
+        return super()._build(**{**settings, "llm": to_engine_llm(settings["llm"])})
 
     @property
     def usage(self) -> LLMUsage:
         """Calls, tokens, retries, failures, cache hits, and boundaries from the LLM or the fallback, so far."""
-        return self.chunker.usage
+        return self.chunker.usage  # type: ignore[attr-defined]

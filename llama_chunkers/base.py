@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chunkers import BaseChunker, Chunk
+from chunkers.settings import Derived, reject_unknown
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.node_parser.interface import NodeParser
 from llama_index.core.node_parser.node_utils import build_nodes_from_splits, default_id_func
@@ -24,28 +25,54 @@ class ChunkerNodeParser(NodeParser):
     line numbers, ...) is kept on the node but excluded from the embedding and LLM text, except the keys
     in `embed_metadata_keys`.
 
-    Subclasses declare their settings as fields and implement `_build_chunker`. The generic parser
-    wraps a ready chunker: ``ChunkerNodeParser(chunker=SentenceChunker(max_size=500))`` (such a parser
-    cannot be rebuilt by `from_dict`; the subclasses can).
+    Subclasses declare their settings as fields and implement `_build_chunker`; the engine chunker is built
+    from the fields when the parser runs (and rebuilt when one changes), and `to_dict` (LlamaIndex's cache
+    key) holds its full configuration. Peers' option names (``chunk_size``, ...) are accepted where they mean
+    the same; unknown keyword arguments raise `TypeError`. The generic parser wraps a ready chunker:
+    ``ChunkerNodeParser(chunker=SentenceChunker(max_size=500))`` (such a parser cannot be rebuilt by
+    `from_dict`; the subclasses can).
     """
 
     embed_metadata_keys: tuple[str, ...] = ()
 
-    _chunker: BaseChunker = PrivateAttr()
+    _wrapped: BaseChunker | None = PrivateAttr(default=None)
+    _derived: Derived[BaseChunker] = PrivateAttr(default_factory=Derived)
 
     def __init__(self, chunker: BaseChunker | None = None, **data: Any) -> None:
+        owner = type(self).__name__
+        data = self._translate_options(dict(data))
+        reject_unknown(data, set(type(self).model_fields), owner)
+        if chunker is not None:
+            if type(self)._build_chunker is not ChunkerNodeParser._build_chunker:
+                raise TypeError(f"{owner} takes its settings as fields; chunker=... is for ChunkerNodeParser")
+            if not isinstance(chunker, BaseChunker):
+                raise TypeError(f"chunker must be a chunkers.BaseChunker, got {type(chunker).__name__}")
         super().__init__(**data)
-        self._chunker = chunker if chunker is not None else self._build_chunker()
+        self._wrapped = chunker
+        self.chunker  # noqa: B018  (settings are validated now, not at the first run)
+
+    @classmethod
+    def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
+        """Peers' option names turned into this parser's fields (subclasses add theirs)."""
+        return options
 
     @classmethod
     def class_name(cls) -> str:
         return cls.__name__
+
+    def to_dict(self, **kwargs: Any) -> dict[str, Any]:
+        """The fields, plus ``engine``: the configuration of the chunker they give (every setting that changes
+        the output, the LLM's identity included), so IngestionCache keys differ whenever the output can."""
+        data = super().to_dict(**kwargs)
+        data["engine"] = self.chunker.config()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], **kwargs: Any) -> ChunkerNodeParser:
         """Rebuild a parser from `to_dict` output (LlamaIndex's own parsers fail on the id_func entry)."""
         data = dict(data, **kwargs)
         data.pop("class_name", None)
+        data.pop("engine", None)  # derived from the fields
         id_func = data.get("id_func")
         if isinstance(id_func, dict):
             if id_func.get("id_func_name") != default_id_func.__name__:
@@ -59,10 +86,16 @@ class ChunkerNodeParser(NodeParser):
         """The engine chunker configured by this parser's fields."""
         raise TypeError(f"{type(self).__name__} needs chunker=... (an engine chunker instance)")
 
+    def _chunker_settings(self) -> dict[str, Any]:
+        """What `_build_chunker` reads: the chunker is rebuilt when any of these changes."""
+        return {name: getattr(self, name) for name in type(self).model_fields}
+
     @property
     def chunker(self) -> BaseChunker:
-        """The engine chunker doing the work."""
-        return self._chunker
+        """The engine chunker doing the work, as the fields configure it now."""
+        if self._wrapped is not None:
+            return self._wrapped
+        return self._derived.get(lambda **_: self._build_chunker(), self._chunker_settings())
 
     def _nodes_from_chunks(self, node: BaseNode, chunks: list[Chunk]) -> list[BaseNode]:
         offset = node.start_char_idx if isinstance(node, TextNode) and not isinstance(node, Document) else None
@@ -89,7 +122,7 @@ class ChunkerNodeParser(NodeParser):
         batches = [nodes[i : i + PARSE_BATCH] for i in range(0, len(nodes), PARSE_BATCH)]
         out: list[BaseNode] = []
         for batch in get_tqdm_iterable(batches, show_progress, "Chunking nodes"):
-            results = self._chunker.chunk_many([self._text_of(n) for n in batch], [dict(n.metadata) for n in batch])
+            results = self.chunker.chunk_many([self._text_of(n) for n in batch], [dict(n.metadata) for n in batch])
             for node, chunks in zip(batch, results):
                 out.extend(self._nodes_from_chunks(node, chunks))
         return out
@@ -97,7 +130,7 @@ class ChunkerNodeParser(NodeParser):
     async def _aparse_nodes(
         self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any
     ) -> list[BaseNode]:
-        results = await self._chunker.achunk_many([self._text_of(n) for n in nodes], [dict(n.metadata) for n in nodes])
+        results = await self.chunker.achunk_many([self._text_of(n) for n in nodes], [dict(n.metadata) for n in nodes])
         out: list[BaseNode] = []
         for node, chunks in zip(nodes, results):
             out.extend(self._nodes_from_chunks(node, chunks))

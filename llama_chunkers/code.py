@@ -6,6 +6,7 @@ from typing import Any
 
 from chunkers import BaseChunker
 from chunkers.code import ASTChunker
+from chunkers.settings import take_alias
 from llama_index.core.bridge.pydantic import Field
 
 from .base import ChunkerNodeParser
@@ -14,20 +15,49 @@ from .base import ChunkerNodeParser
 class ASTNodeParser(ChunkerNodeParser):
     """LlamaIndex face of `chunkers.code.ASTChunker`; a drop-in for LlamaIndex's ``CodeSplitter``.
 
-    ``CodeSplitter(language="python", max_chars=1500)`` becomes ``ASTNodeParser(language="python",
-    max_size=1500)`` (``max_size`` counts non-whitespace characters by default; pass ``sizer="chars"`` for
-    CodeSplitter's plain characters). ``language`` may be omitted when documents carry a ``file_path`` or
-    ``file_name`` (as SimpleDirectoryReader sets). With ``expand_context=True`` the chunk's header (file path
-    and enclosing signatures) is embedded with it through the ``context_header`` metadata key.
+    ``max_size`` counts non-whitespace characters by default (``sizer="chars"`` for plain characters).
+    ``CodeSplitter``'s options work with the same meaning: ``max_chars=1500`` is ``max_size=1500,
+    sizer="chars"``; ``chunk_lines=40`` is ``max_size=40, sizer="lines"`` (one budget at a time: CodeSplitter
+    itself never reads ``chunk_lines``); ``parser=`` (a tree-sitter ``Parser``) gives the grammar.
+    ``chunk_lines_overlap`` has no equivalent (overlap here is in syntax units: ``overlap_nodes``) and raises.
+    ``language`` may be omitted when documents carry a ``file_path`` or ``file_name`` (as SimpleDirectoryReader
+    sets); files of unknown type get the flagged line-aware fallback. With ``expand_context=True`` the chunk's
+    header (file path and enclosing signatures) is embedded with it through the ``context_header`` metadata key.
+    Also has CodeSplitter's ``split_text``.
     """
 
-    language: str | None = Field(default=None, description="Grammar name; None: from the file extension.")
+    language: Any = Field(default=None, description="Grammar name (or a tree-sitter Language); None: from the file.")
     max_size: int = Field(default=1500, description="Largest chunk, in units of `sizer`.")
     sizer: Any = Field(default="non_whitespace", description="'non_whitespace', 'chars', a tokenizer or a callable.")
     overlap_nodes: int = Field(default=0, description="Syntax units shared with each neighbouring chunk.")
     expand_context: bool = Field(default=False, description="Add the path + signatures header as `context`.")
 
     embed_metadata_keys: tuple[str, ...] = ("context_header",)
+
+    @classmethod
+    def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
+        owner = cls.__name__
+        if "chunk_lines_overlap" in options:
+            raise TypeError(
+                f"{owner} has no chunk_lines_overlap (CodeSplitter never used it): overlap is counted in syntax "
+                "units, pass overlap_nodes=..."
+            )
+        budgets = [name for name in ("max_chars", "chunk_lines") if name in options]
+        if len(budgets) > 1:
+            raise TypeError(
+                f"{owner} got both 'max_chars' and 'chunk_lines': it enforces one budget (CodeSplitter only ever "
+                "enforced max_chars); pass one"
+            )
+        for alias, unit in (("max_chars", "chars"), ("chunk_lines", "lines")):
+            if alias in options:
+                take_alias(options, alias, "max_size", owner)
+                options.setdefault("sizer", unit)
+        if "parser" in options:
+            parser = options.pop("parser")
+            if not hasattr(parser, "language") or not hasattr(parser, "parse"):
+                raise TypeError(f"parser must be a tree_sitter.Parser, got {type(parser).__name__}")
+            options["language"] = parser.language
+        return options
 
     def _build_chunker(self) -> BaseChunker:
         return ASTChunker(
@@ -37,3 +67,11 @@ class ASTNodeParser(ChunkerNodeParser):
             overlap_nodes=self.overlap_nodes,
             expand_context=self.expand_context,
         )
+
+    def split_text(self, text: str) -> list[str]:
+        """The chunks of ``text`` as strings (``CodeSplitter.split_text``)."""
+        return [chunk.text for chunk in self.chunker.chunk(text)]
+
+    def split_texts(self, texts: list[str]) -> list[str]:
+        """The chunks of every text, in order (``CodeSplitter.split_texts``)."""
+        return [chunk.text for chunks in self.chunker.chunk_many(texts) for chunk in chunks]

@@ -6,38 +6,41 @@ from typing import Any
 
 from chunkers import Chunk
 from chunkers.filtering import ChunkFilter
+from chunkers.settings import Derived, reject_unknown
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 
-from .llm_bridge import to_engine_llm
+from .llm_bridge import app_llm, to_engine_embeddings, to_engine_llm
 
 
 class ChunkFilterPostprocessor(BaseNodePostprocessor):
     """Scores retrieved nodes against the query, drops near-duplicates and weak ones, returns the rest best first
     with the relevance score in ``NodeWithScore.score``. Use it in ``node_postprocessors=[...]`` of a query
-    engine or retriever. ``scorer``: "local" (the embedded SmolLM2's yes-probability, default), "embedding"
-    (MiniLM cosine) or "llm" (with ``llm``, any LlamaIndex LLM: ChunkRAG's score, reflection and critic)."""
+    engine or retriever.
 
-    scorer: str = Field(default="local", description="'local', 'embedding' or 'llm'.")
-    llm: Any = Field(default=None, exclude=True, description="A LlamaIndex LLM for scorer='llm'.")
+    ``scorer``: "embedding" (the default unless ``llm`` is given): cosine similarity with ``embed_model``,
+    any LlamaIndex ``BaseEmbedding``, else the embedded MiniLM; when ``embed_model`` is the app's
+    ``Settings.embed_model``, the query's and nodes' embeddings the retriever attached are reused. "local": the
+    embedded SmolLM2's yes-probability (measured to hurt). "llm": ChunkRAG's score, reflection and critic with
+    ``llm``, any LlamaIndex LLM, else ``Settings.llm``.
+    An empty query filters nothing (the nodes come back unchanged).
+    """
+
+    scorer: str | None = Field(default=None, description="'embedding', 'local' or 'llm'; None: 'llm' if llm.")
+    embed_model: Any = Field(default=None, exclude=True, description="A LlamaIndex embedding model; None: MiniLM.")
+    llm: Any = Field(default=None, exclude=True, description="A LlamaIndex LLM for scorer='llm'; None: Settings.llm.")
     threshold: str | float | None = Field(default="dynamic", description="'dynamic', a number or None.")
     top_k: int | None = Field(default=None, description="Keep at most this many.")
     min_keep: int = Field(default=1, description="Always keep at least this many.")
     dedup_similarity: float | None = Field(default=0.9, description="Drop chunks more similar than this.")
 
-    _filter: ChunkFilter = PrivateAttr()
+    _derived: Derived[ChunkFilter] = PrivateAttr(default_factory=Derived)
 
     def __init__(self, **data: Any) -> None:
+        reject_unknown(data, set(type(self).model_fields), type(self).__name__)
         super().__init__(**data)
-        self._filter = ChunkFilter(
-            scorer=self.scorer,
-            llm=to_engine_llm(self.llm),
-            threshold=self.threshold,
-            top_k=self.top_k,
-            min_keep=self.min_keep,
-            dedup_similarity=self.dedup_similarity,
-        )
+        self.chunk_filter  # noqa: B018  (settings are validated now)
 
     @classmethod
     def class_name(cls) -> str:
@@ -45,17 +48,42 @@ class ChunkFilterPostprocessor(BaseNodePostprocessor):
 
     @property
     def chunk_filter(self) -> ChunkFilter:
-        """The engine filter (its ``last_dropped`` says what was removed and why)."""
-        return self._filter
+        """The engine filter as the fields configure it now (its ``last_dropped`` says what was removed and why)."""
+        settings = {name: getattr(self, name) for name in type(self).model_fields if name != "callback_manager"}
+        if settings["scorer"] == "llm":
+            settings["llm"] = app_llm(settings["llm"])
+        return self._derived.get(self._build, settings)
+
+    @staticmethod
+    def _build(llm: Any, embed_model: Any, **settings: Any) -> ChunkFilter:
+        return ChunkFilter(llm=to_engine_llm(llm), embeddings=to_engine_embeddings(embed_model), **settings)
 
     def _postprocess_nodes(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
     ) -> list[NodeWithScore]:
         if query_bundle is None:
             raise ValueError("ChunkFilterPostprocessor needs the query: pass query_bundle or query_str")
+        if not query_bundle.query_str.strip():
+            return list(nodes)
         chunks = [
             Chunk.from_span(text, 0, len(text), position=i)
             for i, text in enumerate(n.node.get_content(metadata_mode=MetadataMode.NONE) for n in nodes)
         ]
-        kept = self._filter.filter(query_bundle.query_str, chunks)
+        query_vector, vectors = self._retriever_embeddings(nodes, query_bundle)
+        kept = self.chunk_filter.filter(query_bundle.query_str, chunks, query_vector, vectors)
         return [NodeWithScore(node=nodes[sc.chunk.metadata["position"]].node, score=sc.score) for sc in kept]
+
+    def _retriever_embeddings(self, nodes: list[NodeWithScore], query_bundle: QueryBundle) -> tuple[Any, Any]:
+        """The query's and the nodes' embeddings when the retriever attached them all and they come from this
+        postprocessor's ``embed_model``, which is the app's ``Settings.embed_model`` (the one the index embedded with);
+        else (None, None) and the filter embeds."""
+        from llama_index.core import Settings
+
+        same_model = self.embed_model is not None and self.embed_model is getattr(Settings, "_embed_model", None)
+        embedding_scorer = self.scorer == "embedding" or (self.scorer is None and self.llm is None)
+        if not (embedding_scorer and same_model and query_bundle.embedding):
+            return None, None
+        vectors = [n.node.embedding for n in nodes]
+        if not vectors or any(v is None or len(v) != len(query_bundle.embedding) for v in vectors):
+            return None, None
+        return query_bundle.embedding, vectors

@@ -1,9 +1,13 @@
-"""Bridge: any LlamaIndex LLM as the engine's `chunkers.llm.LLM`."""
+"""Bridges: any LlamaIndex LLM as the engine's `chunkers.llm.LLM`, any LlamaIndex embedding model as the
+engine's `chunkers.filtering.Embeddings`, and the app's configured ``Settings.llm``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from chunkers.llm import NO_LLM_HELP
+from chunkers.settings import describe
+from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.base.llms.base import BaseLLM
 
 
@@ -21,6 +25,45 @@ class LlamaIndexLLM:
         return (await self.llm.acomplete(prompt)).text
 
 
+class LlamaIndexEmbeddings:
+    """Adapts a LlamaIndex ``BaseEmbedding`` to the engine's `Embeddings` protocol (LangChain's method names)."""
+
+    def __init__(self, model: BaseEmbedding) -> None:
+        self.model = model
+        self.model_id = getattr(model, "model_name", None) or type(model).__name__
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.model.get_text_embedding_batch(list(texts))
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.model.get_query_embedding(text)
+
+
 def to_engine_llm(llm: Any) -> Any:
     """A LlamaIndex LLM wrapped for the engine; anything else is passed on for the engine to accept or refuse."""
     return LlamaIndexLLM(llm) if isinstance(llm, BaseLLM) else llm
+
+
+def to_engine_embeddings(model: Any) -> Any:
+    """A LlamaIndex embedding model wrapped for the engine; anything else (None: the embedded MiniLM) passed on."""
+    return LlamaIndexEmbeddings(model) if isinstance(model, BaseEmbedding) else model
+
+
+def app_llm(llm: Any) -> Any:
+    """``llm``, else the app's ``Settings.llm`` when it has set one (LlamaIndex's own default, which needs an
+    OpenAI key, is never triggered), else a `ValueError` saying what to pass."""
+    if llm is not None:
+        return llm
+    from llama_index.core import Settings
+
+    configured = getattr(Settings, "_llm", None)
+    if configured is None:
+        raise ValueError(f"no llm given and llama_index.core.Settings.llm is not set: set it, or {NO_LLM_HELP}")
+    return configured
+
+
+def llm_key(llm: Any) -> Any:
+    """The LLM's identity for cache keys: a LlamaIndex LLM's own ``to_dict`` (as LlamaIndex's extractors use)."""
+    if isinstance(llm, BaseLLM):
+        return llm.to_dict()
+    return describe(llm)

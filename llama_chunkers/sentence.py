@@ -5,16 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from chunkers import BaseChunker, SentenceChunker
+from chunkers.settings import no_overlap, take_alias
+from chunkers.sizing import TokenListSizer
 from llama_index.core.bridge.pydantic import Field
 
 from .base import ChunkerNodeParser
 
 
 class SentenceNodeParser(ChunkerNodeParser):
-    """LlamaIndex face of `chunkers.SentenceChunker`."""
+    """LlamaIndex face of `chunkers.SentenceChunker`; stands in for ``SentenceSplitter``.
+
+    ``SentenceSplitter``'s options work with the same meaning: ``chunk_size`` is then counted in tokens of
+    ``tokenizer`` (default: LlamaIndex's global tokenizer, ``Settings.tokenizer``), ``chunk_overlap`` must be 0.
+    """
 
     max_size: int = Field(default=1000, description="Largest chunk, in units of `sizer`.")
     sizer: Any = Field(default="chars", description="'chars', 'non_whitespace', a tokenizer or a callable.")
+
+    @classmethod
+    def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
+        owner = cls.__name__
+        no_overlap(options, owner)
+        if "chunk_size" in options and "sizer" not in options:
+            options.setdefault("tokenizer", None)  # SentenceSplitter counts chunk_size in tokens
+        take_alias(options, "chunk_size", "max_size", owner)
+        if "tokenizer" in options:
+            from llama_index.core import Settings
+
+            tokenizer = options.pop("tokenizer") or Settings.tokenizer
+            if "sizer" in options:
+                raise TypeError(f"{owner} got both 'tokenizer' and 'sizer': they are the same setting, pass one")
+            options["sizer"] = TokenListSizer(tokenizer)
+        return options
 
     def _build_chunker(self) -> BaseChunker:
         return SentenceChunker(max_size=self.max_size, sizer=self.sizer)

@@ -151,10 +151,16 @@ def test_syntax_errors_and_unknown_languages() -> None:
     fallback = ASTChunker(language="klingon", max_size=20).chunk(prose)
     assert fallback and all(c.metadata["fallback"] for c in fallback)
     assert "no tree-sitter grammar" in fallback[0].metadata["fallback_reason"]
-    with pytest.raises(ValueError, match="cannot tell the language: no file_path"):
-        ASTChunker().chunk("x = 1")
-    with pytest.raises(ValueError, match=r"extension of 'notes\.xyz' is not known"):
-        ASTChunker().chunk("x = 1", file_path="notes.xyz")
+    # A file whose language cannot be told (a README, setup.cfg) gets the flagged fallback, not an error that
+    # would stop a whole folder (SimpleDirectoryReader -> ASTNodeParser).
+    unknown = ASTChunker(max_size=20).chunk("[metadata]\nname = demo\nversion = 1.0\n", file_path="setup.cfg")
+    assert unknown and all(c.metadata["fallback"] and c.metadata["language"] == "text" for c in unknown)
+    assert "extension of 'setup.cfg' is not known" in unknown[0].metadata["fallback_reason"]
+    bare = ASTChunker().chunk("x = 1")
+    assert bare[0].metadata["fallback_reason"] == "cannot tell the language: no language, file_path or shebang given"
+    # A shebang line names the language of a file without an extension.
+    script = ASTChunker(max_size=20).chunk("#!/usr/bin/env python3\ndef f():\n    return 1\n", file_path="bin/run")
+    assert {c.metadata["language"] for c in script} == {"python"} and not script[0].metadata["fallback"]
     with pytest.raises(ValueError, match="overlap_nodes must be a non-negative integer"):
         ASTChunker(overlap_nodes=-1)
 

@@ -63,14 +63,18 @@ def test_dynamic_threshold_top_k_and_min_keep() -> None:
 def test_bad_input_is_refused_clearly() -> None:
     chunk_filter = ChunkFilter(scorer=EmbeddingScorer())
     assert chunk_filter.filter(QUERY, []) == []
-    with pytest.raises(ValueError, match="query must be a non-empty string"):
-        chunk_filter.filter("  ", PASSAGES)
+    with pytest.raises(TypeError, match="query must be a string"):
+        chunk_filter.filter(None, PASSAGES)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="Chunk objects or strings"):
         chunk_filter.filter(QUERY, [42])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="threshold must be"):
         ChunkFilter(scorer=EmbeddingScorer(), threshold="auto")
-    with pytest.raises(ValueError, match="scorer must be 'local'"):
+    with pytest.raises(ValueError, match="scorer must be one of 'embedding', 'local', 'llm'"):
         make_scorer("bm25")
+    with pytest.raises(ValueError, match="an LLM is required"):
+        ChunkFilter(scorer="llm")  # no silent tiny model
+    with pytest.raises(ValueError, match="scorer='llm' only"):
+        ChunkFilter(scorer="embedding", llm=lambda prompt: "7")
 
 
 def test_long_chunks_are_truncated_for_scoring_with_a_flag() -> None:
@@ -110,8 +114,8 @@ def test_embedding_filter_scores_from_the_dedup_vectors_as_from_scratch() -> Non
     assert {k.chunk.text: k.score for k in kept} == pytest.approx(dict(zip(PASSAGES[:3], direct)), abs=1e-5)
 
 
-def test_llm_scorer_with_the_real_local_model() -> None:
-    kept = ChunkFilter(scorer=LLMScorer(), threshold=None, dedup_similarity=None).filter(QUERY, PASSAGES[:2])
+def test_llm_scorer_with_the_real_local_model_when_asked_for_by_name() -> None:
+    kept = ChunkFilter(scorer=LLMScorer(llm="local"), threshold=None, dedup_similarity=None).filter(QUERY, PASSAGES[:2])
     assert len(kept) == 2 and all(0.0 <= k.score <= 1.0 for k in kept)
 
 

@@ -103,5 +103,14 @@ class BaseChunker(ABC):
         names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
         return {name: getattr(self, name) for name in names}
 
+    def config(self) -> dict[str, Any]:
+        """What decides this chunker's output, as a stable JSON-friendly dict (the faces' cache keys): the class
+        and every parameter but ``cache`` and ``concurrency``, which change only how fast the same chunks come."""
+        from .settings import describe
+
+        cls = type(self)
+        settings = {k: describe(v) for k, v in self.params().items() if k not in ("cache", "concurrency")}
+        return {"class": f"{cls.__module__}.{cls.__qualname__}", **settings}
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(max_size={self.max_size}, sizer={self.sizer!r})"

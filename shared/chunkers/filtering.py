@@ -1,7 +1,7 @@
 """Chunk filtering (ChunkRAG): score retrieved chunks against the query, drop near-duplicates and weak ones.
 
-See ALGORITHMS.md, "ChunkRAG". Scorers share one protocol (`Scorer`); the default is `LocalLMScorer` (the
-embedded SmolLM2's probability of "Yes" to "is this passage relevant?").
+See ALGORITHMS.md, "ChunkRAG". Scorers share one protocol (`Scorer`); the default is `EmbeddingScorer`
+(cosine similarity, with any embedding model or the embedded MiniLM), the one measured to help: see the README.
 """
 
 from __future__ import annotations
@@ -47,23 +47,64 @@ class Scorer(Protocol):
     def score(self, query: str, texts: list[str]) -> tuple[list[float], list[list[str]]]: ...
 
 
-class EmbeddingScorer:
-    """Cosine similarity between query and chunk embeddings (the embedded all-MiniLM-L6-v2 by default)."""
+@runtime_checkable
+class Embeddings(Protocol):
+    """An embedding model: LangChain's ``Embeddings`` interface (any LangChain embedding object fits it)."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+class LocalEmbeddings:
+    """`Embeddings` from a local sentence-transformers model (None: the embedded all-MiniLM-L6-v2)."""
 
     def __init__(self, model: Any = None) -> None:
         self.model = model
 
-    def embed(self, texts: list[str]) -> Any:
+    def embed_documents(self, texts: list[str]) -> Any:
         from .models import embed
 
-        return embed(texts, self.model)
+        return embed(list(texts), self.model)
+
+    def embed_query(self, text: str) -> Any:
+        return self.embed_documents([text])[0]
+
+
+def _unit_rows(vectors: Any) -> Any:
+    import numpy as np
+
+    matrix = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return matrix / np.where(norms == 0, 1, norms)
+
+
+class EmbeddingScorer:
+    """Cosine similarity between query and chunk embeddings.
+
+    ``model``: any `Embeddings` (a LangChain embedding object, or a bridged LlamaIndex one), a local
+    sentence-transformers model or folder, or None for the embedded all-MiniLM-L6-v2.
+    """
+
+    def __init__(self, model: Any = None) -> None:
+        self.model = model
+        self.embeddings: Embeddings = model if isinstance(model, Embeddings) else LocalEmbeddings(model)
+
+    def embed(self, texts: list[str]) -> Any:
+        """Unit vectors of ``texts`` (rows), for comparing chunks with each other and with the query."""
+        return _unit_rows(self.embeddings.embed_documents(list(texts)))
+
+    def embed_query(self, query: str) -> Any:
+        """The unit vector of ``query``."""
+        return _unit_rows(self.embeddings.embed_query(query))
 
     def score(self, query: str, texts: list[str]) -> tuple[list[float], list[list[str]]]:
-        return self.score_vectors(query, self.embed(texts)), [[] for _ in texts]
+        return self.score_vectors(self.embed_query(query), self.embed(texts)), [[] for _ in texts]
 
-    def score_vectors(self, query: str, vectors: Any) -> list[float]:
-        """Cosine similarity of ``query`` to already embedded texts (rows of unit vectors)."""
-        return [float(v) for v in vectors @ self.embed([query])[0]]
+    @staticmethod
+    def score_vectors(query_vector: Any, vectors: Any) -> list[float]:
+        """Cosine similarity of a query vector to chunk vectors (rows); neither needs to be normalised."""
+        return [float(v) for v in _unit_rows(vectors) @ _unit_rows(query_vector)]
 
 
 RELEVANCE_QUESTION = (
@@ -214,13 +255,17 @@ class ChunkFilter:
 
     1. Redundancy: in the given (retrieval) order, a chunk whose MiniLM similarity to an already kept chunk
        exceeds ``dedup_similarity`` is dropped (None: no deduplication).
-    2. Scoring with ``scorer`` (default `LocalLMScorer`).
+    2. Scoring with ``scorer`` (default: embedding cosine similarity, `EmbeddingScorer`).
     3. Threshold: ``"dynamic"`` cuts at the largest gap between sorted scores (the query's own score
        distribution decides), a float keeps scores >= it, None keeps all; then at most ``top_k``.
     4. At least ``min_keep`` chunks (the best scoring ones) are always returned when there are any; such
        chunks carry the flag "kept_by_min_keep".
     `filter` returns the kept `ScoredChunk`s; `last_dropped` lists the others with the reason.
-    ``scorer``: a `Scorer`, or "local" (default), "embedding" or "llm" (driven by ``llm``; any `LLM`).
+    ``scorer``: a `Scorer`, or "embedding" (default; ``embeddings`` is the model, any `Embeddings`, else the
+    embedded MiniLM), "local" (the embedded SmolLM2's yes-probability: measured to make precision worse, kept
+    for users who pass a capable local model) or "llm" (ChunkRAG's LLM scoring driven by ``llm``, required).
+    An empty or blank query filters nothing: every chunk is kept, in the given order, with score 0 and the
+    flag "empty_query".
     """
 
     def __init__(
@@ -231,6 +276,7 @@ class ChunkFilter:
         min_keep: int = 1,
         dedup_similarity: float | None = 0.9,
         llm: Any = None,
+        embeddings: Any = None,
     ) -> None:
         if not (threshold is None or threshold == "dynamic" or isinstance(threshold, (int, float))):
             raise ValueError(f"threshold must be 'dynamic', a number or None, got {threshold!r}")
@@ -238,7 +284,10 @@ class ChunkFilter:
             raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
         if min_keep < 0:
             raise ValueError(f"min_keep must be >= 0, got {min_keep!r}")
-        self.scorer = make_scorer(scorer or "local", llm) if scorer is None or isinstance(scorer, str) else scorer
+        if scorer is None or isinstance(scorer, str):
+            scorer = make_scorer(scorer or ("llm" if llm is not None else "embedding"), llm, embeddings)
+        self.scorer = scorer
+        self.llm, self.embeddings = llm, embeddings
         if not isinstance(self.scorer, Scorer):
             raise TypeError(f"scorer must have score(query, texts), got {type(self.scorer).__name__}")
         self.threshold, self.top_k, self.min_keep = threshold, top_k, min_keep
@@ -257,12 +306,14 @@ class ChunkFilter:
                 raise TypeError(f"chunks must be Chunk objects or strings, got {type(item).__name__}")
         return out
 
-    def _deduplicate(self, chunks: list[Chunk]) -> tuple[list[int], list[DroppedChunk], Any]:
-        """Indices kept, the duplicates dropped, and the chunks' embeddings (None when not computed)."""
+    def _embedder(self) -> EmbeddingScorer:
+        return self.scorer if isinstance(self.scorer, EmbeddingScorer) else EmbeddingScorer(self.embeddings)
+
+    def _deduplicate(self, chunks: list[Chunk], vectors: Any) -> tuple[list[int], list[DroppedChunk], Any]:
+        """Indices kept, the duplicates dropped, and the chunks' unit embeddings (None when not computed)."""
         if self.dedup_similarity is None or len(chunks) < 2:
-            return list(range(len(chunks))), [], None
-        embedder = self.scorer if isinstance(self.scorer, EmbeddingScorer) else EmbeddingScorer()
-        vectors = embedder.embed([c.text for c in chunks])
+            return list(range(len(chunks))), [], vectors
+        vectors = self._embedder().embed([c.text for c in chunks]) if vectors is None else _unit_rows(vectors)
         kept: list[int] = []
         dropped = []
         for i in range(len(chunks)):
@@ -273,18 +324,37 @@ class ChunkFilter:
                 dropped.append(DroppedChunk(chunks[i], None, f"duplicate of chunk {twin}"))
         return kept, dropped, vectors
 
-    def filter(self, query: str, chunks: Sequence[Chunk | str]) -> list[ScoredChunk]:
-        """The chunks worth keeping for ``query``, best first (see the class docstring)."""
-        if not isinstance(query, str) or not query.strip():
-            raise ValueError("query must be a non-empty string")
+    def filter(
+        self,
+        query: str,
+        chunks: Sequence[Chunk | str],
+        query_embedding: Any = None,
+        chunk_embeddings: Any = None,
+    ) -> list[ScoredChunk]:
+        """The chunks worth keeping for ``query``, best first (see the class docstring).
+
+        ``query_embedding`` and ``chunk_embeddings`` (one row per chunk), when the caller already has them from
+        the same embedding model (a retriever's), are used instead of embedding again.
+        """
+        if not isinstance(query, str):
+            raise TypeError(f"query must be a string, got {type(query).__name__}")
         candidates = self._as_chunks(chunks)
         self.last_dropped = []
+        if not query.strip():
+            return [ScoredChunk(c, 0.0, ["empty_query"]) for c in candidates]
         if not candidates:
             return []
-        kept_indices, self.last_dropped, vectors = self._deduplicate(candidates)
+        if chunk_embeddings is not None and len(chunk_embeddings) != len(candidates):
+            raise ValueError(f"got {len(chunk_embeddings)} chunk embeddings for {len(candidates)} chunks")
+        kept_indices, self.last_dropped, vectors = self._deduplicate(candidates, chunk_embeddings)
         survivors = [candidates[i] for i in kept_indices]
-        if isinstance(self.scorer, EmbeddingScorer) and vectors is not None:  # embedded once, for both steps
-            scores, flags = self.scorer.score_vectors(query, vectors[kept_indices]), [[] for _ in survivors]
+        if isinstance(self.scorer, EmbeddingScorer):  # embedded once, for both steps
+            if vectors is None:
+                vectors = self.scorer.embed([c.text for c in survivors])
+            else:
+                vectors = _unit_rows(vectors)[kept_indices]
+            query_vector = self.scorer.embed_query(query) if query_embedding is None else query_embedding
+            scores, flags = self.scorer.score_vectors(query_vector, vectors), [[] for _ in survivors]
         else:
             scores, flags = self.scorer.score(query, [c.text for c in survivors])
         scored = sorted(
@@ -314,18 +384,23 @@ class ChunkFilter:
         ]
         return kept
 
-    async def afilter(self, query: str, chunks: Sequence[Chunk | str]) -> list[ScoredChunk]:
+    async def afilter(
+        self, query: str, chunks: Sequence[Chunk | str], query_embedding: Any = None, chunk_embeddings: Any = None
+    ) -> list[ScoredChunk]:
         """`filter` without blocking the event loop."""
-        return await asyncio.to_thread(self.filter, query, chunks)
+        return await asyncio.to_thread(self.filter, query, chunks, query_embedding, chunk_embeddings)
 
 
-def make_scorer(kind: str = "local", llm: Any = None) -> Scorer:
-    """A scorer by name: "local" (`LocalLMScorer`), "embedding" (`EmbeddingScorer`) or "llm" (`LLMScorer`
-    driven by ``llm``; None: the embedded local LLM). Passing ``llm`` alone implies "llm"."""
-    if llm is not None or kind == "llm":
+SCORERS = ("embedding", "local", "llm")
+
+
+def make_scorer(kind: str = "embedding", llm: Any = None, embeddings: Any = None) -> Scorer:
+    """A scorer by name: "embedding" (`EmbeddingScorer` over ``embeddings``; None: the embedded MiniLM),
+    "local" (`LocalLMScorer`, the embedded SmolLM2) or "llm" (`LLMScorer` driven by ``llm``, required)."""
+    if kind == "llm":
         return LLMScorer(llm)
-    if kind == "local":
-        return LocalLMScorer()
-    if kind == "embedding":
-        return EmbeddingScorer()
-    raise ValueError(f"scorer must be 'local', 'embedding' or 'llm', got {kind!r}")
+    if kind not in SCORERS:
+        raise ValueError(f"scorer must be one of {', '.join(map(repr, SCORERS))}, got {kind!r}")
+    if llm is not None:
+        raise ValueError(f"llm=... is used by scorer='llm' only, but scorer={kind!r}: pass scorer='llm'")
+    return EmbeddingScorer(embeddings) if kind == "embedding" else LocalLMScorer()

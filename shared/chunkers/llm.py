@@ -123,9 +123,24 @@ class CallableLLM:
         return await asyncio.to_thread(self.complete, prompt)
 
 
+LOCAL_LLM = "local"
+NO_LLM_HELP = (
+    "pass llm=... : any LlamaIndex LLM or LangChain chat model (through the llama_chunkers / langchain_chunkers "
+    "faces), an object with complete(prompt) -> str, or a callable(prompt) -> str; llm='local' runs the embedded "
+    "SmolLM2-135M, an offline demo too small to follow these instructions well (measured)"
+)
+
+
 def as_llm(llm: Any) -> LLM:
-    """None -> the embedded `LocalLLM`; an `LLM` -> itself; a ``callable(str) -> str`` -> wrapped."""
+    """``"local"`` -> the embedded `LocalLLM`; an `LLM` -> itself; a ``callable(str) -> str`` -> wrapped.
+
+    There is no silent default: None raises a `ValueError` saying what to pass.
+    """
     if llm is None:
+        raise ValueError(f"an LLM is required: {NO_LLM_HELP}")
+    if isinstance(llm, str):
+        if llm != LOCAL_LLM:
+            raise ValueError(f"llm={llm!r} is not a model name this library knows: {NO_LLM_HELP}")
         return LocalLLM()
     if isinstance(llm, LLM):
         return llm
@@ -272,7 +287,8 @@ class LLMChunker(BaseChunker):
                 source = "llm"
             boundaries.append((answer, source))
             start = answer
-        boundaries.append((len(paragraphs), "end"))
+        if start < len(paragraphs):
+            boundaries.append((len(paragraphs), "end"))
         return self._assemble(text, paragraphs, boundaries)
 
     def _ask(self, group_text: str, valid: range, usage: LLMUsage) -> Generator[Step, Any, int | None]:

@@ -115,6 +115,7 @@ def pack_spans(source: str, spans: Sequence[Span], measure: SpanMeasure, max_siz
     """Split every span to fit, then pack adjacent ones: the usual "units to chunks" step."""
     units: list[Span] = []
     for start, end in spans:
-        units.extend(split_span(source, start, end, measure, max_size))
-    chunks = (trim(source, units[i][0], units[j - 1][1]) for i, j in pack(units, measure, max_size))
-    return [span for span in chunks if span[0] < span[1]]
+        # Trimmed units: a group's size is then measured without the whitespace its chunk will not keep.
+        pieces = (trim(source, a, b) for a, b in split_span(source, start, end, measure, max_size))
+        units.extend(piece for piece in pieces if piece[0] < piece[1])
+    return [(units[i][0], units[j - 1][1]) for i, j in pack(units, measure, max_size)]

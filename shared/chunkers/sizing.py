@@ -16,6 +16,14 @@ SpanMeasure = Callable[[int, int], int]
 """``measure(start, end)``: the size of ``source[start:end]`` for one fixed source string."""
 
 
+def callable_name(fn: Any) -> str:
+    """A stable name for a function: module and qualified name, else its repr (a ``functools.partial``'s names
+    what it wraps)."""
+    if hasattr(fn, "__qualname__"):
+        return f"{getattr(fn, '__module__', '')}.{fn.__qualname__}"
+    return repr(fn)
+
+
 class Sizer(ABC):
     """Measures text. Subclasses implement `size`; additive ones also make span sizes O(1)."""
 
@@ -32,6 +40,10 @@ class Sizer(ABC):
         """A function giving the size of any span of ``source`` (exact, by measuring the slice)."""
         size = self.size
         return lambda start, end: size(source[start:end])
+
+    def describe(self) -> str:
+        """A stable name of this sizer and what it counts (part of cache keys)."""
+        return self.name
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -89,6 +101,24 @@ class NonWhitespaceSizer(Sizer):
         return lambda start, end: prefix[end] - prefix[start]
 
 
+class LineSizer(Sizer):
+    """Counts lines (a chunk of non-empty text has one more line than it has newlines)."""
+
+    name = "lines"
+
+    def size(self, text: str) -> int:
+        return text.count("\n") + 1 if text else 0
+
+    def span_measure(self, source: str) -> SpanMeasure:
+        import numpy as np
+
+        codes = np.frombuffer(source.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        newlines = np.zeros(len(codes) + 1, dtype=np.int64)
+        np.cumsum(codes == ord("\n"), out=newlines[1:])
+        prefix = memoryview(newlines)
+        return lambda start, end: prefix[end] - prefix[start] + 1 if end > start else 0
+
+
 class TokenSizer(Sizer):
     """Counts tokens of a Hugging Face tokenizer (special tokens excluded)."""
 
@@ -113,8 +143,31 @@ class TokenSizer(Sizer):
     def size(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
 
+    def describe(self) -> str:
+        return f"tokens:{getattr(self.tokenizer, 'name_or_path', None) or type(self.tokenizer).__qualname__}"
+
     def __repr__(self) -> str:
         return f"TokenSizer({getattr(self.tokenizer, 'name_or_path', type(self.tokenizer).__name__)!r})"
+
+
+class TokenListSizer(Sizer):
+    """Counts the tokens a ``tokenize(text) -> list`` callable returns (LlamaIndex's ``tokenizer`` setting)."""
+
+    name = "tokens"
+
+    def __init__(self, tokenize: Callable[[str], Any]) -> None:
+        if not callable(tokenize):
+            raise TypeError(f"tokenizer must be a callable(text) -> list of tokens, got {type(tokenize).__name__}")
+        self.tokenize = tokenize
+
+    def size(self, text: str) -> int:
+        return len(self.tokenize(text))
+
+    def describe(self) -> str:
+        return f"tokens:{callable_name(self.tokenize)}"
+
+    def __repr__(self) -> str:
+        return f"TokenListSizer({self.tokenize!r})"
 
 
 class FunctionSizer(Sizer):
@@ -127,6 +180,9 @@ class FunctionSizer(Sizer):
     def size(self, text: str) -> int:
         return int(self.fn(text))
 
+    def describe(self) -> str:
+        return f"function:{callable_name(self.fn)}"
+
     def __repr__(self) -> str:
         return f"FunctionSizer({self.name})"
 
@@ -136,6 +192,7 @@ _NAMED: dict[str, type[Sizer]] = {
     "characters": CharSizer,
     "non_whitespace": NonWhitespaceSizer,
     "nws": NonWhitespaceSizer,
+    "lines": LineSizer,
 }
 
 

@@ -10,7 +10,16 @@ from ..base import BaseChunker
 from ..chunk import Chunk
 from ..merge import Span, pack_spans, split_span, trim
 from ..sizing import SpanMeasure
-from .languages import OFFSIDE_RULE, GrammarNotFoundError, language_for_path, new_parser, normalise_language
+from .languages import (
+    OFFSIDE_RULE,
+    GrammarNotFoundError,
+    grammar_name,
+    is_grammar,
+    language_for_path,
+    language_for_shebang,
+    new_parser,
+    normalise_language,
+)
 
 PATH_KEYS = ("file_path", "file_name", "source", "path")
 
@@ -102,22 +111,26 @@ class ASTChunker(BaseChunker):
     next (budget applies before overlap; ``core_start``/``core_end`` give the span without overlap).
 
     Language: the ``language`` argument, else the extension of ``file_path``/``file_name``/``source``/``path``
-    in the metadata, else a ValueError. Fallback (``fallback=True`` with a ``fallback_reason``): for a
-    language without an installed grammar, or a file whose parse is an error from the root, the text is
-    split line-aware (blank lines, lines, sentences, spaces, characters) under the same budget. Error nodes
+    in the metadata, else the file's shebang line (``#!/usr/bin/env python3``), else the fallback below (so a
+    README or setup.cfg in a source folder never stops a batch). Fallback (``fallback=True`` with a
+    ``fallback_reason``): for a file whose language cannot be told, a language without an installed grammar,
+    or a file whose parse is an error from the root, the text is split line-aware (blank lines, lines,
+    sentences, spaces, characters) under the same budget. Error nodes
     inside an otherwise parsed file are chunked like any other node.
     """
 
     def __init__(
         self,
-        language: str | None = None,
+        language: Any = None,
         max_size: int = 1500,
         sizer: Any = "non_whitespace",
         overlap_nodes: int = 0,
         expand_context: bool = False,
     ) -> None:
         super().__init__(max_size, sizer)
-        self.language = normalise_language(language) if language else None
+        if language is not None and not is_grammar(language):
+            language = normalise_language(language)
+        self.language = language or None  # a name, or a loaded tree-sitter Language (e.g. a user's parser's)
         if isinstance(overlap_nodes, bool) or not isinstance(overlap_nodes, int) or overlap_nodes < 0:
             raise ValueError(f"overlap_nodes must be a non-negative integer, got {overlap_nodes!r}")
         self.overlap_nodes = overlap_nodes
@@ -126,21 +139,22 @@ class ASTChunker(BaseChunker):
     def __repr__(self) -> str:
         return f"ASTChunker(language={self.language!r}, max_size={self.max_size}, sizer={self.sizer!r})"
 
-    def _language_for(self, metadata: dict[str, Any]) -> tuple[str, str | None]:
+    def _language_for(self, text: str, metadata: dict[str, Any]) -> tuple[str | None, str | None]:
+        """The language (None when it cannot be told) and the file path from the metadata."""
         path = next((str(metadata[k]) for k in PATH_KEYS if metadata.get(k)), None)
         if self.language:
             return self.language, path
-        language = language_for_path(path) if path else None
-        if language is None:
-            where = f"the extension of {path!r} is not known" if path else "no file_path was given"
-            raise ValueError(f"cannot tell the language: {where}; pass language=... (e.g. 'python')")
-        return language, path
+        return (language_for_path(path) if path else None) or language_for_shebang(text), path
 
     def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
-        language, path = self._language_for(metadata)
+        language, path = self._language_for(text, metadata)
         measure = self.sizer.span_measure(text)
+        if language is None:
+            where = f"the extension of {path!r} is not known" if path else "no language, file_path or shebang given"
+            return self._fallback(text, measure, "text", path, f"cannot tell the language: {where}")
+        grammar, language = language, grammar_name(language)
         try:
-            tree = new_parser(language).parse(text.encode("utf-8"))
+            tree = new_parser(grammar).parse(text.encode("utf-8"))
         except GrammarNotFoundError:
             return self._fallback(text, measure, language, path, f"no tree-sitter grammar installed for {language!r}")
         root = tree.root_node

@@ -8,6 +8,7 @@ run time, which fails offline), the per-language packages (``tree-sitter-python`
 from __future__ import annotations
 
 import importlib
+import re
 from functools import cache
 from pathlib import PurePath
 from typing import Any
@@ -50,6 +51,28 @@ def normalise_language(name: str) -> str:
 def language_for_path(path: str | PurePath) -> str | None:
     """The language of a file from its extension, or None if unknown."""
     return EXTENSIONS.get(PurePath(str(path)).suffix.lower())
+
+
+# Interpreters named on a shebang line -> language.
+INTERPRETERS: dict[str, str] = {
+    "python": "python", "python3": "python", "python2": "python", "pypy": "python", "pypy3": "python",
+    "sh": "bash", "bash": "bash", "zsh": "bash", "dash": "bash", "ksh": "bash",
+    "node": "javascript", "nodejs": "javascript", "deno": "typescript", "ruby": "ruby", "perl": "perl",
+    "php": "php", "lua": "lua", "Rscript": "r", "julia": "julia", "elixir": "elixir",
+}  # fmt: skip
+_SHEBANG = re.compile(r"#![ \t]*(\S+)(?:[ \t]+(?:-\S+[ \t]+)*(\S+))?")
+
+
+def language_for_shebang(text: str) -> str | None:
+    """The language named by a ``#!`` first line (``#!/usr/bin/env python3``, ``#!/bin/bash``), or None."""
+    match = _SHEBANG.match(text)
+    if not match:
+        return None
+    program = PurePath(match.group(1)).name
+    if program == "env" and match.group(2):
+        program = PurePath(match.group(2)).name
+    program = re.sub(r"[\d.]+$", "", program) or program  # python3.11 -> python
+    return INTERPRETERS.get(program)
 
 
 class GrammarNotFoundError(LookupError):
@@ -102,11 +125,22 @@ def get_language(name: str) -> Any:
     )
 
 
-def new_parser(name: str) -> Any:
-    """A fresh tree-sitter ``Parser`` for ``name`` (parsers are not thread-safe; languages are cached)."""
+def is_grammar(value: Any) -> bool:
+    """Whether ``value`` is a loaded tree-sitter ``Language`` (rather than a language name)."""
+    return type(value).__name__ == "Language" and type(value).__module__.startswith("tree_sitter")
+
+
+def grammar_name(language: Any) -> str:
+    """The name of a language given by name or as a loaded ``Language`` ("custom" if it has none)."""
+    return getattr(language, "name", None) or "custom" if is_grammar(language) else str(language)
+
+
+def new_parser(name: Any) -> Any:
+    """A fresh tree-sitter ``Parser`` for a language name or a loaded ``Language`` (parsers are not thread-safe;
+    languages are cached)."""
     from tree_sitter import Parser
 
-    language = get_language(name)
+    language = name if is_grammar(name) else get_language(name)
     parser = Parser()
     try:
         parser.language = language

@@ -1,0 +1,97 @@
+"""What the framework faces share: stable descriptions of settings (cache keys) and chunkers derived from them.
+
+A face (LlamaIndex node parser, LangChain splitter, postprocessor, compressor) keeps its settings as public
+fields and builds the engine object from them when it runs: `Derived` rebuilds it only when a setting changed,
+so a field set after construction takes effect and the engine object never goes stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from .sizing import Sizer, callable_name
+
+T = TypeVar("T")
+
+
+def describe(value: Any) -> Any:
+    """A stable, JSON-friendly description of a setting: equal settings give equal descriptions, and no memory
+    address appears in it (LlamaIndex's cache keys drop those, which would make different objects collide)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [describe(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): describe(v) for k, v in value.items()}
+    if isinstance(value, Sizer):
+        return value.describe()
+    kind = f"{type(value).__module__}.{type(value).__qualname__}"
+    for attribute in ("model_id", "name_or_path", "model_name", "model", "name"):
+        name = getattr(value, attribute, None)
+        if isinstance(name, str) and name:
+            return f"{kind}({name})"
+    config_name = getattr(getattr(value, "config", None), "_name_or_path", None)
+    if isinstance(config_name, str) and config_name:
+        return f"{kind}({config_name})"
+    if callable(value) and hasattr(value, "__qualname__"):
+        return callable_name(value)
+    return kind
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # objects whose == is not a truth value (arrays): only identity counts
+        return False
+
+
+class Derived(Generic[T]):
+    """Builds an object from settings and rebuilds it only when a setting changed (by value, else identity)."""
+
+    def __init__(self) -> None:
+        self._settings: dict[str, Any] | None = None
+        self._built: T | None = None
+
+    def get(self, build: Callable[..., T], settings: dict[str, Any]) -> T:
+        """``build(**settings)``, reusing the last result while the settings are the same."""
+        last = self._settings
+        unchanged = last is not None and last.keys() == settings.keys()
+        unchanged = unchanged and all(_same(last[k], settings[k]) for k in last)  # type: ignore[index]
+        if not unchanged or self._built is None:
+            self._built = build(**settings)
+            self._settings = dict(settings)
+        return self._built  # type: ignore[return-value]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_settings": None, "_built": None}  # rebuilt after unpickling (models are never pickled)
+
+
+def take_alias(options: dict[str, Any], alias: str, name: str, owner: str) -> None:
+    """Move ``options[alias]`` to ``options[name]`` (a peer's spelling of the same setting); both given: TypeError."""
+    if alias not in options:
+        return
+    if name in options:
+        raise TypeError(f"{owner} got both {alias!r} and {name!r}: they are the same setting, pass one")
+    options[name] = options.pop(alias)
+
+
+def reject_unknown(options: Mapping[str, Any], known: set[str] | frozenset[str], owner: str) -> None:
+    """A `TypeError` naming the first option ``owner`` does not take (as Python does for a function)."""
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(f"{owner}() got an unexpected keyword argument {unknown[0]!r}")
+
+
+def no_overlap(options: dict[str, Any], owner: str, name: str = "chunk_overlap") -> None:
+    """Accept a peer's overlap option only when it is 0 (these chunkers do not overlap chunks)."""
+    if name in options:
+        overlap = options.pop(name)
+        if overlap:
+            raise ValueError(
+                f"{owner} does not overlap chunks: {name}={overlap!r} is not supported (pass 0 or leave it out)"
+            )

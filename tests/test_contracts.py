@@ -1,0 +1,359 @@
+"""Framework contracts a drop-in user relies on: cache keys, fields set after construction, unknown keyword
+arguments, the peers' option names and constructors, and the quickstart over a real source folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chunkers import ASTChunker, LLMChunker, SentenceChunker
+from langchain_core.documents import Document as LCDocument
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from llama_index.core import Document, SimpleDirectoryReader
+from llama_index.core.ingestion import IngestionCache, IngestionPipeline
+from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+from llama_index.core.llms.callbacks import llm_completion_callback
+
+from langchain_chunkers import (
+    ASTTextSplitter,
+    ChunkerTextSplitter,
+    ChunkFilterCompressor,
+    LLMTextSplitter,
+    PerplexityTextSplitter,
+    SentenceTextSplitter,
+)
+from llama_chunkers import (
+    ASTNodeParser,
+    ChunkerNodeParser,
+    ChunkFilterPostprocessor,
+    LLMNodeParser,
+    PerplexityNodeParser,
+    SentenceNodeParser,
+)
+
+PROSE = "First sentence is here. Second sentence follows it. A third one ends the text."
+PARAGRAPHS = "\n\n".join(f"Paragraph {i} is about topic {i // 2} and says so plainly." for i in range(6))
+CODE = "def f():\n    return 1\n\n\ndef g():\n    return 2\n"
+
+
+class AnswerLLM(CustomLLM):
+    """A fake remote LLM that always names one paragraph ID; its ``answer`` is part of its identity."""
+
+    answer: int = 1
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(model_name=f"answer-{self.answer}")
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return CompletionResponse(text=f"Answer: ID {self.answer}")
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
+        yield self.complete(prompt)
+
+
+def _texts(nodes: list[Any]) -> list[str]:
+    return [n.text for n in nodes]
+
+
+# 1. IngestionCache must never serve another configuration's nodes.
+
+
+def test_ingestion_cache_keys_hold_the_wrapped_chunker_and_the_llm() -> None:
+    cache = IngestionCache()
+    docs = [Document(text=PROSE, id_="p")]
+    wide = IngestionPipeline(transformations=[ChunkerNodeParser(chunker=SentenceChunker(max_size=1000))], cache=cache)
+    narrow = IngestionPipeline(transformations=[ChunkerNodeParser(chunker=SentenceChunker(max_size=30))], cache=cache)
+    assert len(wide.run(documents=docs)) == 1
+    assert len(narrow.run(documents=docs)) == 3
+
+    paragraphs = [Document(text=PARAGRAPHS, id_="q")]
+    first = IngestionPipeline(transformations=[LLMNodeParser(llm=AnswerLLM(answer=1), min_tail=2)], cache=cache)
+    third = IngestionPipeline(transformations=[LLMNodeParser(llm=AnswerLLM(answer=3), min_tail=2)], cache=cache)
+    assert _texts(first.run(documents=paragraphs)) != _texts(third.run(documents=paragraphs))
+
+
+# 2. A field set after construction takes effect.
+
+
+def test_fields_set_after_construction_take_effect() -> None:
+    parser = SentenceNodeParser(max_size=1000)
+    parser.max_size = 30
+    assert len(parser.get_nodes_from_documents([Document(text=PROSE)])) == 3
+    assert parser.to_dict()["engine"]["max_size"] == 30
+    splitter = SentenceTextSplitter(max_size=1000)
+    splitter.max_size = 30
+    assert len(splitter.split_text(PROSE)) == 3
+    bad = SentenceNodeParser()
+    bad.max_size = 0
+    with pytest.raises(ValueError, match="max_size must be a positive integer"):
+        bad.get_nodes_from_documents([Document(text=PROSE)])
+
+
+# 3. Unknown keyword arguments raise; the peers' names work with their meaning.
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ASTNodeParser(language="python", max_sise=30),
+        lambda: SentenceNodeParser(separator=" "),
+        lambda: PerplexityNodeParser(chunk_lines=3),
+        lambda: LLMNodeParser(llm=AnswerLLM(), group_size=3),
+        lambda: ChunkerNodeParser(chunker=SentenceChunker(), max_size=3),
+        lambda: ChunkFilterPostprocessor(embeddings=None),
+        lambda: SentenceTextSplitter(keep_separator=True),
+        lambda: ASTTextSplitter(max_chars=30),
+        lambda: PerplexityTextSplitter(chunk_lines=3),
+        lambda: LLMTextSplitter(llm=lambda prompt: "ID 1", group_size=3),
+        lambda: ChunkerTextSplitter(SentenceChunker(), max_size=3),
+        lambda: ChunkFilterCompressor(embed_model=None),
+    ],
+)
+def test_unknown_keyword_arguments_raise_type_error(make: Any) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        make()
+
+
+def test_code_splitter_options_keep_their_meaning() -> None:
+    import tree_sitter_language_pack
+
+    by_chars = ASTNodeParser(language="python", max_chars=30)
+    assert (by_chars.max_size, by_chars.sizer) == (30, "chars")
+    assert by_chars.split_text(CODE) == ["def f():\n    return 1", "def g():\n    return 2"]
+    by_lines = ASTNodeParser(language="python", chunk_lines=2)
+    assert all(chunk.count("\n") < 2 for chunk in by_lines.split_text(CODE))
+    parser = tree_sitter_language_pack.get_parser("python")
+    with_parser = ASTNodeParser(parser=parser, max_size=20)
+    assert with_parser.split_text(CODE) == by_chars.split_text(CODE)
+    assert with_parser.chunker.chunk(CODE)[0].metadata["language"] == "python"
+    with pytest.raises(TypeError, match="overlap_nodes"):
+        ASTNodeParser(language="python", chunk_lines=40, chunk_lines_overlap=15)
+    with pytest.raises(TypeError, match="one budget"):
+        ASTNodeParser(language="python", chunk_lines=40, max_chars=1500)
+    with pytest.raises(TypeError, match="same setting"):
+        ASTNodeParser(language="python", max_chars=40, max_size=1500)
+
+
+def test_sentence_splitter_options_keep_their_meaning() -> None:
+    from llama_index.core import Settings
+
+    # SentenceSplitter counts chunk_size in tokens of the global tokenizer: so does the stand-in.
+    parser = SentenceNodeParser(chunk_size=10, chunk_overlap=0)
+    assert parser.max_size == 10
+    nodes = parser.get_nodes_from_documents([Document(text=PROSE)])
+    assert all(len(Settings.tokenizer(n.text)) <= 10 for n in nodes)
+    assert len(nodes) == 2  # the wide setting (characters) would give one node
+    assert len(SentenceNodeParser(max_size=10).get_nodes_from_documents([Document(text=PROSE)])) > 2
+    with pytest.raises(ValueError, match="does not overlap"):
+        SentenceNodeParser(chunk_size=10, chunk_overlap=5)
+    lc = SentenceTextSplitter(chunk_size=30, chunk_overlap=0, length_function=len)
+    assert (lc.max_size, lc.chunker.sizer.name) == (30, "chars")
+    assert len(lc.split_text(PROSE)) == 3
+    code = ASTTextSplitter.from_language("python", chunk_size=30)  # LangChain's chunk_size counts characters
+    assert code.chunker.sizer.name == "chars" and code.split_text(CODE)[0] == "def f():\n    return 1"
+
+
+# 4. split_text / split_texts on the CodeSplitter stand-in: covered above; 5. inherited constructors.
+
+
+def test_inherited_langchain_constructors_work() -> None:
+    from chunkers.models import smollm2_dir
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(smollm2_dir()), local_files_only=True)
+    splitter = SentenceTextSplitter.from_huggingface_tokenizer(tokenizer, max_size=6)
+    chunks = splitter.split_text(PROSE)
+    assert len(chunks) > 1 and all(len(tokenizer.tokenize(c)) <= 6 for c in chunks)
+    code = ASTTextSplitter.from_huggingface_tokenizer(tokenizer, language="python", max_size=12)
+    assert all(len(tokenizer.tokenize(c)) <= 12 for c in code.split_text(CODE))
+
+    def words(text: str) -> int:
+        return len(text.split())
+
+    counted = SentenceTextSplitter(length_function=words, chunk_size=4)
+    assert all(words(c) <= 4 for c in counted.split_text(PROSE))
+
+
+# 6. An empty query filters nothing, in the engine and in both faces.
+
+
+def test_empty_query_passes_documents_through() -> None:
+    from chunkers import ChunkFilter
+    from langchain_classic.retrievers import ContextualCompressionRetriever
+    from langchain_core.vectorstores import InMemoryVectorStore
+
+    from langchain_chunkers import LocalEmbeddings
+
+    kept = ChunkFilter().filter("  ", ["one text", "another text"])
+    assert [k.chunk.text for k in kept] == ["one text", "another text"]
+    assert all(k.flags == ["empty_query"] for k in kept)
+    store = InMemoryVectorStore(LocalEmbeddings())
+    store.add_texts(["alpha beta", "gamma delta"])
+    compressor = ChunkFilterCompressor()
+    retriever = ContextualCompressionRetriever(base_compressor=compressor, base_retriever=store.as_retriever())
+    assert len(retriever.invoke("")) == 2
+    from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+    nodes = [NodeWithScore(node=TextNode(text=text), score=0.3) for text in ("alpha", "beta")]
+    assert ChunkFilterPostprocessor().postprocess_nodes(nodes, query_bundle=QueryBundle("")) == nodes
+
+
+# 7. Non-string metadata keys are not duplicated; 8. atransform_documents takes any iterable.
+
+
+async def test_langchain_metadata_keys_and_iterables() -> None:
+    docs = SentenceTextSplitter(max_size=10).create_documents(["foo bar"], [{1: "x"}])
+    assert docs[0].metadata == {1: "x", "chunker": "sentence"}
+    splitter = SentenceTextSplitter(max_size=30)
+    sources = [LCDocument(page_content=PROSE), LCDocument(page_content="Short. Text.")]
+    expected = splitter.transform_documents(iter(sources))
+    assert len(expected) == 4
+    assert await splitter.atransform_documents(iter(sources)) == expected
+
+
+# 9. min_tail=1 works (the last paragraph alone).
+
+
+def test_llm_chunker_min_tail_one_through_the_engine_and_both_faces() -> None:
+    chunks = LLMChunker(llm=lambda prompt: "Answer: ID 1", min_tail=1, group_tokens=30).chunk(PARAGRAPHS)
+    assert "".join(c.text for c in chunks).replace("\n", "") == PARAGRAPHS.replace("\n", "")
+    parser = LLMNodeParser(llm=AnswerLLM(), min_tail=1, group_tokens=30)
+    nodes = parser.get_nodes_from_documents([Document(text=PARAGRAPHS)])
+    assert _texts(nodes) == [c.text for c in chunks]
+    splitter = LLMTextSplitter(llm=FakeListChatModel(responses=["Answer: ID 1"]), min_tail=1, group_tokens=30)
+    assert splitter.split_text(PARAGRAPHS) == [c.text for c in chunks]
+
+
+# 10. Packing fills the budget: the separator a chunk does not keep is not counted.
+
+
+def test_packing_does_not_count_a_trimmed_separator() -> None:
+    assert [c.text for c in SentenceChunker(max_size=3).chunk("a a foo")] == ["a a", "foo"]
+    assert [c.text for c in SentenceChunker(max_size=7).chunk("One. Two. Three.")] == ["One.", "Two.", "Three."]
+    assert [c.text for c in SentenceChunker(max_size=9).chunk("One. Two. Three.")] == ["One. Two.", "Three."]
+
+
+# 11. The quickstart over a real source folder (README, setup.cfg, a script without an extension).
+
+
+def test_quickstart_over_a_source_folder_with_non_code_files(tmp_path: Path) -> None:
+    (tmp_path / "pkg.py").write_text(CODE, encoding="utf-8")
+    (tmp_path / "README.txt").write_text("A demo package.\n\nIt has two functions.\n", encoding="utf-8")
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = demo\n", encoding="utf-8")
+    (tmp_path / "run").write_text("#!/usr/bin/env python3\nimport pkg\nprint(pkg.f())\n", encoding="utf-8")
+    documents = SimpleDirectoryReader(str(tmp_path)).load_data()
+    nodes = IngestionPipeline(transformations=[ASTNodeParser()]).run(documents=documents)
+    by_file = {n.metadata["file_name"]: n for n in nodes}
+    assert set(by_file) == {"pkg.py", "README.txt", "setup.cfg", "run"}
+    assert by_file["pkg.py"].metadata["language"] == "python" and not by_file["pkg.py"].metadata["fallback"]
+    assert by_file["run"].metadata["language"] == "python"
+    assert by_file["setup.cfg"].metadata["fallback"] and "cannot tell the language" in by_file["setup.cfg"].metadata[
+        "fallback_reason"
+    ]
+    assert ASTChunker().chunk(CODE, file_path="x.unknown")[0].metadata["fallback"]
+
+
+# The sweep: every face, every output-changing setting.
+
+LLAMA_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
+    # (face, constructor arguments, {field: a different value})
+    (SentenceNodeParser, {}, {"max_size": 30, "sizer": "non_whitespace"}),
+    (
+        ASTNodeParser,
+        {"language": "python"},
+        {"language": "javascript", "max_size": 20, "sizer": "chars", "overlap_nodes": 1, "expand_context": True},
+    ),
+    (
+        PerplexityNodeParser,
+        {},
+        {
+            "model": "/elsewhere",
+            "method": "margin",
+            "threshold": 0.5,
+            "dynamic_threshold": True,
+            "max_size": 500,
+            "target_size": 300,
+            "sizer": "non_whitespace",
+            "window_tokens": 512,
+            "context_tokens": 64,
+            "boundary": "threshold",
+            "size_weight": 2.0,
+        },
+    ),
+    (
+        LLMNodeParser,
+        {"llm": AnswerLLM()},
+        {
+            "llm": AnswerLLM(answer=2),
+            "group_tokens": 100,
+            "max_size": 500,
+            "sizer": "non_whitespace",
+            "max_retries": 3,
+            "timeout": 5.0,
+            "min_tail": 2,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("face", "arguments", "changes"), LLAMA_FACES, ids=lambda v: getattr(v, "__name__", ""))
+def test_sweep_llamaindex_cache_key_and_fields(face: Any, arguments: dict[str, Any], changes: dict[str, Any]) -> None:
+    base = face(**arguments)
+    for field, value in changes.items():
+        changed = face(**{**arguments, field: value})
+        assert changed.to_dict() != base.to_dict(), f"{face.__name__}.{field} is not in the cache key"
+        late = face(**arguments)
+        setattr(late, field, value)
+        assert late.to_dict() == changed.to_dict(), f"{face.__name__}.{field} set late is not used"
+        assert late.chunker.config() == changed.chunker.config()
+    # Every engine setting is a field of the face (so none is unreachable or silently fixed).
+    engine = type(base.chunker)
+    missing = set(base.chunker.params()) - set(type(base).model_fields)
+    assert not missing, f"{face.__name__} lacks fields for {engine.__name__} settings {sorted(missing)}"
+
+
+LANGCHAIN_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
+    (SentenceTextSplitter, {}, {"max_size": 30, "sizer": "non_whitespace"}),
+    (ASTTextSplitter, {"language": "python"}, {"language": "javascript", "max_size": 20, "overlap_nodes": 1}),
+    (PerplexityTextSplitter, {}, {"method": "margin", "max_size": 500, "boundary": "threshold"}),
+    (LLMTextSplitter, {"llm": lambda prompt: "ID 1"}, {"group_tokens": 100, "min_tail": 2, "max_retries": 3}),
+]
+
+
+@pytest.mark.parametrize(("face", "arguments", "changes"), LANGCHAIN_FACES, ids=lambda v: getattr(v, "__name__", ""))
+def test_sweep_langchain_settings(face: Any, arguments: dict[str, Any], changes: dict[str, Any]) -> None:
+    for field, value in changes.items():
+        late = face(**arguments)
+        setattr(late, field, value)
+        assert late.chunker.config() == face(**{**arguments, field: value}).chunker.config(), field
+    assert face.setting_names() == set(face(**arguments).chunker.params())
+
+
+def test_sweep_filters_follow_their_fields() -> None:
+    postprocessor = ChunkFilterPostprocessor()
+    postprocessor.top_k = 1
+    postprocessor.threshold = None
+    nodes = [
+        scored_node(text) for text in ("The cat sat on the mat.", "Dogs bark at night.", "A cat naps all day.")
+    ]
+    from llama_index.core.schema import QueryBundle
+
+    assert len(postprocessor.postprocess_nodes(nodes, query_bundle=QueryBundle("cats"))) == 1
+    compressor = ChunkFilterCompressor()
+    compressor.top_k = 1
+    compressor.threshold = None
+    docs = [LCDocument(page_content=n.node.get_content()) for n in nodes]
+    assert len(compressor.compress_documents(docs, "cats")) == 1
+    compressor.scorer = "no such scorer"
+    with pytest.raises(ValueError, match="scorer must be one of"):
+        compressor.compress_documents(docs, "cats")
+
+
+def scored_node(text: str) -> Any:
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    return NodeWithScore(node=TextNode(text=text), score=0.5)
