@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chunkers.evaluation import Candidate, Corpus, Document, Question, Setting, spans_of
+
 Span = tuple[int, int]
 PACKAGE, MODULE = "langchain-core", "langchain_core"
 MIN_SUMMARY_WORDS = 4
@@ -29,6 +31,17 @@ class CodeCorpus:
     files: list[Span]  # each file's span in ``text``
     questions: list[tuple[str, list[Span]]]  # summary line, the function's span
     description: str
+
+    def as_corpus(self) -> tuple[Corpus, list[Question]]:
+        """The files as the documents of an evaluation corpus (each chunked on its own), and the questions as
+        evidence spans in their file."""
+        corpus = Corpus([Document(str(i), self.text[a:b]) for i, (a, b) in enumerate(self.files)], "code")
+        questions = []
+        for question, [(start, end)] in self.questions:
+            index = next(i for i, (a, b) in enumerate(self.files) if a <= start and end <= b)
+            offset = self.files[index][0]
+            questions.append(Question(question, ((str(index), start - offset, end - offset),), (str(index),)))
+        return corpus, questions
 
 
 def _functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -101,25 +114,9 @@ def build(subpackages: tuple[str, ...]) -> CodeCorpus:
     return CodeCorpus("".join(parts), files, questions, description)
 
 
-ChunkFn = Callable[[str], tuple[list[Span], str]]
-
-
-def per_file(files: list[Span], chunk_file: Callable[[str], list[Span]]) -> ChunkFn:
-    """A chunk function over the concatenated corpus that chunks each file on its own."""
-
-    def chunk(text: str) -> tuple[list[Span], str]:
-        spans: list[Span] = []
-        for start, end in files:
-            spans += [(start + a, start + b) for a, b in chunk_file(text[start:end]) if b > a]
-        return spans, ""
-
-    return chunk
-
-
 def langchain_spans(splitter: Any, text: str) -> list[Span]:
     """The chunk spans of a LangChain text splitter made with ``add_start_index=True``."""
-    documents = splitter.create_documents([text])
-    return [(d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content)) for d in documents]
+    return spans_of(splitter, text)
 
 
 def _line_offsets(text: str) -> list[int]:
@@ -129,51 +126,45 @@ def _line_offsets(text: str) -> list[int]:
     return offsets
 
 
-def code_entries(files: list[Span]) -> list[tuple[str, bool, Callable[[int], tuple[str, ChunkFn]]]]:
-    """(name, ours, make(budget) -> (setting, chunk function)) for every code chunker that is installed."""
+def code_entries() -> list[Candidate]:
+    """Every code chunker that is installed, each chunking one file (a document of `CodeCorpus.as_corpus`)."""
     from chunkers.code import ASTChunker
     from langchain_text_splitters import Language, RecursiveCharacterTextSplitter
-    from llama_index.core import Document
     from llama_index.core.node_parser import CodeSplitter
 
-    def ours(sizer: str) -> Callable[[int], tuple[str, ChunkFn]]:
-        def make(budget: int) -> tuple[str, ChunkFn]:
+    def ours(sizer: str) -> Callable[[int], Setting]:
+        def make(budget: int) -> Setting:
             chunker = ASTChunker(language="python", max_size=budget, sizer=sizer)
-            return f"max_size={budget} ({sizer})", per_file(files, lambda t: [(c.start, c.end) for c in chunker.chunk(t)])
+            return Setting(f"max_size={budget} ({sizer})", lambda text: spans_of(chunker, text))
 
         return make
 
-    def langchain(budget: int, language: Any) -> tuple[str, ChunkFn]:
+    def langchain(budget: int, language: Any) -> Setting:
         if language is None:
             splitter = RecursiveCharacterTextSplitter(chunk_size=budget, chunk_overlap=0, add_start_index=True)
         else:
             splitter = RecursiveCharacterTextSplitter.from_language(
                 language, chunk_size=budget, chunk_overlap=0, add_start_index=True
             )
-        return f"chunk_size={budget}", per_file(files, lambda text: langchain_spans(splitter, text))
+        return Setting(f"chunk_size={budget}", lambda text: spans_of(splitter, text))
 
-    def code_splitter(budget: int) -> tuple[str, ChunkFn]:
+    def code_splitter(budget: int) -> Setting:
         splitter = CodeSplitter(language="python", max_chars=budget)
-
-        def chunk_file(text: str) -> list[Span]:
-            nodes = splitter.get_nodes_from_documents([Document(text=text)])
-            return [(n.start_char_idx, n.end_char_idx) for n in nodes if n.start_char_idx is not None]
-
-        return f"max_chars={budget}", per_file(files, chunk_file)
+        return Setting(f"max_chars={budget}", lambda text: spans_of(splitter, text))
 
     entries = [
-        ("rag-chunkers ASTChunker (non-whitespace)", True, ours("non_whitespace")),
-        ("rag-chunkers ASTChunker (chars)", True, ours("chars")),
-        ("LangChain from_language(PYTHON)", False, lambda b: langchain(b, Language.PYTHON)),
-        ("LlamaIndex CodeSplitter", False, code_splitter),
-        ("LangChain RecursiveCharacterTextSplitter (plain)", False, lambda b: langchain(b, None)),
+        Candidate("rag-chunkers ASTChunker (non-whitespace)", True, ours("non_whitespace")),
+        Candidate("rag-chunkers ASTChunker (chars)", True, ours("chars")),
+        Candidate("LangChain from_language(PYTHON)", False, lambda b: langchain(b, Language.PYTHON)),
+        Candidate("LlamaIndex CodeSplitter", False, code_splitter),
+        Candidate("LangChain RecursiveCharacterTextSplitter (plain)", False, lambda b: langchain(b, None)),
     ]
     try:
         from astchunk import ASTChunkBuilder
     except ImportError:
         return entries
 
-    def astchunk(budget: int) -> tuple[str, ChunkFn]:
+    def astchunk(budget: int) -> Setting:
         builder = ASTChunkBuilder(max_chunk_size=budget, language="python", metadata_template="default")
 
         def chunk_file(text: str) -> list[Span]:  # its text is rebuilt from nodes: map its lines back to offsets
@@ -182,6 +173,6 @@ def code_entries(files: list[Span]) -> list[tuple[str, bool, Callable[[int], tup
             last = len(offsets) - 1
             return [(offsets[min(a, last)], offsets[min(b + 1, last)]) for a, b in rows]
 
-        return f"max_chunk_size={budget} (non-whitespace)", per_file(files, chunk_file)
+        return Setting(f"max_chunk_size={budget} (non-whitespace)", chunk_file)
 
-    return [*entries, ("astchunk (cAST authors)", False, astchunk)]
+    return [*entries, Candidate("astchunk (cAST authors)", False, astchunk)]

@@ -13,26 +13,21 @@ import csv
 import json
 import os
 import platform
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chunkers.evaluation import mrr_at_k, overlap_scores, relevant_flags
+from chunkers.evaluation import Candidate, Corpus, Document, Embedder, Question, Registry, Setting, matched, measure
+from chunkers.evaluation.report import plots
 from chunkers.evaluation.retrieval import Span
 
-from .code_retrieval import build, code_entries, langchain_spans
+from .code_retrieval import build, code_entries
 from .lmchunker_worker import PYTHON as LMCHUNKER
-from .retrieval_report import markdown, matched, plots, speed_rows
+from .retrieval_report import markdown, speed_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("RAG_CHUNKERS_DATA", ROOT.parent / "shared" / "data")) / "chroma-general"
 TOP_K = 5
-
-# A chunk function returns the chunk spans and a note for the table (e.g. what the fallback contributed).
-ChunkFn = Callable[[str], tuple[list[Span], str]]
-
 
 @dataclass(frozen=True)
 class Suite:
@@ -68,42 +63,26 @@ def load(corpus: str) -> tuple[str, list[tuple[str, list[Span]]]]:
     ]
 
 
-def _engine(chunker: Any) -> ChunkFn:
-    return lambda text: ([(c.start, c.end) for c in chunker.chunk(text)], "")
-
-
-def _llm_chunker(group_tokens: int, max_size: int) -> ChunkFn:
-    from chunkers import LLMChunker
-
-    chunker = LLMChunker(group_tokens=group_tokens, max_size=max_size)
-
-    def chunk(text: str) -> tuple[list[Span], str]:
-        chunks = chunker.chunk(text)
-        usage = chunker.usage
-        single = sum(c.metadata.get("boundary") == "single" for c in chunks)
-        return [(c.start, c.end) for c in chunks], (
-            f"LLM calls {usage.calls} ({usage.retries} retries); boundaries: LLM {usage.llm_boundaries}, "
-            f"fallback {usage.fallbacks}, one-paragraph group {single}"
-        )
-
-    return chunk
-
-
-def _lmchunker(target_words: int) -> ChunkFn:
-    """lmchunker's PPL chunking with its dynamic merge, run in its own venv; chunks mapped back to offsets."""
+def _lmchunker(target: int) -> Setting:
+    """lmchunker's PPL chunking with its dynamic merge (to target / 5 words), run in its own venv; chunks mapped
+    back to offsets."""
     import subprocess
 
     from chunkers.models import smollm2_dir
 
-    def chunk(text: str) -> tuple[list[Span], str]:
+    seconds: list[float] = []
+
+    def chunk(text: str) -> list[Span]:
         result = subprocess.run(
-            [str(LMCHUNKER), "-m", "benchmarks.lmchunker_worker", str(target_words)], input=text, capture_output=True,
+            [str(LMCHUNKER), "-m", "benchmarks.lmchunker_worker", str(target // 5)], input=text, capture_output=True,
             text=True, cwd=ROOT, env={**os.environ, "SMOLLM2_DIR": str(smollm2_dir())}, check=True,
         )  # fmt: skip
         output = json.loads(result.stdout.strip().splitlines()[-1])
-        return _locate(text, output["chunks"]), f"{output['seconds']:.1f} s of chunking inside its process"
+        seconds.append(output["seconds"])
+        return _locate(text, output["chunks"])
 
-    return chunk
+    return Setting(f"ppl, threshold=0, dynamic merge to {target // 5} words", chunk,
+                   lambda: f"{sum(seconds):.1f} s of chunking inside its process")  # fmt: skip
 
 
 def _locate(text: str, chunks: list[str]) -> list[Span]:
@@ -127,114 +106,12 @@ def _locate(text: str, chunks: list[str]) -> list[Span]:
     return spans
 
 
-class _Registry:
-    """The chunkers compared, each as (name, ours, make(target) -> (setting, chunk function)); model-heavy ones
-    share caches across targets (sentence perplexities, sentence embeddings)."""
-
-    def __init__(self) -> None:
-        self.perplexity_cache: dict = {}
-        self._semantic_embedding: Any = None
-
-    def semantic_embedding(self) -> Any:
-        if self._semantic_embedding is None:
-            from chunkers.models import minilm_path
-            from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-            from pydantic import PrivateAttr
-
-            class CachedEmbedding(HuggingFaceEmbedding):  # the same sentences recur at every breakpoint setting
-                _memo: dict = PrivateAttr(default_factory=dict)
-
-                def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-                    missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
-                    if missing:
-                        self._memo.update(zip(missing, super()._get_text_embeddings(missing)))
-                    return [self._memo[t] for t in texts]
-
-            self._semantic_embedding = CachedEmbedding(model_name=str(minilm_path()), device="cpu")
-        return self._semantic_embedding
-
-    def entries(self) -> list[tuple[str, bool, Callable[[int], tuple[str, ChunkFn]]]]:
-        from chunkers import PerplexityChunker, SentenceChunker
-
-        return [
-            ("rag-chunkers SentenceChunker", True, lambda t: (f"max_size={t}", _engine(SentenceChunker(max_size=t)))),
-            ("rag-chunkers PerplexityChunker", True, lambda t: (
-                f"target_size={t}, max_size={2 * t}",
-                _engine(PerplexityChunker(max_size=2 * t, target_size=t, cache=self.perplexity_cache)))),
-            ("rag-chunkers LLMChunker (SmolLM2)", True, lambda t: (
-                f"group_tokens={round(t * 0.7)}, max_size={2 * t}", _llm_chunker(round(t * 0.7), 2 * t))),
-            ("LangChain RecursiveCharacterTextSplitter", False, lambda t: (f"chunk_size={t}", _recursive(t))),
-            ("LlamaIndex SentenceSplitter", False, lambda t: (f"chunk_size={t // 4} tokens", _sentence_splitter(t // 4))),
-            ("LlamaIndex SemanticSplitterNodeParser (MiniLM)", False, lambda t: (
-                f"breakpoint_percentile={SEMANTIC_PERCENTILE[t]}", _semantic(self.semantic_embedding(), SEMANTIC_PERCENTILE[t]))),
-            ("semchunk", False, lambda t: (f"chunk_size={t}, token_counter=len", _semchunk(t))),
-            ("chonkie RecursiveChunker", False, lambda t: (f"chunk_size={t} characters", _chonkie(t))),
-            ("lmchunker (Meta-Chunking authors, SmolLM2)", False, lambda t: (
-                f"ppl, threshold=0, dynamic merge to {t // 5} words", _lmchunker(t // 5))),
-        ]  # fmt: skip
-
-
-# SemanticSplitterNodeParser has no size parameter: its breakpoint percentile sets how often it cuts.
-SEMANTIC_PERCENTILE = {200: 50, 400: 75, 800: 90}
-
-
-def _recursive(size: int) -> ChunkFn:
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    splitter = RecursiveCharacterTextSplitter(chunk_size=size, chunk_overlap=0, add_start_index=True)
-    return lambda text: (langchain_spans(splitter, text), "")
-
-
-def _sentence_splitter(tokens: int) -> ChunkFn:
-    from llama_index.core import Document
-    from llama_index.core.node_parser import SentenceSplitter
-
-    splitter = SentenceSplitter(chunk_size=max(tokens, 32), chunk_overlap=0)
-    return lambda text: (
-        [(n.start_char_idx, n.end_char_idx) for n in splitter.get_nodes_from_documents([Document(text=text)])],
-        "",
-    )
-
-
-def _semantic(embedding: Any, percentile: int) -> ChunkFn:
-    from llama_index.core import Document
-    from llama_index.core.node_parser import SemanticSplitterNodeParser
-
-    splitter = SemanticSplitterNodeParser(embed_model=embedding, breakpoint_percentile_threshold=percentile)
-    return lambda text: (
-        [(n.start_char_idx, n.end_char_idx) for n in splitter.get_nodes_from_documents([Document(text=text)])],
-        "",
-    )
-
-
-def _semchunk(size: int) -> ChunkFn:
-    import semchunk
-
-    return lambda text: (semchunk.chunk(text, size, len, offsets=True)[1], "")
-
-
-def _chonkie(size: int) -> ChunkFn:
-    from chonkie import RecursiveChunker
-
-    chunker = RecursiveChunker(chunk_size=size)
-    return lambda text: ([(c.start_index, c.end_index) for c in chunker.chunk(text)], "")
-
-
-def evaluate(
-    text: str, questions: list[tuple[str, list[Span]]], chunk_spans: list[Span], query_vectors: Any
-) -> dict[str, float]:
-    """Mean recall, precision and IoU of the top-5 chunks' characters against the evidence, and MRR@5
-    (``query_vectors``: the questions' embeddings, computed once per corpus)."""
-    from chunkers.models import embed
-
-    vectors = embed([text[a:b] for a, b in chunk_spans])
-    totals = {"recall": 0.0, "precision": 0.0, "iou": 0.0, "mrr": 0.0}
-    for (_, evidence), query in zip(questions, query_vectors):
-        top = [chunk_spans[i] for i in (vectors @ query).argsort()[::-1][:TOP_K]]
-        for name, value in overlap_scores(top, evidence).items():
-            totals[name] += value
-        totals["mrr"] += mrr_at_k(relevant_flags(top, evidence), TOP_K)
-    return {name: value / len(questions) for name, value in totals.items()}
+def entries() -> list[Candidate]:
+    """The chunkers compared on prose: the library's built-in candidates (chunkers.evaluation) and lmchunker."""
+    built_in = Registry().candidates()
+    keys = ("sentence", "ppl", "llm", "langchain-recursive", "llamaindex-sentence", "llamaindex-semantic", "semchunk",
+            "chonkie-recursive")  # fmt: skip
+    return [*(built_in[k] for k in keys), Candidate("lmchunker (Meta-Chunking authors, SmolLM2)", False, _lmchunker)]
 
 
 def _setup(suite: Suite, sizes: dict[str, int], questions: dict[str, int]) -> str:
@@ -253,56 +130,62 @@ def _setup(suite: Suite, sizes: dict[str, int], questions: dict[str, int]) -> st
 
 
 def _measure(
-    corpus: str, target: int, name: str, ours: bool, made: tuple[str, ChunkFn], text: str,
-    questions: list[tuple[str, list[Span]]], query_vectors: Any,
+    corpus: Corpus, questions: list[Question], target: int, candidate: Candidate, embedder: Embedder, query_vectors: Any
 ) -> tuple[dict, list[Span]]:
-    """One chunker at one setting on one corpus: its table row and its chunk spans."""
-    setting, chunk = made
-    started = time.perf_counter()
-    spans, notes = chunk(text)
-    seconds = time.perf_counter() - started
-    row = {"corpus": corpus, "target": target, "chunker": name, "ours": ours, "setting": setting,
-           "chunks": len(spans), "mean_chars": sum(b - a for a, b in spans) / len(spans),
-           "seconds": seconds, "chars_per_s": len(text) / seconds, "notes": notes,
-           **evaluate(text, questions, spans, query_vectors)}  # fmt: skip
+    """One chunker at one setting on one corpus (chunkers.evaluation.measure): its table row and its chunk spans."""
+    measured, spans = measure(corpus, questions, candidate.make(target), embedder, query_vectors, TOP_K)
+    row = {"corpus": corpus.name, "target": target, "chunker": candidate.name, "ours": candidate.ours, **measured}
     print({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
     return row, spans
+
+
+def prose_corpus(name: str) -> tuple[Corpus, list[Question]]:
+    """A corpus of the suite as one document, with its questions as evidence spans (form (b))."""
+    text, questions = load(name)
+    return Corpus([Document(name, text)], name), [
+        Question(q, tuple((name, a, b) for a, b in sorted(set(evidence))), (name,)) for q, evidence in questions
+    ]
 
 
 def run(suite_name: str, out: Path) -> dict[str, list[dict]]:
     """Run a suite, write retrieval_<suite>.md/.json and two PNG plots under ``out``; return the tables."""
     from chunkers.evaluation import ChunkPerplexity, intrinsic_scores
-    from chunkers.models import embed, load_causal_lm, load_embedder
+    from chunkers.models import load_causal_lm, load_embedder
 
     suite = SUITES[suite_name]
     load_causal_lm(), load_embedder()  # model loading is not chunking time
-    registry, scorer = _Registry(), ChunkPerplexity()
+    candidates, scorer, embedder = entries(), ChunkPerplexity(), Embedder()
     rows, intrinsic, sizes, counts = [], [], {}, {}
-    for corpus in suite.corpora:
-        text, questions = load(corpus)
-        sizes[corpus], counts[corpus] = len(text), len(questions)
-        query_vectors = embed([q for q, _ in questions])
+    for name in suite.corpora:
+        corpus, questions = prose_corpus(name)
+        text = corpus.documents[0].text
+        sizes[name], counts[name] = len(text), len(questions)
+        query_vectors = embedder.queries([q.text for q in questions])
         intrinsic_target = min(suite.targets, key=lambda t: abs(t - 400))
-        for name, ours, make in registry.entries():
-            is_llm = "LLMChunker" in name
-            if is_llm and corpus not in suite.llm_corpora:
+        for candidate in candidates:
+            is_llm = "LLMChunker" in candidate.name
+            if is_llm and name not in suite.llm_corpora:
                 continue
-            if name.startswith("lmchunker") and (corpus not in suite.lmchunker_corpora or not LMCHUNKER.exists()):
+            if candidate.name.startswith("lmchunker") and (
+                name not in suite.lmchunker_corpora or not LMCHUNKER.exists()
+            ):
                 continue
             targets = suite.llm_targets if is_llm else suite.targets
             for target in targets:
-                row, spans = _measure(corpus, target, name, ours, make(target), text, questions, query_vectors)
+                row, spans = _measure(corpus, questions, target, candidate, embedder, query_vectors)
                 rows.append(row)
                 if target == min(targets, key=lambda t: abs(t - intrinsic_target)):
                     sample = [text[a:b] for a, b in spans if b <= suite.intrinsic_chars]
                     scores = intrinsic_scores(sample, scorer, window=suite.intrinsic_window)
-                    intrinsic.append({"corpus": corpus, "target": target, "chunker": name, "chunks": len(sample),
-                                      "mean_chars": sum(map(len, sample)) / max(len(sample), 1), **scores})  # fmt: skip
+                    intrinsic.append({"corpus": name, "target": target, "chunker": candidate.name,
+                                      "chunks": len(sample), "mean_chars": sum(map(len, sample)) / max(len(sample), 1),
+                                      **scores})  # fmt: skip
     code = build(suite.code_subpackages)
-    query_vectors = embed([q for q, _ in code.questions])
-    for name, ours, make in code_entries(code.files):
+    code_corpus, code_questions = code.as_corpus()
+    query_vectors = embedder.queries([q.text for q in code_questions])
+    for candidate in code_entries():
         for target in suite.code_targets:
-            rows.append(_measure("code", target, name, ours, make(target), code.text, code.questions, query_vectors)[0])
+            rows.append(_measure(code_corpus, code_questions, target, candidate, embedder, query_vectors)[0])
     prose = [r for r in rows if r["corpus"] != "code"]
     match = matched(prose, list(suite.matched_sizes)) + matched([r for r in rows if r["corpus"] == "code"],
                                                                 list(suite.code_matched))
@@ -319,6 +202,6 @@ def run(suite_name: str, out: Path) -> dict[str, list[dict]]:
     tables = {"rows": rows, "matched": match, "speed": speeds, "intrinsic": intrinsic}
     (out / f"{stem}.json").write_text(json.dumps({"setup": setup, **tables}, indent=2) + "\n", encoding="utf-8")
     (out / f"{stem}.md").write_text(markdown(suite_name, setup, rows, match, speeds, intrinsic), encoding="utf-8")
-    plots(rows, speeds, out, stem)
+    plots(rows, speeds, out, stem, "iou", TOP_K)
     print((out / f"{stem}.md").read_text(encoding="utf-8"))
     return tables

@@ -80,6 +80,13 @@ def test_code_corpus_questions_point_at_their_functions_without_the_docstring() 
         assert question not in function  # the answer does not quote the question
         ast.parse(textwrap.dedent(function))
         assert any(a <= start and end <= b for a, b in corpus.files)
-    for name, _, make in code_entries(corpus.files):
-        spans, _ = make(1000)[1](corpus.text)
-        assert all(any(a <= s < e <= b for a, b in corpus.files) for s, e in spans), name
+    documents, questions = corpus.as_corpus()  # each file a document, each question's span inside its file
+    assert [d.text for d in documents.documents] == [corpus.text[a:b] for a, b in corpus.files]
+    for (question, [(start, end)]), mapped in zip(corpus.questions, questions):
+        [(file, a, b)] = mapped.spans
+        assert mapped.text == question and documents.documents[int(file)].text[a:b] == corpus.text[start:end]
+    for candidate in code_entries():
+        setting = candidate.make(1000)
+        for document in documents.documents[:5]:
+            spans = setting.chunk(document.text)
+            assert spans and all(0 <= s < e <= len(document.text) for s, e in spans), candidate.name

@@ -1,25 +1,42 @@
-"""Evaluation metrics on hand-checked examples."""
+"""Evaluation metrics on hand-checked examples, and `compare` (``chunkers eval``) on the repository's data."""
 
 from __future__ import annotations
 
+import csv
+import json
 import math
+import shutil
+from pathlib import Path
+from typing import Any
 
 import pytest
-from chunkers import Chunk
+from chunkers import Chunk, SentenceChunker
 from chunkers.evaluation import (
+    Candidate,
     ChunkPerplexity,
+    Embedder,
+    EvaluationInputError,
+    Setting,
     boundary_clarity,
     chunk_stickiness,
+    common_sizes,
+    compare,
     dcg_at_k,
     dependence_matrix,
+    generate_questions,
     intrinsic_scores,
+    load_documents,
+    load_questions,
     mrr_at_k,
     overlap_scores,
     recall_at_k,
     relevant_flags,
+    report,
     size_stats,
 )
 from chunkers.evaluation.retrieval import merge_spans
+
+from benchmarks.retrieval_bench import DATA, ROOT
 
 
 def test_spans_are_merged_before_measuring() -> None:
@@ -77,3 +94,233 @@ def test_intrinsic_metrics_with_the_embedded_model_see_topic_continuity() -> Non
     between = intrinsic_scores([more_cat, rates], scorer)["boundary_clarity"]
     assert 0 < inside < between
     assert dependence_matrix([cat, more_cat, rates], scorer, window=1).keys() == {(0, 1), (1, 2)}
+
+
+# --- chunkers.evaluation.compare: "which chunker for my data?" on the repository's evaluation data ---
+
+RESULTS = ROOT / "benchmarks" / "results" / "retrieval_full.json"
+needs_data = pytest.mark.skipif(not (DATA / "questions.csv").exists(), reason="needs ../shared/data beside checkout")
+
+
+def _chroma_rows(corpus: str) -> list[dict]:
+    with (DATA / "questions.csv").open(encoding="utf-8", newline="") as handle:
+        return [r for r in csv.DictReader(handle) if r["corpus_id"] == corpus]
+
+
+@pytest.fixture(scope="module")
+def chatlogs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding Chroma's chatlogs corpus as the one document ``chatlogs.md``."""
+    folder = tmp_path_factory.mktemp("chatlogs")
+    shutil.copy(DATA / "corpora" / "chatlogs.md", folder)
+    return folder
+
+
+def test_common_sizes_lie_inside_every_chunkers_range() -> None:
+    rows = [{"chunker": "a", "chunks": 3, "mean_chars": m} for m in (150, 320, 700)]
+    rows += [{"chunker": "b", "chunks": 3, "mean_chars": m} for m in (180, 420, 900)]
+    sizes = common_sizes(rows)
+    assert sizes and all(180 <= s <= 700 for s in sizes) and sizes == sorted(set(sizes))
+    disjoint = [{"chunker": "a", "chunks": 1, "mean_chars": 100}, {"chunker": "b", "chunks": 1, "mean_chars": 900}]
+    assert common_sizes(disjoint) in ([100], [900])
+
+
+@needs_data
+def test_evidence_text_locates_to_the_same_spans_as_the_suites_indices(chatlogs: Path) -> None:
+    corpus = load_documents(chatlogs)
+    rows = _chroma_rows("chatlogs")
+    with_spans = load_questions(corpus, [dict(r) for r in rows])
+    as_text = [{"question": r["question"], "evidence": [x["content"] for x in json.loads(r["references"])]}
+               for r in rows]  # fmt: skip
+    ambiguous = [i for i, r in enumerate(as_text) if any(corpus.documents[0].text.count(e) > 1 for e in r["evidence"])]
+    assert len(ambiguous) == 1  # one chatlogs passage occurs twice: form (a) must refuse it, naming the question
+    with pytest.raises(EvaluationInputError, match=rf"question {ambiguous[0] + 1}: evidence .* found more than once"):
+        load_questions(corpus, as_text)
+    kept = [i for i in range(len(rows)) if i not in ambiguous]
+    located = load_questions(corpus, [as_text[i] for i in kept])
+    assert located == [with_spans[i] for i in kept]  # same spans, hence the same numbers
+    assert all(q.spans and q.documents == ("chatlogs.md",) for q in located)
+
+
+@needs_data
+def test_compare_reproduces_the_suites_committed_numbers(chatlogs: Path, tmp_path: Path) -> None:
+    """Form (b) straight from Chroma's questions.csv (corpus_id ``chatlogs`` names ``chatlogs.md``): the
+    SentenceChunker rows equal those the full suite committed, computed before this feature existed."""
+    csv_file = tmp_path / "questions.csv"
+    csv_file.write_text("question,references,corpus_id\n", encoding="utf-8")
+    with csv_file.open("a", encoding="utf-8", newline="") as handle:
+        csv.DictWriter(handle, ["question", "references", "corpus_id"]).writerows(_chroma_rows("chatlogs"))
+    result = compare(chatlogs, csv_file, ["sentence"], sizes=[200, 400, 800], out=tmp_path / "report")
+    committed = [r for r in json.loads(RESULTS.read_text(encoding="utf-8"))["rows"]
+                 if r["corpus"] == "chatlogs" and r["chunker"] == "rag-chunkers SentenceChunker"]  # fmt: skip
+    assert [r["target"] for r in committed] == [200, 400, 800]
+    for mine, theirs in zip(result.rows, committed):
+        assert mine["chunks"] == theirs["chunks"] and mine["errors"] == []
+        for key in ("mean_chars", "recall", "precision", "iou", "mrr"):
+            assert mine[key] == pytest.approx(theirs[key], rel=1e-6), key
+        assert mine["doc_recall"] == mine["doc_mrr"] == 1.0  # one document: always the relevant one
+    assert {m["mean_chars"] for m in result.matched} == set(common_sizes(result.rows))
+    names = {p.name for p in result.files}
+    assert {"eval.md", "eval.json", "eval_size.png", "eval_speed.png"} <= names
+    assert "| 200 | rag-chunkers SentenceChunker | max_size=200 | 276 | 144 | 0.516 | 0.228 | 0.185 | 0.632 |" in (
+        tmp_path / "report" / "eval.md").read_text(encoding="utf-8")  # fmt: skip
+
+
+@needs_data
+def test_document_level_questions_score_like_the_documents_of_span_questions(tmp_path: Path) -> None:
+    """Form (c) on three documents: document recall@k / MRR equal those of the same questions given as spans,
+    and there is no span metric for them."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(DATA / "corpora" / "chatlogs.md", folder)
+    wiki = (DATA / "corpora" / "wikitexts.md").read_text(encoding="utf-8")[:15000]
+    (folder / "wikitexts.md").write_text(wiki, encoding="utf-8")
+    (folder / "pubmed.md").write_text((DATA / "corpora" / "pubmed.md").read_text(encoding="utf-8")[:15000])
+    spans, documents = [], []
+    for corpus in ("chatlogs", "wikitexts"):
+        for r in _chroma_rows(corpus):
+            references = json.loads(r["references"])
+            if corpus == "chatlogs" or all(x["end_index"] <= len(wiki) for x in references):
+                spans.append({"question": r["question"], "references": references, "document": f"{corpus}.md"})
+                documents.append({"question": r["question"], "document": f"{corpus}.md"})
+    assert len(documents) > 56
+    embedder = Embedder()  # remembers the chunks' vectors: the second run embeds only its questions
+    by_spans = compare(folder, spans, ["sentence"], sizes=[400], embedding=embedder)
+    by_documents = compare(folder, documents, ["sentence"], sizes=[400], embedding=embedder)
+    [a], [b] = by_spans.rows, by_documents.rows
+    assert a["doc_recall"] == b["doc_recall"] and a["doc_mrr"] == b["doc_mrr"]
+    assert 0.5 < b["doc_mrr"] <= b["doc_recall"] <= 1
+    assert b["iou"] is None and b["recall"] is None and a["iou"] > 0
+
+
+EXAMPLES = ROOT / "examples" / "data"
+WIKI = (EXAMPLES / "valkyria_chronicles_wikitext.md").read_text(encoding="utf-8")
+PUBMED = (EXAMPLES / "pubmed_abstracts.md").read_text(encoding="utf-8")
+SMALL = [{"id": "wiki", "text": WIKI}, {"id": "pubmed", "text": PUBMED}]
+SMALL_QUESTIONS = [json.loads(line) for line in (EXAMPLES / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_bad_questions_and_documents_get_one_clear_error(tmp_path: Path) -> None:
+    corpus = load_documents(SMALL)
+    cases = [
+        ({"question": "Q?", "evidence": "words nowhere in it"}, r"question 1: evidence 'words nowhere .*not found"),
+        ({"question": "Q?", "evidence": " , "}, r"question 1: evidence ',' found more than once .* name its document"),
+        ({"question": "Q?", "references": [{"document": "wiki", "start": 10, "end": 99999}]}, r"outside document"),
+        ({"question": "Q?", "document": "nope"}, r"unknown document id 'nope'"),
+        ({"question": "Q?"}, r'no evidence: give "evidence", "references" or the relevant "document"'),
+        ({"question": " ", "document": "wiki"}, r'no "question" text'),
+    ]
+    for record, message in cases:
+        with pytest.raises(EvaluationInputError, match=message):
+            load_questions(corpus, [record])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EvaluationInputError, match=r"no UTF-8 text files .*corpus is empty"):
+        load_documents(tmp_path / "empty")
+    with pytest.raises(EvaluationInputError, match="every document is empty"):
+        load_documents([{"id": "a", "text": "  \n"}])
+    with pytest.raises(EvaluationInputError, match="unknown chunker 'nope'; choose from sentence, ppl"):
+        compare(SMALL, SMALL_QUESTIONS, ["sentence", "nope"])
+    bad_line = tmp_path / "q.jsonl"
+    bad_line.write_text('{"question": "Q?", "document": "wiki"}\n{"question": \n', encoding="utf-8")
+    with pytest.raises(EvaluationInputError, match=r"q.jsonl line 2: not valid JSON"):
+        load_questions(corpus, bad_line)
+
+
+def test_a_chunker_that_raises_on_one_document_gets_an_error_record_and_its_questions_still_count() -> None:
+    def fragile(target: int) -> Any:
+        chunker = SentenceChunker(max_size=target)
+
+        def chunk(text: str) -> list[Chunk]:
+            if text.startswith("PMID"):
+                raise RuntimeError("cannot read this one")
+            return chunker.chunk(text)
+
+        return chunk
+
+    result = compare(SMALL, SMALL_QUESTIONS, [("fragile", fragile), "sentence"], sizes=[400])
+    broken, sound = result.rows
+    assert broken["errors"] == [{"document": "pubmed", "error": "RuntimeError: cannot read this one"}]
+    assert sound["errors"] == [] and broken["chunks"] < sound["chunks"]
+    # the pubmed questions are not dropped: they score nothing for the broken chunker
+    assert broken["recall"] < sound["recall"] and broken["doc_recall"] < 1 == sound["doc_recall"]
+    assert "failed on 1 document(s): pubmed: RuntimeError: cannot read this one" in report.markdown(
+        "t", "", result.rows, result.matched, result.speed)  # fmt: skip
+
+
+def test_an_interrupted_comparison_resumes_from_its_saved_settings(tmp_path: Path) -> None:
+    made: list[int] = []
+
+    def counting(stop_at: int | None) -> Candidate:
+        def make(target: int) -> Setting:
+            made.append(target)
+            if target == stop_at:
+                raise KeyboardInterrupt
+            return Setting(f"max_size={target}", SentenceChunker(max_size=target).chunk)
+
+        return Candidate("counted SentenceChunker", True, make)
+
+    with pytest.raises(KeyboardInterrupt):
+        compare(SMALL, SMALL_QUESTIONS, [counting(400)], sizes=[200, 400, 800], out=tmp_path)
+    assert made == [200, 400] and len(list((tmp_path / "settings").glob("*.json"))) == 1
+    made.clear()
+    resumed = compare(SMALL, SMALL_QUESTIONS, [counting(None)], sizes=[200, 400, 800], out=tmp_path)
+    assert made == [400, 800]  # 200 came from its saved result
+    made.clear()
+    again = compare(SMALL, SMALL_QUESTIONS, [counting(None)], sizes=[200, 400, 800], out=tmp_path, resume=False)
+    assert made == [200, 400, 800]
+    for a, b in zip(resumed.rows, again.rows):
+        assert {k: v for k, v in a.items() if k not in ("seconds", "chars_per_s")} == {
+            k: v for k, v in b.items() if k not in ("seconds", "chars_per_s")}  # fmt: skip
+    # other questions are other settings: nothing is reused for them
+    made.clear()
+    compare(SMALL, SMALL_QUESTIONS[:3], [counting(None)], sizes=[200], out=tmp_path)
+    assert made == [200]
+
+
+class ExcerptQuoter:
+    """A fake remote LLM (a callable returning JSON): asks about the excerpt's first sentence, quoting it; every
+    third reply is unusable in a different way."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, prompt: str) -> str:
+        self.calls += 1
+        excerpt = prompt.split("Text:\n", 1)[1]
+        sentence = next(s for s in (x.strip() for x in excerpt.split(" . ")) if len(s) > 40)
+        if self.calls % 3 == 0:
+            return ["not json at all", '{"question": "Q?", "references": ["a quote that is not there"]}'][
+                self.calls % 2]
+        return "```json\n" + json.dumps({"question": f"What does this say: {sentence[:30]}?",
+                                         "references": [sentence]}) + "\n```"  # fmt: skip
+
+
+def test_generated_questions_quote_the_corpus_exactly_and_are_saved_for_reuse(tmp_path: Path) -> None:
+    corpus = load_documents(SMALL)
+    made = generate_questions(corpus, ExcerptQuoter(), count=6, excerpt_chars=800, seed=1, save=tmp_path / "q.jsonl")
+    assert len(made.questions) == 6 and sum(made.rejected.values()) >= 2
+    assert set(made.rejected) <= {"no JSON object in the reply", "a passage is not in the excerpt exactly once",
+                                  "repeats an earlier question"}  # fmt: skip
+    for question in made.questions:
+        [(doc, start, end)] = question.spans
+        text = corpus.documents[corpus.find(doc)].text[start:end]
+        assert question.text.startswith("What does this say") and len(text) > 40 and text in question.text + text
+    reloaded = load_questions(corpus, made.path)
+    assert reloaded == made.questions  # form (b) with content, checked on reading
+    again = generate_questions(corpus, ExcerptQuoter(), count=6, excerpt_chars=800, seed=1)
+    assert again.questions == made.questions  # deterministic for a seed and a deterministic LLM
+    with pytest.raises(EvaluationInputError, match="cannot ask int"):
+        generate_questions(corpus, 3)
+
+
+@pytest.mark.slow
+def test_a_framework_embedding_gives_the_same_numbers_as_the_embedded_minilm() -> None:
+    from chunkers.models import minilm_path
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    from langchain_chunkers.embeddings import LocalEmbeddings
+
+    default = compare(SMALL, SMALL_QUESTIONS, ["sentence"], sizes=[300]).rows[0]
+    for embedding in (HuggingFaceEmbedding(model_name=str(minilm_path()), device="cpu"), LocalEmbeddings()):
+        row = compare(SMALL, SMALL_QUESTIONS, ["sentence"], sizes=[300], embedding=embedding).rows[0]
+        for key in ("recall", "precision", "iou", "mrr", "doc_recall", "doc_mrr"):
+            assert row[key] == pytest.approx(default[key], abs=1e-9), (type(embedding).__name__, key)

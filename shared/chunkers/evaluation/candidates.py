@@ -1,0 +1,173 @@
+"""The chunkers an evaluation compares. Each `Candidate` makes, for a target chunk size in characters, a
+`Setting`: a label for the report and a function from a document's text to its chunk spans. Built-in names
+cover our chunkers and, when installed, the frameworks' splitters, semchunk and chonkie; any chunker object
+(ours, a LlamaIndex node parser, a LangChain text splitter with ``add_start_index=True``, or a function
+``text -> spans``) joins through `custom`."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .documents import EvaluationInputError
+
+Span = tuple[int, int]
+
+
+@dataclass
+class Setting:
+    """One chunker at one size: ``label`` (its own parameters), ``chunk(text) -> spans`` (``(start, end)`` pairs or
+    `Chunk` objects), and ``notes()`` read after every document was chunked (e.g. an LLM chunker's call counts)."""
+
+    label: str
+    chunk: Callable[[str], list[Span]]
+    notes: Callable[[], str] = field(default=lambda: "")
+
+
+@dataclass
+class Candidate:
+    """A chunker to compare: its report ``name``, whether it is ours, and ``make(target chars) -> Setting``."""
+
+    name: str
+    ours: bool
+    make: Callable[[int], Setting]
+    requires: tuple[str, ...] = ()  # modules it needs
+
+    def available(self) -> bool:
+        return all(importlib.util.find_spec(module) is not None for module in self.requires)
+
+
+def spans_of(splitter: Any, text: str) -> list[Span]:
+    """Chunk spans of ``text`` from one of our chunkers, a LlamaIndex node parser, a LangChain text splitter made
+    with ``add_start_index=True``, or a callable returning spans or `Chunk` objects."""
+    if hasattr(splitter, "get_nodes_from_documents"):  # LlamaIndex NodeParser
+        from llama_index.core import Document
+
+        nodes = splitter.get_nodes_from_documents([Document(text=text)])
+        return [(n.start_char_idx, n.end_char_idx) for n in nodes if n.start_char_idx is not None]
+    if hasattr(splitter, "create_documents") and hasattr(splitter, "split_text"):  # LangChain TextSplitter
+        if not getattr(splitter, "_add_start_index", False):
+            raise EvaluationInputError(f"{type(splitter).__name__}: make it with add_start_index=True (exact offsets)")
+        documents = splitter.create_documents([text])
+        return [(d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content)) for d in documents]
+    produced = splitter.chunk(text) if hasattr(splitter, "chunk") else splitter(text)
+    return [(c.start, c.end) if hasattr(c, "start") else (int(c[0]), int(c[1])) for c in produced]
+
+
+def custom(name: str, factory: Callable[[int], Any], ours: bool = False) -> Candidate:
+    """A candidate from ``factory(target chars) -> chunker`` (any object `spans_of` accepts)."""
+
+    def make(target: int) -> Setting:
+        splitter = factory(target)
+        return Setting(f"{name}({target})", lambda text: spans_of(splitter, text))
+
+    return Candidate(name, ours, make)
+
+
+# SemanticSplitterNodeParser has no size parameter: its breakpoint percentile sets how often it cuts.
+SEMANTIC_PERCENTILE = {200: 50, 400: 75, 800: 90}
+
+
+def semantic_percentile(target: int) -> int:
+    """The breakpoint percentile used for a target size (the measured map, nearest target beyond it)."""
+    return SEMANTIC_PERCENTILE[min(SEMANTIC_PERCENTILE, key=lambda t: abs(t - target))]
+
+
+class Registry:
+    """The built-in candidates by short name. Model-heavy ones share caches across sizes (sentence perplexities,
+    sentence embeddings); ``llm`` drives the LLM chunker (None: the embedded SmolLM2), ``embedding`` the semantic
+    splitter (None or a non-LlamaIndex object: the embedded MiniLM)."""
+
+    def __init__(self, llm: Any = None, embedding: Any = None) -> None:
+        self.llm = llm
+        self.embedding = embedding
+        self.perplexity_cache: dict = {}
+        self._semantic_embedding: Any = None
+
+    def semantic_embedding(self) -> Any:
+        if hasattr(self.embedding, "get_text_embedding_batch"):
+            return self.embedding
+        if self._semantic_embedding is None:
+            from .peers import cached_minilm_embedding
+
+            self._semantic_embedding = cached_minilm_embedding()
+        return self._semantic_embedding
+
+    def candidates(self) -> dict[str, Candidate]:
+        from . import peers
+
+        return {
+            "sentence": Candidate("rag-chunkers SentenceChunker", True, peers.sentence),
+            "ppl": Candidate("rag-chunkers PerplexityChunker", True,
+                             lambda t: peers.perplexity(t, self.perplexity_cache), ("torch", "transformers")),
+            "llm": Candidate("rag-chunkers LLMChunker" + (" (SmolLM2)" if self.llm is None else ""), True,
+                             lambda t: peers.llm_chunker(t, self.llm), ("torch", "transformers")),
+            "ast": Candidate("rag-chunkers ASTChunker", True, peers.ast),
+            "langchain-recursive": Candidate("LangChain RecursiveCharacterTextSplitter", False, peers.recursive,
+                                             ("langchain_text_splitters",)),
+            "llamaindex-sentence": Candidate("LlamaIndex SentenceSplitter", False, peers.sentence_splitter,
+                                             ("llama_index.core",)),
+            "llamaindex-semantic": Candidate("LlamaIndex SemanticSplitterNodeParser (MiniLM)" if not hasattr(
+                self.embedding, "get_text_embedding_batch") else "LlamaIndex SemanticSplitterNodeParser", False,
+                lambda t: peers.semantic(self.semantic_embedding(), semantic_percentile(t)),
+                ("llama_index.core", "llama_index.embeddings.huggingface")),
+            "semchunk": Candidate("semchunk", False, peers.semchunk, ("semchunk",)),
+            "chonkie-recursive": Candidate("chonkie RecursiveChunker", False, peers.chonkie, ("chonkie",)),
+        }  # fmt: skip
+
+
+# What `chunkers eval` compares when no --chunkers is given: the fast ones (the model-driven ones on request).
+DEFAULT_CHUNKERS = ("sentence", "langchain-recursive", "llamaindex-sentence", "semchunk", "chonkie-recursive")
+
+
+def resolve(names: list[Any], registry: Registry, skip_missing: bool = False) -> list[Candidate]:
+    """Candidates for ``names``: built-in short names, "all", `Candidate` objects, ``(name, factory)`` pairs, or
+    ``"module:attribute"`` strings naming a factory ``target -> chunker``. An unknown name is an error; a built-in
+    peer that is not installed is an error too, unless ``skip_missing`` (then it is left out)."""
+    known = registry.candidates()
+    out: list[Candidate] = []
+    for item in names:
+        if isinstance(item, Candidate):
+            out.append(item)
+        elif isinstance(item, tuple) and len(item) == 2:
+            out.append(custom(str(item[0]), item[1]))
+        elif item == "all":
+            out += [c for key, c in known.items() if c.available() and key not in ("llm", "ast")]
+        elif isinstance(item, str) and item in known:
+            candidate = known[item]
+            if candidate.available():
+                out.append(candidate)
+            elif not skip_missing:
+                raise EvaluationInputError(
+                    f"chunker {item!r} needs {', '.join(candidate.requires)}, which is not installed"
+                )
+        elif isinstance(item, str) and ":" in item:
+            out.append(custom(item, _import(item)))
+        else:
+            raise EvaluationInputError(
+                f"unknown chunker {item!r}; choose from {', '.join(known)}, all, or module:factory"
+            )
+    if not out:
+        raise EvaluationInputError("no chunker to compare")
+    if len({c.name for c in out}) < len(out):
+        raise EvaluationInputError("a chunker is named twice")
+    return out
+
+
+def _import(spec: str) -> Any:
+    """The object ``module:attribute`` names (the current directory is importable, as with ``python -m``)."""
+    import importlib
+    import sys
+
+    module_name, _, attribute = spec.partition(":")
+    if "" not in sys.path:
+        sys.path.insert(0, "")
+    try:
+        value: Any = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            value = getattr(value, part)
+    except (ImportError, AttributeError) as exc:
+        raise EvaluationInputError(f"cannot import {spec!r}: {exc}") from None
+    return value

@@ -1,0 +1,106 @@
+"""The built-in candidates' settings for a target size in characters: our chunkers and the peers, each with its
+own size parameter set to match (as in the repository's retrieval benchmark)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .candidates import Setting, spans_of
+
+
+def sentence(target: int) -> Setting:
+    from ..sentence_chunker import SentenceChunker
+
+    chunker = SentenceChunker(max_size=target)
+    return Setting(f"max_size={target}", lambda text: spans_of(chunker, text))
+
+
+def perplexity(target: int, cache: dict) -> Setting:
+    from ..perplexity import PerplexityChunker
+
+    chunker = PerplexityChunker(max_size=2 * target, target_size=target, cache=cache)
+    return Setting(f"target_size={target}, max_size={2 * target}", lambda text: spans_of(chunker, text))
+
+
+def llm_chunker(target: int, llm: Any = None) -> Setting:
+    from ..llm import LLMChunker
+
+    group = round(target * 0.7)
+    chunker = LLMChunker(llm=llm, group_tokens=group, max_size=2 * target)
+    single = [0]  # chunks made of one paragraph group
+
+    def chunk(text: str) -> list[tuple[int, int]]:
+        chunks = chunker.chunk(text)
+        single[0] += sum(c.metadata.get("boundary") == "single" for c in chunks)
+        return [(c.start, c.end) for c in chunks]
+
+    def notes() -> str:
+        usage = chunker.usage
+        return (f"LLM calls {usage.calls} ({usage.retries} retries); boundaries: LLM {usage.llm_boundaries}, "
+                f"fallback {usage.fallbacks}, one-paragraph group {single[0]}")  # fmt: skip
+
+    return Setting(f"group_tokens={group}, max_size={2 * target}", chunk, notes)
+
+
+def ast(target: int) -> Setting:
+    from ..code import ASTChunker
+
+    chunker = ASTChunker(max_size=target)
+    return Setting(f"max_size={target} (non-whitespace)", lambda text: spans_of(chunker, text))
+
+
+def recursive(target: int) -> Setting:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=target, chunk_overlap=0, add_start_index=True)
+    return Setting(f"chunk_size={target}", lambda text: spans_of(splitter, text))
+
+
+def sentence_splitter(target: int) -> Setting:
+    from llama_index.core.node_parser import SentenceSplitter
+
+    tokens = target // 4
+    splitter = SentenceSplitter(chunk_size=max(tokens, 32), chunk_overlap=0)
+    return Setting(f"chunk_size={tokens} tokens", lambda text: spans_of(splitter, text))
+
+
+def semantic(embedding: Any, percentile: int) -> Setting:
+    from llama_index.core.node_parser import SemanticSplitterNodeParser
+
+    splitter = SemanticSplitterNodeParser(embed_model=embedding, breakpoint_percentile_threshold=percentile)
+    return Setting(f"breakpoint_percentile={percentile}", lambda text: spans_of(splitter, text))
+
+
+def semchunk(target: int) -> Setting:
+    import semchunk as library
+
+    return Setting(f"chunk_size={target}, token_counter=len",
+                   lambda text: [tuple(s) for s in library.chunk(text, target, len, offsets=True)[1]])  # fmt: skip
+
+
+def chonkie(target: int) -> Setting:
+    from chonkie import RecursiveChunker
+
+    chunker = RecursiveChunker(chunk_size=target)
+    return Setting(f"chunk_size={target} characters",
+                   lambda text: [(c.start_index, c.end_index) for c in chunker.chunk(text)])  # fmt: skip
+
+
+def cached_minilm_embedding() -> Any:
+    """The embedded MiniLM as a LlamaIndex embedding that remembers each sentence's vector (the semantic splitter
+    embeds the same sentences at every breakpoint setting)."""
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from pydantic import PrivateAttr
+
+    from ..models import minilm_path
+
+    class CachedEmbedding(HuggingFaceEmbedding):
+        _memo: dict = PrivateAttr(default_factory=dict)
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
+            if missing:
+                self._memo.update(zip(missing, super()._get_text_embeddings(missing)))
+            return [self._memo[t] for t in texts]
+
+    return CachedEmbedding(model_name=str(minilm_path()), device="cpu")
