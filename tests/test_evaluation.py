@@ -141,6 +141,7 @@ def test_evidence_text_locates_to_the_same_spans_as_the_suites_indices(chatlogs:
     assert all(q.spans and q.documents == ("chatlogs.md",) for q in located)
 
 
+@pytest.mark.slow
 @needs_data
 def test_compare_reproduces_the_suites_committed_numbers(chatlogs: Path, tmp_path: Path) -> None:
     """Form (b) straight from Chroma's questions.csv (corpus_id ``chatlogs`` names ``chatlogs.md``): the
@@ -165,6 +166,7 @@ def test_compare_reproduces_the_suites_committed_numbers(chatlogs: Path, tmp_pat
         tmp_path / "report" / "eval.md").read_text(encoding="utf-8")  # fmt: skip
 
 
+@pytest.mark.slow
 @needs_data
 def test_document_level_questions_score_like_the_documents_of_span_questions(tmp_path: Path) -> None:
     """Form (c) on three documents: document recall@k / MRR equal those of the same questions given as spans,
@@ -225,6 +227,7 @@ def test_bad_questions_and_documents_get_one_clear_error(tmp_path: Path) -> None
         load_questions(corpus, bad_line)
 
 
+@pytest.mark.slow
 def test_a_chunker_that_raises_on_one_document_gets_an_error_record_and_its_questions_still_count() -> None:
     def fragile(target: int) -> Any:
         chunker = SentenceChunker(max_size=target)
@@ -246,8 +249,10 @@ def test_a_chunker_that_raises_on_one_document_gets_an_error_record_and_its_ques
         "t", "", result.rows, result.matched, result.speed)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_an_interrupted_comparison_resumes_from_its_saved_settings(tmp_path: Path) -> None:
     made: list[int] = []
+    embedder = Embedder()  # shared by the runs below: chunks recur, each is embedded once
 
     def counting(stop_at: int | None) -> Candidate:
         def make(target: int) -> Setting:
@@ -258,22 +263,24 @@ def test_an_interrupted_comparison_resumes_from_its_saved_settings(tmp_path: Pat
 
         return Candidate("counted SentenceChunker", True, make)
 
+    def run(candidate: Candidate, questions: list = SMALL_QUESTIONS, resume: bool = True) -> Any:
+        return compare(SMALL, questions, [candidate], [200, 400], embedder, out=tmp_path, resume=resume)
+
     with pytest.raises(KeyboardInterrupt):
-        compare(SMALL, SMALL_QUESTIONS, [counting(400)], sizes=[200, 400, 800], out=tmp_path)
+        run(counting(400))
     assert made == [200, 400] and len(list((tmp_path / "settings").glob("*.json"))) == 1
     made.clear()
-    resumed = compare(SMALL, SMALL_QUESTIONS, [counting(None)], sizes=[200, 400, 800], out=tmp_path)
-    assert made == [400, 800]  # 200 came from its saved result
+    resumed = run(counting(None))
+    assert made == [400]  # 200 came from its saved result
     made.clear()
-    again = compare(SMALL, SMALL_QUESTIONS, [counting(None)], sizes=[200, 400, 800], out=tmp_path, resume=False)
-    assert made == [200, 400, 800]
+    again = run(counting(None), resume=False)
+    assert made == [200, 400]
     for a, b in zip(resumed.rows, again.rows):
         assert {k: v for k, v in a.items() if k not in ("seconds", "chars_per_s")} == {
             k: v for k, v in b.items() if k not in ("seconds", "chars_per_s")}  # fmt: skip
-    # other questions are other settings: nothing is reused for them
     made.clear()
-    compare(SMALL, SMALL_QUESTIONS[:3], [counting(None)], sizes=[200], out=tmp_path)
-    assert made == [200]
+    run(counting(None), SMALL_QUESTIONS[:3])  # other questions are other settings: nothing is reused for them
+    assert made == [200, 400]
 
 
 class ExcerptQuoter:
@@ -324,3 +331,32 @@ def test_a_framework_embedding_gives_the_same_numbers_as_the_embedded_minilm() -
         row = compare(SMALL, SMALL_QUESTIONS, ["sentence"], sizes=[300], embedding=embedding).rows[0]
         for key in ("recall", "precision", "iou", "mrr", "doc_recall", "doc_mrr"):
             assert row[key] == pytest.approx(default[key], abs=1e-9), (type(embedding).__name__, key)
+
+
+def test_framework_llms_write_generated_questions() -> None:
+    """A LangChain chat model (``invoke`` -> message) and a LlamaIndex LLM (``complete`` -> response) both drive
+    the generation (fakes of remote models, replying with fixed JSON about the one short document)."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+
+    text = WIKI[:1500]
+    quote = "Released in January 2011 in Japan , it is the third game in the Valkyria series ."
+    assert text.count(quote) == 1
+    reply = json.dumps({"question": "When was Valkyria Chronicles III released in Japan?", "references": [quote]})
+
+    class FixedLLM(CustomLLM):
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata()
+
+        def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+            return CompletionResponse(text=reply)
+
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
+            raise NotImplementedError
+
+    corpus = load_documents([{"id": "wiki", "text": text}])
+    start = text.index(quote)
+    for llm in (FakeListChatModel(responses=[reply]), FixedLLM()):
+        made = generate_questions(corpus, llm, count=1)
+        assert [q.spans for q in made.questions] == [(("wiki", start, start + len(quote)),)], type(llm).__name__

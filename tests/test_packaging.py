@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 IMPORT_ALL = "import chunkers, llama_chunkers, langchain_chunkers"
@@ -18,13 +23,20 @@ def test_importing_the_packages_pulls_in_no_heavy_library(tmp_path: Path) -> Non
     assert out.stdout.strip() == "[]"
 
 
-def test_wheel_contains_the_three_packages_and_imports_outside_the_repo(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's wheel, built once for this module."""
+    dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path / "dist"), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(ROOT)],
         check=True,
         capture_output=True,
     )
-    (wheel,) = (tmp_path / "dist").glob("rag_chunkers-*.whl")
+    (built,) = dist.glob("rag_chunkers-*.whl")
+    return built
+
+
+def test_wheel_contains_the_three_packages_and_imports_outside_the_repo(wheel: Path, tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     expected = ("chunkers/__init__.py", "chunkers/models.py", "llama_chunkers/base.py", "langchain_chunkers/base.py")
     assert set(expected) <= set(names)
@@ -50,3 +62,34 @@ def test_wheel_contains_the_three_packages_and_imports_outside_the_repo(tmp_path
     )
     first, second = out.stdout.split()
     assert first.startswith(str(target)) and second == "2"
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_runs_chunkers_eval_without_the_checkout(wheel: Path, tmp_path: Path) -> None:
+    """A fresh venv holding only the wheel (its dependencies come from this venv's site-packages through a .pth
+    line, which adds the folder but runs none of its .pth files: the editable install of the checkout stays out);
+    ``chunkers eval`` runs from a temporary folder on a copy of the example data."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    Path(site, "deps_from_dev_venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--quiet", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    work = tmp_path / "work"
+    shutil.copytree(ROOT / "examples" / "data", work / "data")
+    where = subprocess.run([python, "-c", "import chunkers; print(chunkers.__file__)"], cwd=work, check=True,
+                           capture_output=True, text=True).stdout.strip()  # fmt: skip
+    assert Path(where).is_relative_to(venv) and not Path(where).is_relative_to(ROOT)
+    out = subprocess.run(
+        [venv / "bin" / "chunkers", "eval", "data", "-q", "data/questions.jsonl", "--chunkers", "sentence",
+         "--sizes", "200,400", "--out", "report"],
+        cwd=work, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "rag-chunkers SentenceChunker" in out.stdout and "at a mean chunk size of" in out.stdout
+    assert (work / "report" / "eval.md").is_file() and (work / "report" / "eval_size.png").is_file()

@@ -65,8 +65,9 @@ def _load(spec: str) -> Any:
     return value() if isinstance(value, type) else value
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    """Run the comparison the options describe; print the tables and where the report went."""
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run the comparison the options describe; print the tables (to ``out``, default stdout) and where the
+    report went (stderr)."""
     from rich.console import Console
 
     from .compare import compare
@@ -94,7 +95,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     except KeyboardInterrupt:
         err.print(f"interrupted: finished settings are saved in {args.out}; run the same command again to resume")
         return 130
-    console = Console(file=out, width=120)
+    out = out or sys.stdout
+    console = Console(file=out, width=None if out.isatty() else 140)
     for table in rich_tables(result, result.documents > 1):
         console.print(table)
     for row in result.rows:
@@ -102,6 +104,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             err.print(f"error   {row['chunker']} @ {row['target']} on {error['document']}: {error['error']}",
                       markup=False)  # fmt: skip
     err.print("report: " + ", ".join(str(p) for p in result.files), markup=False)
+    if not any(p.suffix == ".png" for p in result.files):
+        err.print("no plots: matplotlib is not installed (pip install 'rag-chunkers[eval]')", markup=False)
     return 1 if any(row["errors"] for row in result.rows) else 0
 
 

@@ -144,7 +144,7 @@ def rich_tables(result: Any, documents: bool) -> list[Any]:
     tables = []
     for size in dict.fromkeys(m["mean_chars"] for m in result.matched):
         table = Table(title=f"at a mean chunk size of {size:g} characters")
-        table.add_column("chunker")
+        table.add_column("chunker", no_wrap=True)
         for _, title in columns:
             table.add_column(title, justify="right")
         table.add_column("chars/s", justify="right")
