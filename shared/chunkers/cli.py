@@ -401,6 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     filt.add_argument(
         "--show-dropped", action="store_true", help="also report the dropped chunks and why (stderr; table: in it)"
     )
+    from .evaluation.cli import add_parser as add_eval_parser
+
+    add_eval_parser(sub)
     return parser
 
 
@@ -414,6 +417,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return command(args, sys.stdout)
             with args.out.open("w", encoding="utf-8") as out:
                 return command(args, out)
+        if args.command == "eval":
+            from .evaluation.cli import run as cmd_eval
+
+            return cmd_eval(args)
         return cmd_show(args, sys.stdout)
     except (OSError, ValueError, ModelNotInstalledError) as exc:  # FileNotFoundError, UnicodeDecodeError, ...
         print(f"chunkers: error: {exc}", file=sys.stderr)
