@@ -108,6 +108,21 @@ def _progress(total: int, enabled: bool) -> Any:
     )
 
 
+def _file_results(files: list[Path], router: Router, args: argparse.Namespace) -> Any:
+    """One `FileResult` per file, in order: from local processes, or from Ray (``--engine ray``)."""
+    if args.engine == "ray":
+        from .distributed import file_results
+
+        if args.format == "parquet" and args.out is None:
+            raise ValueError("--format parquet needs --out DIR (the folder Ray writes the Parquet files to)")
+        parquet = args.out if args.format == "parquet" else None
+        return file_results(files, args.method, args.max_size, address=args.address, workers=args.workers,
+                            progress=args.progress, dataset_out=parquet)  # fmt: skip
+    if args.format == "parquet" or args.address:
+        raise ValueError("--format parquet and --address need --engine ray")
+    return chunk_paths(files, router, workers=args.workers or 1)
+
+
 def cmd_chunk(args: argparse.Namespace, out: TextIO) -> int:
     """Chunk every path; write JSONL (or a table); report skipped files and errors at the end."""
     import time
@@ -118,9 +133,10 @@ def cmd_chunk(args: argparse.Namespace, out: TextIO) -> int:
     skipped: list[FileResult] = []
     summary: list[tuple[str, str, int, int, int]] = []
     started = time.perf_counter()
-    with _progress(len(files), args.progress and sys.stderr.isatty()) as progress:
+    local = args.engine == "local"  # Ray shows its own progress
+    with _progress(len(files), local and args.progress and sys.stderr.isatty()) as progress:
         task = progress.add_task("chunk", total=len(files), rate="-")
-        for done, result in enumerate(chunk_paths(files, router, workers=args.workers), start=1):
+        for done, result in enumerate(_file_results(files, router, args), start=1):
             method = method_for(result.path, args.method)
             if result.error:
                 failures.append(result)
@@ -354,8 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
     chunk.add_argument("--method", choices=methods, default="auto", help="auto: ast for code, prose chunker else")
     chunk.add_argument("--max-size", type=int, default=None, help="largest chunk (each method's own unit)")
     chunk.add_argument("--out", type=Path, default=None, help="output file (default: stdout)")
-    chunk.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
-    chunk.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
+    chunk.add_argument("--format", choices=["jsonl", "table", "parquet"], default="jsonl", help="parquet: Ray only")
+    chunk.add_argument("--workers", type=int, default=None, help="parallel processes (default 1; Ray: all CPUs)")
+    chunk.add_argument("--engine", choices=["local", "ray"], default="local", help="ray: a Ray Data pipeline")
+    chunk.add_argument("--address", default=None, help="Ray cluster (host:port, auto); default: a local Ray")
     chunk.add_argument("--no-gitignore", action="store_true", help="also chunk gitignored files")
     chunk.add_argument("--no-progress", dest="progress", action="store_false")
 
@@ -413,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in ("chunk", "filter"):
             command = cmd_chunk if args.command == "chunk" else cmd_filter
-            if args.out is None:
+            if args.out is None or args.format == "parquet":  # parquet: --out is the folder Ray writes
                 return command(args, sys.stdout)
             with args.out.open("w", encoding="utf-8") as out:
                 return command(args, out)

@@ -73,7 +73,13 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | N
     size = path.stat().st_size
     if size > max_bytes:
         return None, f"larger than {max_bytes} bytes ({size})"
-    data = path.read_bytes()
+    return decode_source(path.read_bytes(), max_bytes)
+
+
+def decode_source(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None, str | None]:
+    """`read_source` for a file's bytes already read (e.g. by Ray's file reader): the same checks."""
+    if len(data) > max_bytes:
+        return None, f"larger than {max_bytes} bytes ({len(data)})"
     if b"\0" in data[:8192]:
         return None, "binary (NUL bytes)"
     if _GENERATED.search(data[:2048]):
