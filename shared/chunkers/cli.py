@@ -4,10 +4,13 @@ against a query (ChunkRAG)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,14 +35,16 @@ def _sentence(max_size: int | None) -> BaseChunker:
     return SentenceChunker(max_size=max_size or 1000)
 
 
-def _perplexity(max_size: int | None) -> BaseChunker:
+def _perplexity(max_size: int | None, device: str | None = None, dtype: str | None = None) -> BaseChunker:
     from .perplexity import PerplexityChunker
 
-    return PerplexityChunker(max_size=max_size or 1000)
+    return PerplexityChunker(max_size=max_size or 1000, device=device, dtype=dtype)
 
 
 # method name -> factory(max_size); "auto" picks "ast" for code files and PROSE_METHOD for the rest.
-METHODS: dict[str, Callable[[int | None], BaseChunker]] = {"ast": _ast, "ppl": _perplexity, "sentence": _sentence}
+# MODEL_METHODS' factories also take device= and dtype= (None: chunkers.models picks).
+MODEL_METHODS = {"ppl"}
+METHODS: dict[str, Callable[..., BaseChunker]] = {"ast": _ast, "ppl": _perplexity, "sentence": _sentence}
 PROSE_METHOD = "ppl"
 
 
@@ -59,6 +64,8 @@ class Router:
 
     method: str = "auto"
     max_size: int | None = None
+    device: str | None = None
+    dtype: str | None = None
 
     def __post_init__(self) -> None:
         if self.method != "auto" and self.method not in METHODS:
@@ -68,11 +75,12 @@ class Router:
     def __call__(self, path: Path) -> BaseChunker:
         name = method_for(path, self.method)
         if name not in self._chunkers:
-            self._chunkers[name] = METHODS[name](self.max_size)
+            runtime = {"device": self.device, "dtype": self.dtype} if name in MODEL_METHODS else {}
+            self._chunkers[name] = METHODS[name](self.max_size, **runtime)
         return self._chunkers[name]
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"method": self.method, "max_size": self.max_size}
+        return {"method": self.method, "max_size": self.max_size, "device": self.device, "dtype": self.dtype}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]
@@ -127,7 +135,7 @@ def cmd_chunk(args: argparse.Namespace, out: TextIO) -> int:
     """Chunk every path; write JSONL (or a table); report skipped files and errors at the end."""
     import time
 
-    router = Router(args.method, args.max_size)
+    router = Router(args.method, args.max_size, args.device, args.dtype)
     files = [f for p in args.paths for f in iter_files(p, respect_gitignore=not args.no_gitignore)]
     failures: list[FileResult] = []
     skipped: list[FileResult] = []
@@ -181,7 +189,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
     path = Path(args.file)
     text = path.read_text(encoding="utf-8")
-    chunks = Router(args.method, args.max_size)(path).chunk(text, file_path=str(path))
+    chunks = Router(args.method, args.max_size, args.device, args.dtype)(path).chunk(text, file_path=str(path))
     colours = ["cyan", "magenta", "green", "yellow", "blue", "red"]
     rendered = Text()
     position = 0
@@ -294,6 +302,7 @@ def cmd_filter(args: argparse.Namespace, out: TextIO) -> int:
             records = read_chunk_records(stream, str(args.file))
     chunk_filter = ChunkFilter(
         scorer=args.scorer,
+        llm=args.llm,
         threshold=args.threshold,
         top_k=args.top_k,
         min_keep=args.min_keep,
@@ -360,6 +369,13 @@ def _print_filter_table(
     Console(file=out, width=width).print(table)
 
 
+def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
+    """--device and --dtype for the model-driven methods (default: chosen by chunkers.models)."""
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: CUDA, then MPS, then CPU)")
+    dtypes = ["float32", "bfloat16", "float16"]
+    parser.add_argument("--dtype", choices=dtypes, default=None, help="default: bf16/fp16 on GPU, fp32 on CPU")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chunkers", description="Structure-aware chunking for RAG.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -376,12 +392,14 @@ def build_parser() -> argparse.ArgumentParser:
     chunk.add_argument("--address", default=None, help="Ray cluster (host:port, auto); default: a local Ray")
     chunk.add_argument("--no-gitignore", action="store_true", help="also chunk gitignored files")
     chunk.add_argument("--no-progress", dest="progress", action="store_false")
+    _add_runtime_arguments(chunk)
 
     show = sub.add_parser("show", help="print a file with its chunk boundaries coloured")
     show.add_argument("file")
     show.add_argument("--method", choices=methods, default="auto")
     show.add_argument("--max-size", type=int, default=None)
     show.add_argument("--color", action="store_true", default=None, help="force colours")
+    _add_runtime_arguments(show)
 
     filt = sub.add_parser(
         "filter",
@@ -393,9 +411,17 @@ def build_parser() -> argparse.ArgumentParser:
     filt.add_argument("--query", "-q", required=True, help="the question the chunks are for")
     filt.add_argument(
         "--scorer",
-        choices=["local", "embedding"],
-        default="local",
-        help="local: the embedded SmolLM2's P(yes) (default); embedding: MiniLM cosine similarity",
+        choices=["embedding", "local", "llm"],
+        default="embedding",
+        help="embedding: MiniLM cosine similarity (default; measured to raise precision); local: the embedded "
+        "SmolLM2's P(yes) (measured to lower it); llm: ChunkRAG's LLM scoring with --llm",
+    )
+    filt.add_argument(
+        "--llm",
+        choices=["local"],
+        default=None,
+        help="the LLM for --scorer llm: 'local' is the embedded SmolLM2-135M (an offline demo, too small to judge "
+        "relevance well; from Python, pass any LlamaIndex/LangChain LLM)",
     )
     filt.add_argument(
         "--threshold",
@@ -425,6 +451,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _atomic_output(path: Path) -> Iterator[TextIO]:
+    """A file that appears at ``path`` only if the command finishes: a failed run leaves no empty or partial file
+    (and an earlier file at ``path`` untouched)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            yield out
+        os.replace(staging, path)
+    finally:
+        if os.path.exists(staging):
+            os.unlink(staging)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chunkers`` console script."""
     args = build_parser().parse_args(argv)
@@ -433,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             command = cmd_chunk if args.command == "chunk" else cmd_filter
             if args.out is None or args.format == "parquet":  # parquet: --out is the folder Ray writes
                 return command(args, sys.stdout)
-            with args.out.open("w", encoding="utf-8") as out:
+            with _atomic_output(args.out) as out:
                 return command(args, out)
         if args.command == "eval":
             from .evaluation.cli import run as cmd_eval
