@@ -119,7 +119,7 @@ def test_the_compressor_uses_the_apps_langchain_embeddings() -> None:
 class RecordingLLM(CustomLLM):
     """A fake remote LLM that records its prompts and names the group's second paragraph."""
 
-    prompts: list[str] = []
+    prompts: list[str]
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -139,7 +139,7 @@ class RecordingLLM(CustomLLM):
 def test_llm_parser_uses_the_apps_settings_llm_and_nothing_tiny_runs_silently(monkeypatch: Any) -> None:
     text = "\n\n".join(f"Paragraph {i} on topic {i // 2}." for i in range(6))
     monkeypatch.setattr(Settings, "_llm", None)
-    with pytest.raises(ValueError, match="Settings.llm is not set"):
+    with pytest.raises(ValueError, match=r"Settings\.llm is not set"):
         LLMNodeParser()
     llm = RecordingLLM(prompts=[])
     monkeypatch.setattr(Settings, "_llm", llm)
