@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from chunkers import ASTChunker, LLMChunker, PerplexityChunker, SentenceChunker
+from chunkers import ASTChunker, LLMChunker, LocalLLM, PerplexityChunker, SentenceChunker
 from chunkers.cli import main
 from chunkers.files import read_source
 
@@ -132,6 +132,14 @@ def test_bad_specs_give_one_line_errors():
         assert "\n" not in str(error.value)
 
 
+def test_a_cuda_chunker_asks_ray_for_a_gpu():
+    specs = lambda chunker: {"": distributed.chunker_spec(chunker)}  # noqa: E731
+    assert distributed._num_gpus(specs(PerplexityChunker(device="cuda"))) == 1
+    assert distributed._num_gpus(specs(LLMChunker(llm=LocalLLM(device="cuda:0")))) == 1
+    assert distributed._num_gpus(specs(PerplexityChunker(device="cpu"))) == 0
+    assert distributed._num_gpus(specs(ASTChunker())) == 0
+
+
 def test_ray_not_installed_is_one_clear_line(monkeypatch, capsys, repo):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError, as without the extra
     with pytest.raises(distributed.DistributedError, match=r"rag-chunkers\[ray\]"):
@@ -220,7 +228,7 @@ def test_missing_columns_and_several_chunkers_without_a_route(ray_local):
         distributed.chunk_dataset(
             ray.data.from_items([{"doc_id": 0, "text": "x"}]), {"a": SentenceChunker(), "b": SentenceChunker()}
         )
-    with pytest.raises(Exception, match="no column 'doc_id'"):
+    with pytest.raises(distributed.DistributedError, match="no column 'doc_id'"):
         distributed.chunk_dataset(
             ray.data.from_items([{"text": "Some text."}]), SentenceChunker(), concurrency=1
         ).take_all()

@@ -18,6 +18,7 @@ whitespace-only document gives no rows, as `chunk_many` gives it no chunks.
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import os
 import socket
@@ -76,10 +77,13 @@ def _llm_spec(llm: Any, owner: str) -> dict[str, Any]:
     from .llm import LocalLLM
 
     if type(llm) is LocalLLM:
-        model, tokenizer, device = llm._spec
-        if _plain([model, tokenizer, device]):
-            return {"local_llm": {"model": model, "tokenizer": tokenizer, "device": device,
-                                  "max_new_tokens": llm.max_new_tokens}}  # fmt: skip
+        names = [name for name in inspect.signature(LocalLLM.__init__).parameters if name != "self"]
+        if all(hasattr(llm, name) for name in names):
+            params = {name: getattr(llm, name) for name in names}
+        else:  # a LocalLLM that keeps only (model, tokenizer, device) in _spec
+            params = dict(zip(("model", "tokenizer", "device"), llm._spec), max_new_tokens=llm.max_new_tokens)
+        if _plain(params):
+            return {"local_llm": params}
     raise DistributedError(
         f"{owner}: parameter 'llm' is {type(llm).__name__} (a Python callable or a loaded model), which cannot be "
         "rebuilt on Ray workers from a spec; use the local LLM (llm='local', or LocalLLM(model='path/to/dir')) or "
@@ -383,6 +387,10 @@ def chunk_dataset(
     if route_column is None:
         only = next(iter(specs.values()))
         specs = {"": only}
+    known = dataset.columns(fetch_if_missing=False)  # None when the schema is not known without running
+    for name in (text_column, id_column, route_column):
+        if known is not None and name and name not in known:
+            raise DistributedError(f"the dataset has no column {name!r}; its columns: {sorted(known)}")
     if num_gpus is None:
         num_gpus = _num_gpus(specs)
     if concurrency is None:
@@ -437,13 +445,16 @@ def read_documents(
     max_bytes: int = DEFAULT_MAX_BYTES,
     extra_columns: Mapping[str, Sequence[Any]] | None = None,
     num_blocks: int | None = None,
+    read_concurrency: int = 2,
 ) -> Any:
     """A Ray Dataset of documents from files, read with Ray's ``read_binary_files`` (local paths, or any
     filesystem Ray reads, as long as every worker can reach them).
 
     Rows: ``doc_id`` (the file's position in ``paths``), ``file_path`` (as given), ``text`` and ``skipped``
     (why a file is not chunked: binary, not UTF-8, minified, generated, larger than ``max_bytes``; the same
-    checks as ``chunkers.files.read_source``), plus ``extra_columns`` (one value per path).
+    checks as ``chunkers.files.read_source``), plus ``extra_columns`` (one value per path). Reading takes no CPU
+    slot (``num_cpus=0``, so the chunk workers can take every CPU) and runs ``read_concurrency`` tasks at a time
+    in ``num_blocks`` blocks (default: one per file, at most 200).
     """
     ray = require_ray()
     names = [str(p) for p in paths]
@@ -455,7 +466,11 @@ def read_documents(
             raise DistributedError(f"extra column {name!r} has {len(values)} values for {len(names)} paths")
     positions = {name: i for i, name in enumerate(names)}
     files = ray.data.read_binary_files(
-        names, include_paths=True, num_cpus=0, override_num_blocks=num_blocks or min(len(names), 200)
+        names,
+        include_paths=True,
+        num_cpus=0,
+        concurrency=read_concurrency,
+        override_num_blocks=num_blocks or min(len(names), 200),
     )
     return files.map_batches(
         _decode_batch,
@@ -468,8 +483,10 @@ def read_documents(
 def chunk_files(paths: Sequence[str | os.PathLike[str]], chunker: Any, **kwargs: Any) -> Any:
     """`read_documents` then `chunk_dataset`: chunk rows for files, ``file_path`` in their metadata and kept as a
     column. ``kwargs`` go to `chunk_dataset` (``concurrency``, ``num_cpus``, ``route_column``, ...), except
-    ``max_bytes``, ``extra_columns`` and ``num_blocks``, which go to `read_documents`."""
-    read_args = {k: kwargs.pop(k) for k in ("max_bytes", "extra_columns", "num_blocks") if k in kwargs}
+    ``max_bytes``, ``extra_columns``, ``num_blocks`` and ``read_concurrency``, which go to `read_documents`."""
+    read_args = {
+        k: kwargs.pop(k) for k in ("max_bytes", "extra_columns", "num_blocks", "read_concurrency") if k in kwargs
+    }
     kwargs.setdefault("keep_columns", ["file_path"])
     return chunk_dataset(read_documents(paths, **read_args), chunker, **kwargs)
 
