@@ -29,8 +29,8 @@ def test_llamaindex_app_ingests_indexes_retrieves_and_filters() -> None:
     out = run_script("llamaindex_app.py")
     assert "code nodes (ASTNodeParser)" in out and "prose nodes (PerplexityNodeParser)" in out
     assert "indexed " in out and "with all-MiniLM-L6-v2" in out
-    assert out.count("\nQ: ") == 3 and out.count("by retriever + ChunkFilterPostprocessor (scorer local") == 2
-    assert out.count("by query engine (MockLLM, no_text) with ChunkFilterPostprocessor (scorer local") == 1
+    assert out.count("\nQ: ") == 3 and out.count("by retriever + ChunkFilterPostprocessor (scorer embedding") == 2
+    assert out.count("by query engine (MockLLM, no_text) with ChunkFilterPostprocessor (scorer embedding") == 1
     first_answer = out.split("\nQ: ")[1]
     assert "textwrap.py:" in first_answer  # the code question retrieved code nodes, with their lines
     assert "done in" in out
@@ -38,8 +38,9 @@ def test_llamaindex_app_ingests_indexes_retrieves_and_filters() -> None:
 
 @pytest.mark.slow
 def test_langchain_chain_splits_embeds_compresses_and_runs_the_lcel_chain() -> None:
-    # The fast options: the LlamaIndex app and the notebooks already run the perplexity chunker and local scorer.
-    out = run_script("langchain_chain.py", "--prose", "sentence", "--scorer", "embedding")
+    # The fast option: the LlamaIndex app and the notebooks already run the perplexity chunker (and the notebook
+    # the "local" scorer, kept for comparison); the default scorer is "embedding".
+    out = run_script("langchain_chain.py", "--prose", "sentence")
     assert "code chunks (ASTTextSplitter)" in out and "prose chunks (SentenceTextSplitter)" in out
     assert out.count("\nQ: ") == 3 and out.count("by ChunkFilterCompressor (scorer embedding, relevance)") == 3
     assert "valkyria_chronicles_wikitext.md[" in out.split("\nQ: ")[2]  # exact offsets from add_start_index
