@@ -21,8 +21,9 @@ class ASTNodeParser(ChunkerNodeParser):
     itself never reads ``chunk_lines``); ``parser=`` (a tree-sitter ``Parser``) gives the grammar.
     ``chunk_lines_overlap`` has no equivalent (overlap here is in syntax units: ``overlap_nodes``) and raises.
     ``language`` may be omitted when documents carry a ``file_path`` or ``file_name`` (as SimpleDirectoryReader
-    sets); files of unknown type get the flagged line-aware fallback. With ``expand_context=True`` the chunk's
-    header (file path and enclosing signatures) is embedded with it through the ``context_header`` metadata key.
+    sets); files of unknown type get the flagged line-aware fallback. ``expand_context`` (on by default: measured
+    to raise retrieval IoU, see README) embeds the chunk's header (file path and enclosing signatures) with it
+    through the ``context_header`` metadata key; the node's text and offsets stay the exact source slice.
     Also has CodeSplitter's ``split_text``.
     """
 
@@ -30,7 +31,7 @@ class ASTNodeParser(ChunkerNodeParser):
     max_size: int = Field(default=1500, description="Largest chunk, in units of `sizer`.")
     sizer: Any = Field(default="non_whitespace", description="'non_whitespace', 'chars', a tokenizer or a callable.")
     overlap_nodes: int = Field(default=0, description="Syntax units shared with each neighbouring chunk.")
-    expand_context: bool = Field(default=False, description="Add the path + signatures header as `context`.")
+    expand_context: bool = Field(default=True, description="Embed the path + signatures header with the chunk.")
 
     embed_metadata_keys: tuple[str, ...] = ("context_header",)
 

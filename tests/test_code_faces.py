@@ -53,3 +53,15 @@ def test_langchain_from_language_and_split_documents_with_start_index() -> None:
     js_doc = LCDocument(page_content=script, metadata={"source": "s.js"})
     by_source = ASTTextSplitter(max_size=500).split_documents([js_doc])
     assert {d.metadata["language"] for d in by_source} == {"javascript"}
+
+
+def test_langchain_context_in_content_puts_the_header_where_langchain_embeds() -> None:
+    code = (DATA / "textwrap.py").read_text(encoding="utf-8")
+    splitter = ASTTextSplitter(language="python", max_size=300, add_start_index=True, context_in_content=True)
+    docs = splitter.split_documents([LCDocument(page_content=code, metadata={"source": "textwrap.py"})])
+    method = next(d for d in docs if d.metadata["ancestors"] == ["class TextWrapper:"])
+    header = method.metadata["context_header"]
+    assert header == "textwrap.py\nclass TextWrapper:\n"
+    assert method.page_content == header + code[method.metadata["start_index"] : method.metadata["end_index"]]
+    plain = ASTTextSplitter(language="python", max_size=300, add_start_index=True)
+    assert [code[d.metadata["start_index"] : d.metadata["end_index"]] for d in docs] == plain.split_text(code)

@@ -265,7 +265,7 @@ LLAMA_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     (
         ASTNodeParser,
         {"language": "python"},
-        {"language": "javascript", "max_size": 20, "sizer": "chars", "overlap_nodes": 1, "expand_context": True},
+        {"language": "javascript", "max_size": 20, "sizer": "chars", "overlap_nodes": 1, "expand_context": False},
     ),
     (
         PerplexityNodeParser,
