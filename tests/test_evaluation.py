@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -174,9 +175,9 @@ def test_document_level_questions_score_like_the_documents_of_span_questions(tmp
     folder = tmp_path / "docs"
     folder.mkdir()
     shutil.copy(DATA / "corpora" / "chatlogs.md", folder)
-    wiki = (DATA / "corpora" / "wikitexts.md").read_text(encoding="utf-8")[:15000]
+    wiki = (DATA / "corpora" / "wikitexts.md").read_text(encoding="utf-8")[:8000]
     (folder / "wikitexts.md").write_text(wiki, encoding="utf-8")
-    (folder / "pubmed.md").write_text((DATA / "corpora" / "pubmed.md").read_text(encoding="utf-8")[:15000])
+    (folder / "pubmed.md").write_text((DATA / "corpora" / "pubmed.md").read_text(encoding="utf-8")[:8000])
     spans, documents = [], []
     for corpus in ("chatlogs", "wikitexts"):
         for r in _chroma_rows(corpus):
@@ -326,9 +327,10 @@ def test_a_framework_embedding_gives_the_same_numbers_as_the_embedded_minilm() -
 
     from langchain_chunkers.embeddings import LocalEmbeddings
 
-    default = compare(SMALL, SMALL_QUESTIONS, ["sentence"], sizes=[300]).rows[0]
+    wiki, questions = SMALL[:1], SMALL_QUESTIONS[:10]  # the questions about the wiki article
+    default = compare(wiki, questions, ["sentence"], sizes=[300]).rows[0]
     for embedding in (HuggingFaceEmbedding(model_name=str(minilm_path()), device="cpu"), LocalEmbeddings()):
-        row = compare(SMALL, SMALL_QUESTIONS, ["sentence"], sizes=[300], embedding=embedding).rows[0]
+        row = compare(wiki, questions, ["sentence"], sizes=[300], embedding=embedding).rows[0]
         for key in ("recall", "precision", "iou", "mrr", "doc_recall", "doc_mrr"):
             assert row[key] == pytest.approx(default[key], abs=1e-9), (type(embedding).__name__, key)
 
@@ -360,3 +362,18 @@ def test_framework_llms_write_generated_questions() -> None:
     for llm in (FakeListChatModel(responses=[reply]), FixedLLM()):
         made = generate_questions(corpus, llm, count=1)
         assert [q.spans for q in made.questions] == [(("wiki", start, start + len(quote)),)], type(llm).__name__
+
+
+@pytest.mark.slow
+def test_the_llm_chunker_runs_with_the_users_llm() -> None:
+    """``llm`` drives the LLM chunker candidate (a fake remote LLM naming the group's second paragraph)."""
+    asked: list[str] = []
+
+    def llm(prompt: str) -> str:
+        asked.append(prompt)
+        return "Answer: ID 2"
+
+    [row] = compare(SMALL[:1], SMALL_QUESTIONS[:10], ["llm"], sizes=[400], llm=llm).rows
+    assert row["chunker"] == "rag-chunkers LLMChunker" and row["errors"] == [] and row["chunks"] > 1
+    assert asked and row["notes"].startswith(f"LLM calls {len(asked)} (")  # the usage of this setting's chunker
+    assert re.search(r"boundaries: LLM [1-9]", row["notes"]), row["notes"]

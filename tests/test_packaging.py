@@ -87,7 +87,7 @@ def test_the_installed_wheel_runs_chunkers_eval_without_the_checkout(wheel: Path
     assert Path(where).is_relative_to(venv) and not Path(where).is_relative_to(ROOT)
     out = subprocess.run(
         [venv / "bin" / "chunkers", "eval", "data", "-q", "data/questions.jsonl", "--chunkers", "sentence",
-         "--sizes", "200,400", "--out", "report"],
+         "--sizes", "300,600", "--out", "report"],
         cwd=work, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""},
     )  # fmt: skip
     assert out.returncode == 0, out.stderr

@@ -95,24 +95,32 @@ class Registry:
             self._semantic_embedding = cached_minilm_embedding()
         return self._semantic_embedding
 
-    def candidates(self) -> dict[str, Candidate]:
+    def _semantic(self, target: int) -> Setting:
         from . import peers
 
+        return peers.semantic(self.semantic_embedding(), semantic_percentile(target))
+
+    def candidates(self) -> dict[str, Candidate]:
+        """Short name -> candidate, for every built-in chunker (installed or not: see `Candidate.available`)."""
+        from . import peers
+
+        semantic = "LlamaIndex SemanticSplitterNodeParser"
+        if not hasattr(self.embedding, "get_text_embedding_batch"):
+            semantic += " (MiniLM)"
+        llm = "rag-chunkers LLMChunker" + (" (SmolLM2)" if self.llm is None else "")
+        local_models = ("torch", "transformers")
         return {
             "sentence": Candidate("rag-chunkers SentenceChunker", True, peers.sentence),
             "ppl": Candidate("rag-chunkers PerplexityChunker", True,
-                             lambda t: peers.perplexity(t, self.perplexity_cache), ("torch", "transformers")),
-            "llm": Candidate("rag-chunkers LLMChunker" + (" (SmolLM2)" if self.llm is None else ""), True,
-                             lambda t: peers.llm_chunker(t, self.llm), ("torch", "transformers")),
+                             lambda t: peers.perplexity(t, self.perplexity_cache), local_models),
+            "llm": Candidate(llm, True, lambda t: peers.llm_chunker(t, self.llm), local_models),
             "ast": Candidate("rag-chunkers ASTChunker", True, peers.ast),
             "langchain-recursive": Candidate("LangChain RecursiveCharacterTextSplitter", False, peers.recursive,
                                              ("langchain_text_splitters",)),
             "llamaindex-sentence": Candidate("LlamaIndex SentenceSplitter", False, peers.sentence_splitter,
                                              ("llama_index.core",)),
-            "llamaindex-semantic": Candidate("LlamaIndex SemanticSplitterNodeParser (MiniLM)" if not hasattr(
-                self.embedding, "get_text_embedding_batch") else "LlamaIndex SemanticSplitterNodeParser", False,
-                lambda t: peers.semantic(self.semantic_embedding(), semantic_percentile(t)),
-                ("llama_index.core", "llama_index.embeddings.huggingface")),
+            "llamaindex-semantic": Candidate(semantic, False, self._semantic,
+                                             ("llama_index.core", "llama_index.embeddings.huggingface")),
             "semchunk": Candidate("semchunk", False, peers.semchunk, ("semchunk",)),
             "chonkie-recursive": Candidate("chonkie RecursiveChunker", False, peers.chonkie, ("chonkie",)),
         }  # fmt: skip
@@ -123,7 +131,8 @@ DEFAULT_CHUNKERS = ("sentence", "langchain-recursive", "llamaindex-sentence", "s
 
 
 def resolve(names: list[Any], registry: Registry, skip_missing: bool = False) -> list[Candidate]:
-    """Candidates for ``names``: built-in short names, "all", `Candidate` objects, ``(name, factory)`` pairs, or
+    """Candidates for ``names``: built-in short names, "all" (every installed built-in but the LLM and AST
+    chunkers, which are asked for by name), `Candidate` objects, ``(name, factory)`` pairs, or
     ``"module:attribute"`` strings naming a factory ``target -> chunker``. An unknown name is an error; a built-in
     peer that is not installed is an error too, unless ``skip_missing`` (then it is left out)."""
     known = registry.candidates()

@@ -23,10 +23,13 @@ def perplexity(target: int, cache: dict) -> Setting:
 
 
 def llm_chunker(target: int, llm: Any = None) -> Setting:
-    from ..llm import LLMChunker
+    """The LLM chunker driven by ``llm`` (any LLM `generate.complete` can ask; None: the embedded SmolLM2)."""
+    from ..llm import CallableLLM, LLMChunker, LocalLLM
+    from .generate import complete
 
     group = round(target * 0.7)
-    chunker = LLMChunker(llm=llm, group_tokens=group, max_size=2 * target)
+    driver = LocalLLM() if llm is None else CallableLLM(lambda prompt: complete(llm, prompt), type(llm).__name__)
+    chunker = LLMChunker(llm=driver, group_tokens=group, max_size=2 * target)
     single = [0]  # chunks made of one paragraph group
 
     def chunk(text: str) -> list[tuple[int, int]]:
