@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             err.print(f"error   {row['chunker']} @ {row['target']} on {error['document']}: {error['error']}",
                       markup=False)  # fmt: skip
     err.print("report: " + ", ".join(str(p) for p in result.files), markup=False)
-    if not any(p.suffix == ".png" for p in result.files):
+    if importlib.util.find_spec("matplotlib") is None:
         err.print("no plots: matplotlib is not installed (pip install 'rag-chunkers[eval]')", markup=False)
     return 1 if any(row["errors"] for row in result.rows) else 0
 

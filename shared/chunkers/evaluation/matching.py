@@ -65,16 +65,16 @@ def common_sizes(rows: Sequence[dict[str, Any]], count: int = 2) -> list[int]:
 
 
 def speed_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per corpus and chunker: characters per second of its first (cold) setting, its ratio to the fastest peer
-    (``ours`` false; NaN without peers) and to the fastest chunker of all."""
+    """Per corpus and chunker: characters per second of its first (cold) setting that made chunks, its ratio to
+    the fastest peer (``ours`` false; NaN without peers) and to the fastest chunker of all."""
     out = []
     for corpus in dict.fromkeys(r["corpus"] for r in rows):
         first: dict[str, dict[str, Any]] = {}
         for r in rows:
-            if r["corpus"] == corpus and r["chunker"] not in first:
+            if r["corpus"] == corpus and r["chunker"] not in first and r["chunks"]:  # a setting that made chunks
                 first[r["chunker"]] = r
         fastest_peer = max((r["chars_per_s"] for r in first.values() if not r["ours"]), default=math.nan)
-        fastest = max(r["chars_per_s"] for r in first.values())
+        fastest = max((r["chars_per_s"] for r in first.values()), default=math.nan)
         for name, r in first.items():
             out.append({"corpus": corpus, "chunker": name, "ours": r["ours"], "target": r["target"],
                         "chars_per_s": r["chars_per_s"], "x_fastest_peer": r["chars_per_s"] / fastest_peer,

@@ -16,7 +16,7 @@ DOC_COLUMNS = (("doc_recall", "doc recall@{k}"), ("doc_mrr", "doc MRR@{k}"))
 
 def ratio(value: float) -> str:
     """A speed ratio readably: 0.85, or 1/7,803 for a tiny one."""
-    return "n/a" if math.isnan(value) else f"{value:.2f}" if value >= 0.01 else f"1/{1 / value:,.0f}"
+    return "n/a" if math.isnan(value) or value <= 0 else f"{value:.2f}" if value >= 0.01 else f"1/{1 / value:,.0f}"
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -70,7 +70,7 @@ def markdown(
         ["corpus", "target", "chunker", "setting", "chunks", "mean chars", *(t for _, t in columns), "seconds",
          "notes"],
         [[r["corpus"], str(r["target"]), r["chunker"], r["setting"], str(r["chunks"]), f"{r['mean_chars']:.0f}",
-          *(fmt(r.get(c)) for c, _ in columns), f"{r['seconds']:.1f}", _notes(r)] for r in rows],
+          *(fmt(r.get(c)) for c, _ in columns), f"{r['seconds']:.3f}", _notes(r)] for r in rows],
     )  # fmt: skip
     return "\n".join(lines) + "\n"
 
@@ -95,6 +95,8 @@ def plots(
 
     label = dict(SPAN_COLUMNS + DOC_COLUMNS)[metric].format(k=top_k) + f" (top {top_k})"
     rows = [r for r in rows if r["chunks"] and r.get(metric) is not None]
+    if not rows:  # no chunker made chunks: nothing to draw
+        return []
     corpora = list(dict.fromkeys(r["corpus"] for r in rows))
     names = list(dict.fromkeys(r["chunker"] for r in rows))
     colours = {name: plt.get_cmap("tab20")(i % 20) for i, name in enumerate(names)}  # one colour per chunker
