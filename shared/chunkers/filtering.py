@@ -114,23 +114,44 @@ RELEVANCE_QUESTION = (
 
 class LocalLMScorer:
     """P("Yes") / (P("Yes") + P("No")) for the next token after a relevance question, from a local causal LM
-    (the embedded SmolLM2-135M-Instruct by default): batched forward passes, no generation. Passages longer
-    than ``max_passage_tokens`` are truncated for scoring (flag "truncated")."""
+    (the embedded SmolLM2-135M-Instruct by default): batched forward passes, logits of the last position
+    only, no generation. Passages longer than ``max_passage_tokens`` are truncated for scoring (flag
+    "truncated"). ``device``/``dtype``/``quantize`` (None: auto) are resolved by
+    `chunkers.models.resolve_runtime` (``runtime`` tells the choice); prompts of similar length share
+    batches of up to ``batch_tokens`` padded tokens (None: the device's default), at most ``batch_size``
+    prompts if given."""
 
     def __init__(
-        self, model: Any = None, tokenizer: Any = None, batch_size: int = 8, max_passage_tokens: int = 384
+        self,
+        model: Any = None,
+        tokenizer: Any = None,
+        batch_size: int | None = None,
+        max_passage_tokens: int = 384,
+        device: str | None = None,
+        dtype: str | None = None,
+        quantize: str | bool | None = None,
+        batch_tokens: int | None = None,
     ) -> None:
-        self._spec = (model, tokenizer)
+        self.model, self.tokenizer = model, tokenizer
+        self.device, self.dtype, self.quantize = device, dtype, quantize
         self._loaded: tuple[Any, Any] | None = None
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
         self.max_passage_tokens = max_passage_tokens
 
     def _model(self) -> tuple[Any, Any]:
         if self._loaded is None:
             from .models import load_causal_lm
 
-            self._loaded = load_causal_lm(*self._spec)
+            self._loaded = load_causal_lm(self.model, self.tokenizer, self.device, self.dtype, self.quantize)
         return self._loaded
+
+    @property
+    def runtime(self) -> Any:
+        """The `chunkers.models.Runtime` the model runs with (loads it)."""
+        from .models import runtime_of
+
+        return runtime_of(self._model()[0], self.batch_tokens)
 
     def score(self, query: str, texts: list[str]) -> tuple[list[float], list[list[str]]]:
         import torch
@@ -144,16 +165,24 @@ class LocalLMScorer:
             passage = tokenizer.decode(ids[: self.max_passage_tokens])
             messages = [{"role": "user", "content": RELEVANCE_QUESTION.format(query=query, passage=passage)}]
             prompts.append(tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False))
-        scores: list[float] = []
+        encoded = tokenizer(prompts)["input_ids"] if prompts else []
+        order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]), reverse=True)
+        budget, cap = self.runtime.batch_tokens, self.batch_size or len(prompts)
+        scores = [0.0] * len(prompts)
         side = tokenizer.padding_side
         tokenizer.padding_side = "left"  # the next-token position is then the last one in every row
         try:
-            for first in range(0, len(prompts), self.batch_size):
-                batch = tokenizer(prompts[first : first + self.batch_size], return_tensors="pt", padding=True)
+            first = 0
+            while first < len(order):  # longest first: a batch holds as many rows as fit its token budget
+                rows = order[first : first + max(1, min(cap, budget // len(encoded[order[first]])))]
+                batch = tokenizer.pad({"input_ids": [encoded[i] for i in rows]}, return_tensors="pt")
                 with torch.inference_mode():
-                    logits = model(**batch.to(next(model.parameters()).device)).logits[:, -1].float()
+                    device = next(model.parameters()).device
+                    logits = model(**batch.to(device), logits_to_keep=1).logits[:, -1].float()
                 pair = torch.softmax(logits[:, [yes, no]], dim=-1)
-                scores += pair[:, 0].tolist()
+                for row, value in zip(rows, pair[:, 0].tolist()):
+                    scores[row] = value
+                first += len(rows)
         finally:
             tokenizer.padding_side = side
         return scores, flags

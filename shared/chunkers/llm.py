@@ -61,10 +61,27 @@ class LLMUsage:
 
 
 class LocalLLM:
-    """The embedded SmolLM2-135M-Instruct (or any local causal LM), chat template, greedy decoding."""
+    """The embedded SmolLM2-135M-Instruct (or any local causal LM), chat template, greedy decoding.
 
-    def __init__(self, model: Any = None, tokenizer: Any = None, max_new_tokens: int = 16, device: str | None = None):
-        self._spec = (model, tokenizer, device)
+    ``device``/``dtype`` (None: CUDA, then MPS, then CPU; bfloat16/float16 on GPU, float32 on CPU) are resolved
+    by `chunkers.models.resolve_runtime`; ``runtime`` tells the choice. ``quantize``: None or "none" (the int8
+    path scores, it does not generate)."""
+
+    def __init__(
+        self,
+        model: Any = None,
+        tokenizer: Any = None,
+        max_new_tokens: int = 16,
+        device: str | None = None,
+        dtype: str | None = None,
+        quantize: str | bool | None = None,
+    ):
+        if quantize not in (None, False, "none"):
+            raise ValueError(
+                f"LocalLLM generates, and the int8 path only scores: quantize must be None or 'none', got {quantize!r}"
+            )
+        self.model, self.tokenizer, self.device, self.dtype, self.quantize = model, tokenizer, device, dtype, quantize
+        self._spec = (model, tokenizer, device, dtype, "none")
         self._loaded: tuple[Any, Any] | None = None
         self.max_new_tokens = check_positive("max_new_tokens", max_new_tokens)
         self.usage = LLMUsage()
@@ -77,8 +94,15 @@ class LocalLLM:
                 if self._loaded is None:
                     from .models import load_causal_lm
 
-                    self._loaded = load_causal_lm(*self._spec)
+                    self._loaded = load_causal_lm(*self._spec, generate=True)
         return self._loaded
+
+    @property
+    def runtime(self) -> Any:
+        """The `chunkers.models.Runtime` the model runs with (loads it)."""
+        from .models import runtime_of
+
+        return runtime_of(self._model()[0])
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` for this model."""

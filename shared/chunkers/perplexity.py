@@ -50,7 +50,11 @@ class PerplexityChunker(BaseChunker):
     ``boundary_score`` (the perplexity drop or margin of the boundary that ends the chunk, None for the last),
     ``mean_ppl``, ``sentences``.
     ``model``: None (the embedded SmolLM2-135M-Instruct), a local model folder, or a loaded transformers
-    causal LM (then pass ``tokenizer`` too). ``cache`` (any dict-like) keeps each document's sentence scores,
+    causal LM (then pass ``tokenizer`` too). ``device`` (None: CUDA, then MPS, then CPU), ``dtype`` (None:
+    bfloat16/float16 on GPU, float32 on CPU) and ``quantize`` (None: int8 on CPU, see `chunkers.models`;
+    "none" or "int8") are resolved by `chunkers.models.resolve_runtime`; ``runtime`` tells the choice.
+    ``batch_tokens``: tokens per forward pass (None: the device's default); ``batch_size`` (deprecated) caps
+    the windows per pass. ``cache`` (any dict-like) keeps each document's sentence scores,
     keyed by model, windowing and text, so re-chunking with another ``target_size``, ``max_size`` or
     ``threshold`` does not run the model again.
     """
@@ -67,8 +71,11 @@ class PerplexityChunker(BaseChunker):
         sizer: Any = "chars",
         window_tokens: int = 1024,
         context_tokens: int = 256,
-        batch_size: int = 4,
+        batch_size: int | None = None,
         device: str | None = None,
+        dtype: str | None = None,
+        quantize: str | bool | None = None,
+        batch_tokens: int | None = None,
         cache: MutableMapping[str, list[float]] | None = None,
     ) -> None:
         super().__init__(max_size, sizer)
@@ -81,7 +88,9 @@ class PerplexityChunker(BaseChunker):
             raise ValueError(f"target_size={target_size} exceeds max_size={max_size}")
         self.window_tokens = check_positive("window_tokens", window_tokens)
         self.context_tokens = check_positive("context_tokens", context_tokens) if context_tokens else 0
-        self.batch_size = check_positive("batch_size", batch_size)
+        self.batch_size = check_positive("batch_size", batch_size) if batch_size is not None else None
+        self.batch_tokens = check_positive("batch_tokens", batch_tokens) if batch_tokens is not None else None
+        self.dtype, self.quantize = dtype, quantize
         self.method, self.threshold, self.dynamic_threshold = method, float(threshold), dynamic_threshold
         self.model, self.tokenizer, self.device = model, tokenizer, device
         self._loaded: tuple[Any, Any] | None = None
@@ -92,8 +101,20 @@ class PerplexityChunker(BaseChunker):
         if self._loaded is None:
             from .models import load_causal_lm
 
-            self._loaded = load_causal_lm(self.model, self.tokenizer, self.device)
+            self._loaded = load_causal_lm(self.model, self.tokenizer, self.device, self.dtype, self.quantize)
         return self._loaded
+
+    @property
+    def runtime(self) -> Any:
+        """The `chunkers.models.Runtime` the model runs with (device, dtype, quantize, batch_tokens), as chosen
+        by `chunkers.models.resolve_runtime` from ``device``/``dtype``/``quantize``/``batch_tokens``; loads it."""
+        from .models import runtime_of
+
+        return runtime_of(self._model()[0], self.batch_tokens)
+
+    def __repr__(self) -> str:
+        runtime = f", runtime=({self.runtime})" if self._loaded is not None else ""
+        return f"{super().__repr__()[:-1]}, method={self.method!r}{runtime})"
 
     # ---- chunking -------------------------------------------------------------------------------------
 
@@ -134,7 +155,8 @@ class PerplexityChunker(BaseChunker):
     def _cache_key(self, document: _Document) -> str:
         model = getattr(getattr(self._model()[0], "config", None), "_name_or_path", None) or str(self.model)
         digest = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
-        return f"{model}|{self.window_tokens}|{self.context_tokens}|{digest}"
+        runtime = self.runtime  # int8 and half precision score slightly differently: keyed apart
+        return f"{model}|{runtime.dtype}|{runtime.quantize}|{self.window_tokens}|{self.context_tokens}|{digest}"
 
     def _sentence_perplexities(self, documents: list[_Document]) -> list[list[float]]:
         """Mean token loss of every sentence given all text before it (NaN for a sentence with no scored token)."""
@@ -143,7 +165,9 @@ class PerplexityChunker(BaseChunker):
         todo = [i for i, key in enumerate(keys) if key not in cache]
         model, tokenizer = self._model()
         streams = [documents[i].token_ids for i in todo]
-        losses = token_losses(model, tokenizer, streams, self.window_tokens, self.context_tokens, self.batch_size)
+        losses = token_losses(
+            model, tokenizer, streams, self.window_tokens, self.context_tokens, self.batch_tokens, self.batch_size
+        )
         for i, stream_losses in zip(todo, losses):
             document = documents[i]
             self.tokens_scored += sum(not math.isnan(loss) for loss in stream_losses) + bool(stream_losses)
@@ -194,7 +218,8 @@ class PerplexityChunker(BaseChunker):
                 messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
             )
             with torch.inference_mode():
-                logits = model(**prompt.to(next(model.parameters()).device)).logits[0, -1].float()
+                device = next(model.parameters()).device
+                logits = model(**prompt.to(device), logits_to_keep=1).logits[0, -1].float()
             probabilities = torch.softmax(logits, dim=-1)
             margin = float(probabilities[answer_ids[0]] - probabilities[answer_ids[1]])
             theta = sum(margins) / len(margins) if self.dynamic_threshold and margins else self.threshold

@@ -1,0 +1,182 @@
+"""Device, precision, int8 and batching choices (chunkers.models) with the real torch and the real SmolLM2."""
+
+from __future__ import annotations
+
+import logging
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+import torch
+from chunkers import models
+from chunkers.cli import Router, build_parser
+from chunkers.filtering import LocalLMScorer
+from chunkers.llm import LocalLLM
+from chunkers.perplexity import PerplexityChunker
+
+from benchmarks.perplexity_speed import DATA, boundary_f1
+
+CUDA_MISSING = "needs a CUDA GPU (torch.cuda.is_available() is False on this machine)"
+
+
+def _accelerators(monkeypatch: pytest.MonkeyPatch, cuda: bool, mps: bool, bf16: bool = True) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: bf16)
+
+
+@pytest.mark.parametrize(
+    ("cuda", "mps", "expected"), [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")]
+)
+def test_auto_device_prefers_cuda_then_mps_then_cpu(
+    monkeypatch: pytest.MonkeyPatch, cuda: bool, mps: bool, expected: str
+) -> None:
+    _accelerators(monkeypatch, cuda, mps)
+    assert models.resolve_device(None) == expected
+    assert models.resolve_device("cpu") == "cpu"  # forcing wins over what is available
+    assert models.resolve_device("cuda:1") == "cuda:1"
+
+
+def test_auto_dtype_is_bf16_on_cuda_that_supports_it_else_fp16_and_fp32_on_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    _accelerators(monkeypatch, cuda=True, mps=False, bf16=True)
+    assert models.resolve_dtype(None, "cuda") == "bfloat16"
+    assert models.resolve_dtype("float32", "cuda") == "float32"
+    _accelerators(monkeypatch, cuda=True, mps=False, bf16=False)
+    assert models.resolve_dtype(None, "cuda:0") == "float16"
+    assert models.resolve_dtype(None, "mps") == "float16"
+    assert models.resolve_dtype(None, "cpu") == "float32"
+
+
+def test_runtime_on_a_cuda_machine_and_forced_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    _accelerators(monkeypatch, cuda=True, mps=False, bf16=True)
+    gpu = models.resolve_runtime()
+    assert (gpu.device, gpu.dtype, gpu.quantize) == ("cuda", "bfloat16", "none")
+    cpu = models.resolve_runtime(device="cpu")
+    assert (cpu.device, cpu.dtype, cpu.quantize) == ("cpu", "float32", models.CPU_DEFAULT_QUANTIZE)
+    assert gpu.batch_tokens > cpu.batch_tokens
+    assert models.resolve_runtime("cpu", "float32", "none", batch_tokens=999).batch_tokens == 999
+    assert models.resolve_runtime("cpu", quantize=None, generate=True).quantize == "none"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"device": "tpu"}, "device must be"),
+        ({"dtype": "fp8"}, "dtype must be"),
+        ({"quantize": "int4"}, "quantize must be"),
+        ({"device": "cpu", "dtype": "bfloat16", "quantize": "int8"}, "CPU path"),
+        ({"device": "cpu", "quantize": "int8", "generate": True}, "not generation"),
+        ({"device": "cpu", "batch_tokens": 0}, "batch_tokens must be"),
+    ],
+)
+def test_bad_runtime_choices_fail_clearly(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        models.resolve_runtime(**kwargs)
+
+
+def test_forced_float32_cpu_load_is_logged_and_visible(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(models, "_logged", set())
+    chunker = PerplexityChunker(device="cpu", dtype="float32", quantize="none", batch_tokens=2560)
+    with caplog.at_level(logging.INFO, logger="chunkers.models"):
+        model = chunker._model()[0]
+    assert "on cpu, float32" in caplog.text
+    assert next(model.parameters()).dtype == torch.float32
+    assert chunker.runtime == models.Runtime("cpu", "float32", "none", 2560)
+    assert "runtime=(cpu, float32, 2560 tokens per batch)" in repr(chunker)
+    # params() rebuilds from the values as passed, not the resolved ones
+    assert chunker.params()["quantize"] == "none" and PerplexityChunker(**chunker.params()).batch_tokens == 2560
+    assert PerplexityChunker().params()["quantize"] is None
+
+
+def test_cli_passes_device_and_dtype_to_the_model_chunker() -> None:
+    args = build_parser().parse_args(["chunk", "notes.md", "--device", "cpu", "--dtype", "float32"])
+    chunker = Router("ppl", 500, args.device, args.dtype)(Path("notes.md"))
+    assert (chunker.device, chunker.dtype) == ("cpu", "float32")
+    assert Router("auto", 500, "cpu")(Path("code.py")).params()["max_size"] == 500  # other methods unaffected
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["show", "notes.md", "--dtype", "fp8"])
+
+
+def _excerpt(name: str, chars: int) -> str:
+    text = (DATA / name).read_text(encoding="utf-8")[:chars]
+    return text[: text.rfind(" ")]
+
+
+@pytest.fixture(scope="module")
+def excerpts() -> list[str]:
+    return [_excerpt("wikitexts.md", 3000), _excerpt("chatlogs.md", 3000)]
+
+
+@pytest.fixture(scope="module")
+def float32_chunks(excerpts: list[str]) -> list[list]:
+    chunker = PerplexityChunker(max_size=600, device="cpu", dtype="float32", quantize="none", window_tokens=256)
+    return chunker.chunk_many(excerpts)
+
+
+def test_batching_alone_gives_identical_chunks(excerpts: list[str], float32_chunks: list[list]) -> None:
+    for budget in (320, 320 * 8):  # one window per pass; every window of both documents in one pass
+        chunker = PerplexityChunker(
+            max_size=600, device="cpu", dtype="float32", quantize="none", window_tokens=256, batch_tokens=budget
+        )
+        spans = [[(c.start, c.end) for c in chunks] for chunks in chunker.chunk_many(excerpts)]
+        assert spans == [[(c.start, c.end) for c in chunks] for chunks in float32_chunks]
+
+
+def test_int8_boundaries_agree_with_float32(excerpts: list[str], float32_chunks: list[list]) -> None:
+    chunker = PerplexityChunker(max_size=600, device="cpu", quantize="int8", window_tokens=256)
+    assert chunker.runtime.quantize == "int8"
+    for text, want, got in zip(excerpts, float32_chunks, chunker.chunk_many(excerpts)):
+        assert got and got[0].start == 0 and all(text[c.start : c.end] == c.text for c in got)
+        assert boundary_f1(text, want, got) >= 0.95
+
+
+def test_boundary_f1_counts_a_neighbouring_sentence_as_equal() -> None:
+    from chunkers.chunk import Chunk
+
+    text = "One. Two. Three. Four. Five. Six."
+    ends = [4, 9, 16, 22, 28, len(text)]
+
+    def chunks(cuts: list[int]) -> list[Chunk]:
+        bounds = [0, *cuts, len(text)]
+        return [Chunk(text[a:b], a, b, {}) for a, b in pairwise(bounds)]
+
+    assert boundary_f1(text, chunks([ends[1]]), chunks([ends[2]])) == 1.0
+    assert boundary_f1(text, chunks([ends[0]]), chunks([ends[3]])) == 0.0
+    assert boundary_f1(text, chunks([ends[0], ends[3]]), chunks([ends[0]])) == pytest.approx(2 / 3)
+
+
+def test_lm_scorer_batches_by_tokens_and_keeps_the_order() -> None:
+    passages = [
+        "Paris is the capital and largest city of France.",
+        "The mitochondrion is the powerhouse of the cell. " * 6,
+        "Bananas are yellow.",
+    ]
+    whole = LocalLMScorer(device="cpu", dtype="float32", quantize="none")
+    one_by_one = LocalLMScorer(device="cpu", dtype="float32", quantize="none", batch_size=1)
+    scores, _ = whole.score("What is the capital of France?", passages)
+    singles, _ = one_by_one.score("What is the capital of France?", passages)
+    assert scores == pytest.approx(singles, abs=0.05)
+    assert scores[0] > max(scores[1:])
+
+
+def test_local_llm_refuses_int8_generation_and_picks_its_device() -> None:
+    with pytest.raises(ValueError, match="only scores"):
+        LocalLLM(quantize="int8")
+    llm = LocalLLM(device="cpu", dtype="float32")
+    assert llm.runtime.device == "cpu" and llm.runtime.quantize == "none"
+
+
+def test_embeddings_run_on_the_chosen_device() -> None:
+    vectors = models.embed(["A cat.", "A dog."], device="cpu")
+    assert vectors.shape == (2, 384)
+    assert str(models.load_embedder(device="cpu").device) == "cpu"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason=CUDA_MISSING)
+def test_cuda_default_is_half_precision_and_agrees_with_cpu(excerpts: list[str], float32_chunks: list[list]) -> None:
+    chunker = PerplexityChunker(max_size=600, window_tokens=256)
+    assert chunker.runtime.device == "cuda" and chunker.runtime.dtype in ("bfloat16", "float16")
+    for text, want, got in zip(excerpts, float32_chunks, chunker.chunk_many(excerpts)):
+        assert boundary_f1(text, want, got) >= 0.95
