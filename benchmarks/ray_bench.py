@@ -4,8 +4,8 @@
     python -m benchmarks.ray_bench                      # both parts, writes benchmarks/results/ray_scaling.md
     python -m benchmarks.ray_bench --ast-mb 20 --ppl-kb 200 --only ppl
 
-- AST: ASTChunker (budget 1500) over the installed transformers source (real code, >= 20 MB of .py files),
-  read with Ray's file reader (the same checks as the local path).
+- AST: ASTChunker (budget 1500) over installed Python source (real code: transformers' 25 MB of .py files, then
+  the rest of site-packages for larger sizes), read with Ray's file reader (the same checks as the local path).
 - Perplexity: PerplexityChunker (embedded SmolLM2-135M, CPU, float32) over the Chroma corpora prose
   (wikitexts, chatlogs, then pubmed), cut into documents of about 4 KB at line breaks.
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -31,12 +32,16 @@ RESULTS = Path(__file__).parent / "results" / "ray_scaling.md"
 
 
 def code_files(megabytes: float) -> list[Path]:
-    """The first ``megabytes`` of the installed transformers source, sorted paths, files under 1 MB."""
+    """The first ``megabytes`` of installed Python source: transformers first, then the rest of site-packages
+    (sorted paths, files under 1 MB)."""
     import transformers
 
-    root = Path(transformers.__file__).parent
+    package = Path(transformers.__file__).parent
+    paths = sorted(package.rglob("*.py"))
+    if sum(p.stat().st_size for p in paths) < megabytes * 1e6:
+        paths += sorted(p for p in package.parent.rglob("*.py") if package not in p.parents)
     files, total = [], 0
-    for path in sorted(root.rglob("*.py")):
+    for path in paths:
         size = path.stat().st_size
         if size > 1_000_000 or "__pycache__" in path.parts:
             continue
@@ -70,19 +75,34 @@ class WorkerPeak:
     """Polls /proc for Ray chunk workers and keeps each one's peak RSS (VmHWM), in MiB."""
 
     def __init__(self) -> None:
+        self.stale = set(self._workers())  # a previous run's workers still exiting
         self.peaks: dict[int, float] = {}
+        self.cpu: dict[int, float] = {}  # CPU seconds (user + system) each worker had used when last seen
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
+    @staticmethod
+    def _workers() -> list[str]:
+        pids = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if b"ChunkWorker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    pids.append(pid)
+            except OSError:
+                continue
+        return pids
+
     def _poll(self) -> None:
         while not self._stop.is_set():
-            for pid in filter(str.isdigit, os.listdir("/proc")):
+            for pid in self._workers():
+                if pid in self.stale:
+                    continue
                 try:
-                    if b"ChunkWorker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
-                        continue
                     status = Path(f"/proc/{pid}/status").read_text()
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 except OSError:
                     continue
+                self.cpu[int(pid)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
                 for line in status.splitlines():
                     if line.startswith("VmHWM:"):
                         self.peaks[int(pid)] = max(self.peaks.get(int(pid), 0), int(line.split()[1]) / 1024)
@@ -125,6 +145,8 @@ def run_one(part: str, mode: str, args: argparse.Namespace) -> dict:
         import torch
 
         torch.set_num_threads(1)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before = usage.ru_utime + usage.ru_stime
         started = time.perf_counter()
         if part == "ast":
             sources = [(p, read_source(p)[0]) for p in files]
@@ -135,6 +157,8 @@ def run_one(part: str, mode: str, args: argparse.Namespace) -> dict:
         result["seconds"] = time.perf_counter() - started
         result["chunks"] = sum(map(len, outputs))
         result["peak_mib"] = [round(own_peak_mib())]
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["cpu_s"] = [round(usage.ru_utime + usage.ru_stime - cpu_before, 1)]
         result["torch_threads"] = torch.get_num_threads()
     else:
         import ray
@@ -152,10 +176,10 @@ def run_one(part: str, mode: str, args: argparse.Namespace) -> dict:
             else:
                 rows = [{"doc_id": i, "text": t} for i, t in enumerate(texts)]
                 dataset = distributed.chunk_dataset(
-                    ray.data.from_items(rows, override_num_blocks=max(1, len(rows) // 4)),
+                    ray.data.from_items(rows, override_num_blocks=max(1, len(rows) // args.docs_per_block)),
                     chunker,
                     concurrency=workers,
-                    batch_size=4,
+                    batch_size=args.docs_per_block,
                 )
             chunks, first = 0, None
             for batch in dataset.iter_batches(batch_format="pyarrow", batch_size=None):
@@ -165,6 +189,7 @@ def run_one(part: str, mode: str, args: argparse.Namespace) -> dict:
             result["first_rows_s"] = first
         result["chunks"] = chunks
         result["peak_mib"] = sorted(round(v) for v in peak.peaks.values())
+        result["cpu_s"] = sorted(round(v, 1) for v in peak.cpu.values())
         ray.shutdown()
     result["load"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return result
@@ -173,15 +198,16 @@ def run_one(part: str, mode: str, args: argparse.Namespace) -> dict:
 def table(results: list[dict]) -> list[str]:
     by = {(r["part"], r["mode"]): r for r in results}
     lines = [
-        "| part | run | documents | MB | chunks | seconds | first rows after (s) | documents/s | MB/s | peak RSS per worker (MiB) | load 1-min before/after |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| part | run | documents | MB | chunks | seconds | first rows after (s) | documents/s | MB/s | CPU s per worker | peak RSS per worker (MiB) | load 1-min before/after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         mb = r["bytes"] / 1e6
         first = f"{r['first_rows_s']:.1f}" if r.get("first_rows_s") else "-"
         cells = [
             r["part"], r["mode"], r["documents"], f"{mb:.2f}", r["chunks"], f"{r['seconds']:.1f}", first,
-            f"{r['documents'] / r['seconds']:.2f}", f"{mb / r['seconds']:.3f}", ", ".join(map(str, r["peak_mib"])),
+            f"{r['documents'] / r['seconds']:.3g}", f"{mb / r['seconds']:.3g}", ", ".join(map(str, r.get("cpu_s", []))) or "-",
+            ", ".join(map(str, r["peak_mib"])),
             f"{r['load'][0]} / {r['load'][1]}",
         ]  # fmt: skip
         lines.append("| " + " | ".join(map(str, cells)) + " |")
@@ -193,6 +219,9 @@ def table(results: list[dict]) -> list[str]:
         if plain and one:
             overhead = one["seconds"] / plain["seconds"] - 1
             lines.append(f"- {part}: 1 Ray worker vs plain chunk_many (1 thread): {overhead:+.1%} time")
+            if plain.get("cpu_s") and one.get("cpu_s"):
+                cpu = sum(one["cpu_s"]) / sum(plain["cpu_s"]) - 1
+                lines.append(f"- {part}: 1 Ray worker vs plain chunk_many: {cpu:+.1%} CPU time (the worker process)")
     return lines
 
 
@@ -201,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ast-mb", type=float, default=20.0)
     parser.add_argument("--ppl-kb", type=float, default=200.0)
     parser.add_argument("--only", choices=["ast", "ppl"], default=None)
+    parser.add_argument("--docs-per-block", type=int, default=2, help="perplexity documents per Ray block and batch")
+    parser.add_argument("--modes", nargs="+", default=["plain", "ray1", "ray2"], choices=["plain", "ray1", "ray2"])
     parser.add_argument("--run", nargs=2, metavar=("PART", "MODE"), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -210,9 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "RAY_USAGE_STATS_ENABLED": "0"}
     results = []
     for part in [args.only] if args.only else ["ast", "ppl"]:
-        for mode in ("plain", "ray1", "ray2"):
+        for mode in args.modes:
             command = [sys.executable, "-m", "benchmarks.ray_bench", "--ast-mb", str(args.ast_mb),
-                       "--ppl-kb", str(args.ppl_kb), "--run", part, mode]  # fmt: skip
+                       "--ppl-kb", str(args.ppl_kb), "--docs-per-block", str(args.docs_per_block),
+                       "--run", part, mode]  # fmt: skip
             done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
             if done.returncode:
                 print(done.stderr[-3000:], file=sys.stderr)
@@ -223,7 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     report = [
         "# Ray Data stage: scaling on this machine",
         "",
-        f"`python -m benchmarks.ray_bench --ast-mb {args.ast_mb:g} --ppl-kb {args.ppl_kb:g}`; {cpus} CPU cores, "
+        f"`python -m benchmarks.ray_bench --ast-mb {args.ast_mb:g} --ppl-kb {args.ppl_kb:g} --docs-per-block "
+        f"{args.docs_per_block} --modes {' '.join(args.modes)}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}); "
+        f"{cpus} CPU cores, "
         "each Ray worker given num_cpus=1 (OMP_NUM_THREADS=1, one torch thread); the plain run is chunk_many "
         "in one process with torch.set_num_threads(1). Times include starting the workers and loading the model.",
         "",
