@@ -108,8 +108,8 @@ def smollm2_dir() -> Path:
 
 
 DTYPES = ("float32", "bfloat16", "float16")
-# Measured (benchmarks/results/perplexity_speed_int8.md): the int8 CPU path holds boundary F1 >= 0.95 against
-# float32 on every corpus, so it is the default on CPU. Set to "none" to make float32 the CPU default.
+# Measured (benchmarks/results/perplexity_speed_agreement.md): the int8 CPU path holds boundary F1 >= 0.95
+# against float32 on the wikitexts and chatlogs corpora, so it is the default on CPU ("none": float32 default).
 CPU_DEFAULT_QUANTIZE = "int8"
 # Tokens per forward pass (rows x padded width) when the caller gives no budget.
 DEFAULT_BATCH_TOKENS = {"cpu": 5120, "mps": 16384, "cuda": 65536}
@@ -171,12 +171,12 @@ def resolve_dtype(dtype: str | None, device: str) -> str:
 
 
 def resolve_quantize(quantize: str | bool | None, device: str, dtype: str = "float32", generate: bool = False) -> str:
-    """The quantisation, "none" or "int8". None: the default decision (``CPU_DEFAULT_QUANTIZE`` on CPU in float32 for scoring,
-    "none" elsewhere and for generation); False or "none": off; "int8": ONNX Runtime int8 weights on CPU
-    (scoring only: per-token losses and next-token logits, not `generate`)."""
+    """The quantisation, "none" or "int8". None: the default decision (``CPU_DEFAULT_QUANTIZE`` on CPU in
+    float32 for scoring when `int8_available`, "none" elsewhere and for generation); False or "none": off;
+    "int8": ONNX Runtime int8 weights on CPU (scoring only: per-token losses and next-token logits)."""
     if quantize is None:
         scoring_on_cpu = _device_kind(device) == "cpu" and dtype == "float32" and not generate
-        return CPU_DEFAULT_QUANTIZE if scoring_on_cpu else "none"
+        return CPU_DEFAULT_QUANTIZE if scoring_on_cpu and int8_available() else "none"
     if quantize is False or quantize == "none":
         return "none"
     if quantize != "int8":
@@ -186,6 +186,12 @@ def resolve_quantize(quantize: str | bool | None, device: str, dtype: str = "flo
     if generate:
         raise ValueError("quantize='int8' serves scoring (losses, next-token logits), not generation; use 'none'")
     return "int8"
+
+
+def int8_available() -> bool:
+    """Whether the int8 path's libraries (onnx, onnxscript, onnxruntime: the ``local`` extra) are installed;
+    without them the CPU default falls back to float32."""
+    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxscript", "onnxruntime"))
 
 
 def default_batch_tokens(device: str) -> int:
