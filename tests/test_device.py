@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from itertools import pairwise
 from pathlib import Path
@@ -56,6 +57,15 @@ def test_runtime_on_a_cuda_machine_and_forced_cpu(monkeypatch: pytest.MonkeyPatc
     assert gpu.batch_tokens > cpu.batch_tokens
     assert models.resolve_runtime("cpu", "float32", "none", batch_tokens=999).batch_tokens == 999
     assert models.resolve_runtime("cpu", quantize=None, generate=True).quantize == "none"
+
+
+def test_cpu_default_falls_back_to_float32_without_onnx_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert models.int8_available()  # the local extra installs it
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real_find_spec(name, *a)
+    )
+    assert models.resolve_runtime("cpu").quantize == "none"
 
 
 @pytest.mark.parametrize(
