@@ -59,8 +59,10 @@ def test_runtime_on_a_cuda_machine_and_forced_cpu(monkeypatch: pytest.MonkeyPatc
     assert models.resolve_runtime("cpu", quantize=None, generate=True).quantize == "none"
 
 
-def test_cpu_default_falls_back_to_float32_without_onnx_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_int8_cpu_default_falls_back_to_float32_without_onnx_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
     assert models.int8_available()  # the local extra installs it
+    monkeypatch.setattr(models, "CPU_DEFAULT_QUANTIZE", "int8")  # as if int8 were the default
+    assert models.resolve_runtime("cpu").quantize == "int8"
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real_find_spec(name, *a)

@@ -108,9 +108,10 @@ def smollm2_dir() -> Path:
 
 
 DTYPES = ("float32", "bfloat16", "float16")
-# Measured (benchmarks/results/perplexity_speed_agreement.md): the int8 CPU path holds boundary F1 >= 0.95
-# against float32 on the wikitexts and chatlogs corpora, so it is the default on CPU ("none": float32 default).
-CPU_DEFAULT_QUANTIZE = "int8"
+# The CPU default for scoring. Measured (benchmarks/results/perplexity_speed_agreement.md): int8 keeps boundary
+# F1 1.0 on wikitexts but 0.93 on chatlogs (15 KB each) against float32, under the 0.95 target, so float32 stays
+# the default and int8 is opt-in (quantize="int8").
+CPU_DEFAULT_QUANTIZE = "none"
 # Tokens per forward pass (rows x padded width) when the caller gives no budget.
 DEFAULT_BATCH_TOKENS = {"cpu": 5120, "mps": 16384, "cuda": 65536}
 DEFAULT_EMBED_BATCH = {"cpu": 64, "mps": 128, "cuda": 256}

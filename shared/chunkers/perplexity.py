@@ -51,8 +51,9 @@ class PerplexityChunker(BaseChunker):
     ``mean_ppl``, ``sentences``.
     ``model``: None (the embedded SmolLM2-135M-Instruct), a local model folder, or a loaded transformers
     causal LM (then pass ``tokenizer`` too). ``device`` (None: CUDA, then MPS, then CPU), ``dtype`` (None:
-    bfloat16/float16 on GPU, float32 on CPU) and ``quantize`` (None: int8 on CPU, see `chunkers.models`;
-    "none" or "int8") are resolved by `chunkers.models.resolve_runtime`; ``runtime`` tells the choice.
+    bfloat16/float16 on GPU, float32 on CPU) and ``quantize`` (None: `chunkers.models.CPU_DEFAULT_QUANTIZE` on
+    CPU, now "none"; "int8": faster on CPU, slightly different boundaries) are resolved by
+    `chunkers.models.resolve_runtime`; ``runtime`` tells the choice.
     ``batch_tokens``: tokens per forward pass (None: the device's default); ``batch_size`` (deprecated) caps
     the windows per pass. ``cache`` (any dict-like) keeps each document's sentence scores,
     keyed by model, windowing and text, so re-chunking with another ``target_size``, ``max_size`` or
