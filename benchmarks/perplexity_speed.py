@@ -259,7 +259,7 @@ def agreement_report(rows: list[dict]) -> str:
         "# Perplexity chunking: agreement of the fast paths with float32",
         "",
         "Boundary F1 against the float32 path at the CPU's default batching (5120 tokens); a boundary counts as "
-        "equal when it falls in the same or a neighbouring sentence. Whole corpora (chroma-general), "
+        "equal when it falls in the same or a neighbouring sentence. Corpora: chroma-general (chars: how much of each), "
         "max_size=1000. Target: F1 >= 0.95; batching alone: identical chunks. Sentence ppl: correlation and mean "
         "shift of the per-sentence scores. Seconds measured on the shared CPU, in the same run (load varies).",
         "",
