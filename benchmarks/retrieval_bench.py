@@ -147,14 +147,16 @@ def prose_corpus(name: str) -> tuple[Corpus, list[Question]]:
     ]
 
 
-def run(suite_name: str, out: Path) -> dict[str, list[dict]]:
-    """Run a suite, write retrieval_<suite>.md/.json and two PNG plots under ``out``; return the tables."""
+def run(suite_name: str, out: Path, only: list[str] | None = None) -> dict[str, list[dict]]:
+    """Run a suite, write retrieval_<suite>.md/.json and two PNG plots under ``out``; return the tables. ``only``:
+    just the chunkers whose name contains one of these strings (files then named retrieval_<suite>_only)."""
     from chunkers.evaluation import ChunkPerplexity, intrinsic_scores
     from chunkers.models import load_causal_lm, load_embedder
 
     suite = SUITES[suite_name]
     load_causal_lm(), load_embedder()  # model loading is not chunking time
     candidates, scorer, embedder = entries(), ChunkPerplexity(), Embedder()
+    candidates = [c for c in candidates if not only or any(o in c.name for o in only)]
     rows, intrinsic, sizes, counts = [], [], {}, {}
     for name in suite.corpora:
         corpus, questions = prose_corpus(name)
@@ -183,7 +185,7 @@ def run(suite_name: str, out: Path) -> dict[str, list[dict]]:
     code = build(suite.code_subpackages)
     code_corpus, code_questions = code.as_corpus()
     query_vectors = embedder.queries([q.text for q in code_questions])
-    for candidate in code_entries():
+    for candidate in (c for c in code_entries() if not only or any(o in c.name for o in only)):
         for target in suite.code_targets:
             rows.append(_measure(code_corpus, code_questions, target, candidate, embedder, query_vectors)[0])
     prose = [r for r in rows if r["corpus"] != "code"]
@@ -198,7 +200,7 @@ def run(suite_name: str, out: Path) -> dict[str, list[dict]]:
         "characters; same embedding, top-5 retrieval and character-level scores as the prose."
     )
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"retrieval_{suite_name}"
+    stem = f"retrieval_{suite_name}" + ("_only" if only else "")
     tables = {"rows": rows, "matched": match, "speed": speeds, "intrinsic": intrinsic}
     (out / f"{stem}.json").write_text(json.dumps({"setup": setup, **tables}, indent=2) + "\n", encoding="utf-8")
     (out / f"{stem}.md").write_text(markdown(suite_name, setup, rows, match, speeds, intrinsic), encoding="utf-8")

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from chunker_cases import PROSE
-from chunkers.perplexity import PerplexityChunker
+from chunkers.perplexity import PerplexityChunker, rise_gains
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from invariants import assert_invariants
 from llama_index.core import Document
 
@@ -35,7 +36,13 @@ def test_chunks_keep_invariants_and_report_boundary_scores(chunker: PerplexityCh
     assert_invariants(chunker, WIKI, chunks)
     assert len(chunks) >= 5
     scored = [c.metadata["boundary_score"] for c in chunks if c.metadata["boundary_score"] is not None]
-    assert scored and all(score >= 0 for score in scored)
+    # the DP (default) cuts where the next sentence is more perplexing than this one: its cuts' rises beat the mean
+    rises = [r for r in rise_gains([p for _, _, p in chunker.sentence_perplexities(WIKI)]) if not math.isnan(r)]
+    assert scored and sum(scored) / len(scored) > sum(rises) / len(rises)
+    minima = PerplexityChunker(max_size=400, boundary="threshold")
+    minima._loaded = chunker._model()
+    drops = [c.metadata["boundary_score"] for c in minima.chunk(WIKI) if c.metadata["boundary_score"] is not None]
+    assert drops and all(drop >= 0 for drop in drops)  # the threshold rule's boundaries are local minima
     assert all(c.metadata["mean_ppl"] > 0 and c.metadata["sentences"] >= 1 for c in chunks)
 
 
@@ -58,7 +65,7 @@ def test_windows_with_carried_context_approximate_one_long_pass(chunker: Perplex
 
 
 def test_boundaries_follow_topic_changes(chunker: PerplexityChunker) -> None:
-    tight = PerplexityChunker(max_size=400, target_size=120)
+    tight = PerplexityChunker(max_size=400, target_size=120, boundary="threshold")
     tight._loaded = chunker._model()
     chunks = tight.chunk(TOPICS)
     assert [c.text.split(". ")[-1] for c in chunks] == [
@@ -79,6 +86,10 @@ def test_target_size_merges_and_max_size_caps(chunker: PerplexityChunker) -> Non
         PerplexityChunker(max_size=1000, target_size=2000)
     with pytest.raises(ValueError, match="method must be 'ppl' or 'margin'"):
         PerplexityChunker(method="entropy")
+    with pytest.raises(ValueError, match="boundary must be 'dp' or 'threshold'"):
+        PerplexityChunker(boundary="minima")
+    with pytest.raises(ValueError, match="size_weight must be a finite number >= 0"):
+        PerplexityChunker(size_weight=-1)
 
 
 def test_hard_inputs_no_punctuation_one_huge_sentence_chinese_and_empty(chunker: PerplexityChunker) -> None:
@@ -115,8 +126,40 @@ def test_invariants_on_generated_prose(text: str) -> None:
     assert_invariants(chunker, text, chunker.chunk(text))
 
 
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(PROSE, st.sampled_from(["chars", "non_whitespace"]), st.sampled_from([0.0, 1.0, 8.0]))
+def test_dp_invariants_on_generated_prose_any_sizer_and_weight(text: str, sizer: str, size_weight: float) -> None:
+    chunker = PerplexityChunker(max_size=60, target_size=25, sizer=sizer, size_weight=size_weight)
+    assert_invariants(chunker, text, chunker.chunk(text))
+    minima = PerplexityChunker(max_size=60, target_size=25, sizer=sizer, boundary="threshold")
+    assert_invariants(minima, text, minima.chunk(text))
+
+
+def test_dp_cuts_at_the_strongest_rises_of_a_hand_made_curve(chunker: PerplexityChunker) -> None:
+    document = chunker._prepare(TOPICS)  # 9 sentences, 3 topics of 3
+    ppl = [3.0, 2.0, 1.0, 4.0, 2.5, 1.5, 4.5, 2.0, 1.8]  # the steepest rises: into sentences 3 and 6
+    dp = PerplexityChunker(max_size=400, target_size=len(TOPICS) // 3, size_weight=0.5)
+    chunks = dp._assemble_dp(document, ppl, rise_gains(ppl))
+    assert [c.metadata["sentences"] for c in chunks] == [3, 3, 3]
+    assert [c.metadata["boundary_score"] for c in chunks] == [3.0, 3.0, None]
+    assert_invariants(dp, TOPICS, chunks)
+    flat = dp._assemble_dp(document, ppl, [0.0] * 8)  # no signal: sizes alone, still 3 chunks near the target
+    assert len(flat) == 3 and max(len(c.text) for c in flat) <= 400
+
+
+def test_params_rebuild_the_dp_chunker(chunker: PerplexityChunker) -> None:
+    dp = PerplexityChunker(max_size=300, size_weight=2.0)
+    dp._loaded = chunker._model()
+    params = dp.params()
+    assert (params["boundary"], params["size_weight"], params["target_size"]) == ("dp", 2.0, 150)
+    rebuilt = PerplexityChunker(**params)
+    rebuilt._loaded = chunker._model()
+    assert [(c.start, c.end) for c in rebuilt.chunk(WIKI)] == [(c.start, c.end) for c in dp.chunk(WIKI)]
+
+
 def test_faces(chunker: PerplexityChunker) -> None:
-    nodes = PerplexityNodeParser(max_size=400).get_nodes_from_documents([Document(text=WIKI)])
+    face = PerplexityNodeParser(max_size=400, boundary=chunker.boundary, size_weight=chunker.size_weight)
+    nodes = face.get_nodes_from_documents([Document(text=WIKI)])
     assert [(n.start_char_idx, n.end_char_idx) for n in nodes] == [(c.start, c.end) for c in chunker.chunk(WIKI)]
     assert "boundary_score" in nodes[0].metadata
     docs = PerplexityTextSplitter(max_size=400, add_start_index=True).create_documents([WIKI])
@@ -130,7 +173,7 @@ def test_sentence_perplexities_explain_the_boundaries(chunker: PerplexityChunker
     assert math.isnan(scores[0][2]) is False and all(s > 0 for _, _, s in scores)
     values = [s for _, _, s in scores]
     minima_ends = {scores[i][1] for i in range(1, 8) if values[i] < values[i - 1] and values[i] < values[i + 1]}
-    fine = PerplexityChunker(max_size=400, target_size=1)
+    fine = PerplexityChunker(max_size=400, target_size=1, boundary="threshold")
     fine._loaded = chunker._model()
     assert {c.end for c in fine.chunk(TOPICS)[:-1]} == minima_ends
     assert chunker.sentence_perplexities("  ") == []

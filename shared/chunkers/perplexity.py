@@ -1,8 +1,10 @@
 """`PerplexityChunker`: Meta-Chunking with a small causal LM (see ALGORITHMS.md, "Meta-Chunking").
 
-Boundaries go after sentences whose perplexity, given all the text before them, is a local minimum
-("ppl"), or where the LM says the next sentence starts a new chunk ("margin"); dynamic merging then packs
-the resulting meta-chunks up to ``target_size`` and ``max_size`` is a hard cap.
+Every sentence boundary gets a score from the LM: how much more perplexing the next sentence is than this one
+("ppl"), or the LM's margin for splitting there ("margin"). ``boundary="dp"`` (default) picks the set of cuts with the
+highest total score by dynamic programming (`chunkers.segmentation_dp`), chunks averaging ``target_size``, none over
+``max_size``; ``boundary="threshold"`` is the paper's rule: cut after local minima (or where the margin passes a
+threshold), then dynamic merging packs the meta-chunks up to ``target_size`` under the hard cap ``max_size``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import math
 from bisect import bisect_right
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from .base import BaseChunker, check_positive, validate_text
@@ -19,11 +22,15 @@ from .chunk import Chunk
 from .lm_losses import token_losses
 from .merge import Span, pack, split_span
 from .segment import sentence_spans
+from .segmentation_dp import mean_sized_segmentation, standardized
 from .sizing import SpanMeasure
 
-MARGIN_PROMPT = (
-    "This is a text chunking task. Here is the current chunk:\n{chunk}\n\nHere is the next sentence:\n{sentence}\n\n"
-    "Should the next sentence start a new chunk (1) or continue the current chunk (2)? Answer with 1 or 2."
+MARGIN_PROMPT = (  # the Meta-Chunking reference's English prompt
+    "This is a text chunking task. You are a text analysis expert. Please choose one of the following two options "
+    "based on the logical structure and semantic content of the provided sentence:\n"
+    '1. Split "{first} {second}" into "{first}" and "{second}" two parts;\n'
+    '2. Keep "{first} {second}" unsplit in its original form;\n'
+    "Please answer 1 or 2."
 )
 
 
@@ -35,6 +42,13 @@ class _Document:
     token_sentence: list[int]  # sentence index of every token
 
 
+def rise_gains(ppl: list[float]) -> list[float]:
+    """The score of a cut after each sentence i: how much more perplexing sentence i + 1 is than sentence i
+    (``ppl[i + 1] - ppl[i]``, NaN where either is NaN): high where the next sentence is hard to predict from the
+    text before it while this one was easy, the signal Meta-Chunking's local minima pick out."""
+    return [after - before for before, after in pairwise(ppl)]
+
+
 class PerplexityChunker(BaseChunker):
     """Cuts prose where a causal LM finds the logic changes.
 
@@ -43,12 +57,18 @@ class PerplexityChunker(BaseChunker):
     context, so cost is linear and memory bounded); a chunk ends after each local minimum whose drop from a
     neighbour is at least ``threshold`` (``dynamic_threshold=True``: the running mean of the drops seen so
     far, once 5 are seen). ``method="margin"``: for each next sentence the LM is asked whether it starts a
-    new chunk; cut where P(yes) - P(no) > ``threshold`` (dynamic: the running mean of past margins).
+    new chunk (the reference's prompt); cut where margin = P(split) - P(keep) >= ``threshold`` (dynamic: the mean
+    of the previous 5 margins, as the reference does).
 
-    Meta-chunks are merged while they fit ``target_size`` (default: ``max_size``); ``max_size`` is a hard cap:
-    a larger meta-chunk is split after its lowest-perplexity sentence, then inside sentences. Chunk metadata:
-    ``boundary_score`` (the perplexity drop or margin of the boundary that ends the chunk, None for the last),
-    ``mean_ppl``, ``sentences``.
+    ``boundary="dp"`` (default): the cuts maximise the sum of the standardized boundary scores (``method="ppl"``:
+    the perplexity rise ``ppl[i + 1] - ppl[i]``; "margin": the margins) minus ``size_weight`` times the sum over
+    chunks of ((size - target_size) / target_size)², with a per-chunk cost set so that chunks average
+    ``target_size`` (default: ``max_size // 2``); no chunk exceeds ``max_size`` (a sentence over it is split
+    first). ``size_weight=0``: only the scores and the mean size matter; larger: more even sizes.
+    ``boundary="threshold"``: the threshold rules above; meta-chunks are merged while they fit ``target_size``
+    (default: ``max_size``); a larger one is split after its lowest-perplexity sentence, then inside sentences.
+    Chunk metadata: ``boundary_score`` (the perplexity drop, rise or margin of the boundary that ends the chunk,
+    None for the last and for a cut inside a sentence), ``mean_ppl``, ``sentences``.
     ``model``: None (the embedded SmolLM2-135M-Instruct), a local model folder, or a loaded transformers
     causal LM (then pass ``tokenizer`` too). ``device`` (None: CUDA, then MPS, then CPU), ``dtype`` (None:
     bfloat16/float16 on GPU, float32 on CPU) and ``quantize`` (None: `chunkers.models.CPU_DEFAULT_QUANTIZE` on
@@ -78,13 +98,21 @@ class PerplexityChunker(BaseChunker):
         quantize: str | bool | None = None,
         batch_tokens: int | None = None,
         cache: MutableMapping[str, list[float]] | None = None,
+        boundary: str = "dp",
+        size_weight: float = 16.0,
     ) -> None:
         super().__init__(max_size, sizer)
         if method not in ("ppl", "margin"):
             raise ValueError(f"method must be 'ppl' or 'margin', got {method!r}")
+        if boundary not in ("dp", "threshold"):
+            raise ValueError(f"boundary must be 'dp' or 'threshold', got {boundary!r}")
+        if not isinstance(size_weight, (int, float)) or not size_weight >= 0 or math.isinf(size_weight):
+            raise ValueError(f"size_weight must be a finite number >= 0, got {size_weight!r}")
+        self.boundary, self.size_weight = boundary, float(size_weight)
         if not isinstance(threshold, (int, float)) or math.isnan(threshold):
             raise ValueError(f"threshold must be a number, got {threshold!r}")
-        self.target_size = check_positive("target_size", target_size) if target_size is not None else max_size
+        default_target = max(max_size // 2, 1) if boundary == "dp" else max_size
+        self.target_size = check_positive("target_size", target_size) if target_size is not None else default_target
         if self.target_size > max_size:
             raise ValueError(f"target_size={target_size} exceeds max_size={max_size}")
         self.window_tokens = check_positive("window_tokens", window_tokens)
@@ -126,10 +154,14 @@ class PerplexityChunker(BaseChunker):
         """Chunk several documents, their windows going through the model in shared batches."""
         documents = [self._prepare(text) for text in texts]
         scores = self._sentence_perplexities(documents)
+        if self.boundary == "dp":
+            gains = [rise_gains(ppl) for ppl in scores] if self.method == "ppl" else [
+                self._margins(document)[0] for document in documents]  # fmt: skip
+            return [self._assemble_dp(d, ppl, g) for d, ppl, g in zip(documents, scores, gains)]
         if self.method == "ppl":
             cuts = [self._ppl_boundaries(ppl) for ppl in scores]
         else:
-            cuts = [self._margin_boundaries(document) for document in documents]
+            cuts = [self._margins(document)[1] for document in documents]
         return [self._assemble(d, ppl, c) for d, ppl, c in zip(documents, scores, cuts)]
 
     def _prepare(self, text: str) -> _Document:
@@ -201,8 +233,12 @@ class PerplexityChunker(BaseChunker):
                 drops.append(drop)
         return cuts
 
-    def _margin_boundaries(self, document: _Document) -> dict[int, float]:
-        """Sentence index -> margin, asking the LM sentence by sentence whether the next one starts a chunk."""
+    def _margins(self, document: _Document) -> tuple[list[float], dict[int, float]]:
+        """Margin sampling as in Meta-Chunking: for each next sentence, the LM chooses between splitting the current
+        chunk and that sentence apart (1) or keeping them together (2); margin = P(1) - P(2) from the next-token
+        distribution. Returns every sentence boundary's margin (index i: between sentences i and i + 1) and the
+        cuts (index -> margin) where the margin reaches the threshold (dynamic: the mean of the previous 5 margins,
+        as the reference does), the current chunk restarting at each cut."""
         import torch
 
         model, tokenizer = self._model()
@@ -214,7 +250,10 @@ class PerplexityChunker(BaseChunker):
         for i in range(len(sentences) - 1):
             current = text[sentences[chunk_start][0] : sentences[i][1]][-2000:]
             following = text[slice(*sentences[i + 1])][:1000]
-            messages = [{"role": "user", "content": MARGIN_PROMPT.format(chunk=current, sentence=following)}]
+            messages = [
+                {"role": "system", "content": "You are a helpful assistant."},
+                {"role": "user", "content": MARGIN_PROMPT.format(first=current, second=following)},
+            ]
             prompt = tokenizer.apply_chat_template(
                 messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
             )
@@ -223,12 +262,13 @@ class PerplexityChunker(BaseChunker):
                 logits = model(**prompt.to(device), logits_to_keep=1).logits[0, -1].float()
             probabilities = torch.softmax(logits, dim=-1)
             margin = float(probabilities[answer_ids[0]] - probabilities[answer_ids[1]])
-            theta = sum(margins) / len(margins) if self.dynamic_threshold and margins else self.threshold
+            recent = margins[-5:]
+            theta = sum(recent) / 5 if self.dynamic_threshold and len(recent) == 5 else self.threshold
             margins.append(margin)
-            if margin > theta:
+            if margin >= theta:
                 cuts[i] = margin
                 chunk_start = i + 1
-        return cuts
+        return margins, cuts
 
     # ---- assembling chunks --------------------------------------------------------------------------------
 
@@ -263,6 +303,40 @@ class PerplexityChunker(BaseChunker):
                     },
                 )
             )
+        return chunks
+
+    def _assemble_dp(self, document: _Document, ppl: list[float], gains: list[float]) -> list[Chunk]:
+        """Chunks from `mean_sized_segmentation` over the sentences: the cuts with the highest standardized
+        ``gains`` (``gains[i]``: the score of a cut after sentence i), chunk sizes averaging ``target_size`` and kept
+        near it by ``size_weight``, none over ``max_size``. A sentence over ``max_size`` is split into pieces first;
+        a cut inside it gets the lowest gain."""
+        text, sentences = document.text, document.sentences
+        measure = self.sizer.span_measure(text)
+        z = standardized(gains[: len(sentences) - 1])
+        floor = min(z, default=0.0)
+        units: list[Span] = []
+        owner: list[int] = []  # the sentence of each unit
+        unit_gains: list[float] = []
+        for s, (start, end) in enumerate(sentences):
+            pieces = split_span(text, start, end, measure, self.max_size)
+            units += pieces
+            owner += [s] * len(pieces)
+            unit_gains += [floor] * (len(pieces) - 1) + [z[s] if s < len(z) else 0.0]
+        chunks = []
+        segments = mean_sized_segmentation(
+            units, unit_gains, measure, self.max_size, self.target_size, self.size_weight
+        )
+        for i, j in segments:
+            start, end, first, last = units[i][0], units[j - 1][1], owner[i], owner[j - 1]
+            at_sentence_end = j < len(units) and owner[j] != last
+            values = [ppl[s] for s in range(first, last + 1) if not math.isnan(ppl[s])]
+            metadata = {
+                "chunker": f"perplexity-{self.method}",
+                "boundary_score": gains[last] if at_sentence_end else None,
+                "mean_ppl": sum(values) / len(values) if values else None,
+                "sentences": last - first + 1,
+            }
+            chunks.append(Chunk(text[start:end], start, end, metadata))
         return chunks
 
     def _capped(

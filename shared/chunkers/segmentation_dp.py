@@ -34,8 +34,8 @@ def best_segmentation(
     ``gains[i]`` (for ``i < len(units) - 1``) is the reward for a cut after unit ``i``; a segment ``(i, j)`` has the
     size ``measure(units[i][0], units[j - 1][1])`` and costs ``size_weight * ((size - target) / target) ** 2``.
     ``cut_cost`` is subtracted from every cut's gain. Every segment fits ``max_size``; each unit must fit it alone
-    (ValueError otherwise). Sizes are assumed to grow with the span (true of every sizer here). Ties go to the
-    segmentation with earlier cuts.
+    (ValueError otherwise). Sizes are assumed to grow with the span (true of every sizer here). Ties are broken
+    deterministically (towards the shorter last segment).
     """
     n = len(units)
     if len(gains) < n - 1:
