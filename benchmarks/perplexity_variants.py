@@ -296,7 +296,7 @@ def report(rows: list[dict], baseline_names: list[str]) -> str:
         f"{_cell(best[k])} ({best[k]['chunker'].split()[0]})" if best[k] else "n/a" for k in columns) + " |")  # fmt: skip
     for name in dict.fromkeys(r["chunker"] for r in committed if r["corpus"] in CORPORA):
         cells = [_cell(next((r for r in committed if (r["corpus"], r["mean_chars"], r["chunker"])
-                             == (c.split()[0], m, name)), None)) for c, m in columns]  # fmt: skip
+                             == (c, m, name)), None)) for c, m in columns]  # fmt: skip
         lines.append(f"| committed full suite: {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
