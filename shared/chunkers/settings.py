@@ -71,6 +71,14 @@ class Derived(Generic[T]):
         return {"_settings": None, "_built": None}  # rebuilt after unpickling (models are never pickled)
 
 
+def default_of(cls: type, name: str) -> Any:
+    """The default of constructor argument ``name`` of ``cls`` (faces declare their fields with the engine's
+    defaults, so the two never drift apart)."""
+    import inspect
+
+    return inspect.signature(cls.__init__).parameters[name].default
+
+
 def take_alias(options: dict[str, Any], alias: str, name: str, owner: str) -> None:
     """Move ``options[alias]`` to ``options[name]`` (a peer's spelling of the same setting); both given: TypeError."""
     if alias not in options:
