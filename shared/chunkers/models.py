@@ -273,9 +273,11 @@ def load_causal_lm(
     if isinstance(model, (str, os.PathLike)):
         path = str(model)
         if runtime.quantize == "int8":
-            loaded_model, loaded_tokenizer = _load_int8(path)
+            with _lock:
+                loaded_model, loaded_tokenizer = _load_int8(path)
         else:
-            loaded_model, loaded_tokenizer = _load_causal_lm_from_path(path, runtime.device, runtime.dtype)
+            with _lock:  # threads asking at once load the model once (lru_cache alone would load it per thread)
+                loaded_model, loaded_tokenizer = _load_causal_lm_from_path(path, runtime.device, runtime.dtype)
         _log_runtime(path, runtime_of(loaded_model))
         return loaded_model, tokenizer or loaded_tokenizer
     if runtime.quantize == "int8" and quantize is not None:
@@ -360,7 +362,8 @@ def load_embedder(model: Any = None, device: str | None = None) -> Any:
     if model is None:
         model = minilm_path()
     if isinstance(model, (str, os.PathLike)):
-        return _load_embedder(str(model), resolve_device(device))
+        with _lock:  # threads asking at once load the model once
+            return _load_embedder(str(model), resolve_device(device))
     return model
 
 
