@@ -160,9 +160,17 @@ def test_sentence_splitter_options_keep_their_meaning() -> None:
 # 4. split_text / split_texts on the CodeSplitter stand-in: covered above; 5. inherited constructors.
 
 
-def test_inherited_langchain_constructors_work() -> None:
+def test_inherited_langchain_constructors_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    import llama_index.core
     from chunkers.models import smollm2_dir
     from transformers import AutoTokenizer
+
+    # tiktoken's cl100k_base as LlamaIndex ships it (no download).
+    cache = Path(llama_index.core.__file__).parent / "_static" / "tiktoken_cache"
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
+    by_tiktoken = SentenceTextSplitter.from_tiktoken_encoder(encoding_name="cl100k_base", chunk_size=5)
+    nodes = SentenceNodeParser(chunk_size=5).get_nodes_from_documents([Document(text=PROSE)])
+    assert by_tiktoken.split_text(PROSE) == _texts(nodes)  # both count cl100k_base tokens
 
     tokenizer = AutoTokenizer.from_pretrained(str(smollm2_dir()), local_files_only=True)
     splitter = SentenceTextSplitter.from_huggingface_tokenizer(tokenizer, max_size=6)
