@@ -41,8 +41,10 @@ demo: install
 lint: install
 	$(PY) -m ruff check .
 
+# Two pytest workers (one per core), a test file per worker at a time; one torch thread each, so they do not
+# oversubscribe the cores.
 test: lint $(LEGACY_STAMP)
-	$(PY) -m pytest
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile
 
 # Benchmarks (not part of `make test`): the AST benchmark needs the code corpus built from local mirrors.
 bench-code: install

@@ -27,7 +27,8 @@ import threading
 import time
 from pathlib import Path
 
-CORPORA = Path("/work/shared/data/chroma-general/corpora")
+from benchmarks.retrieval_bench import DATA
+
 RESULTS = Path(__file__).parent / "results" / "ray_scaling.md"
 
 
@@ -57,7 +58,7 @@ def prose_documents(kilobytes: float, doc_chars: int = 4000) -> list[str]:
     lines = [
         line
         for name in ("wikitexts.md", "chatlogs.md", "pubmed.md")
-        for line in (CORPORA / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        for line in (DATA / "corpora" / name).read_text(encoding="utf-8").splitlines(keepends=True)
     ]
     docs, current, total = [], "", 0
     for line in lines:
