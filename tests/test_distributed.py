@@ -93,6 +93,7 @@ def repo(tmp_path_factory) -> Path:
     [
         ASTChunker(max_size=400, overlap_nodes=1),
         SentenceChunker(300, sizer="non_whitespace"),
+        ASTChunker(language="python", max_size=40, sizer="lines"),
         PerplexityChunker(max_size=500, target_size=300, method="margin", cache={}),
         LLMChunker(llm="local", group_tokens=300),
     ],

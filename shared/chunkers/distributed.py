@@ -30,7 +30,7 @@ from typing import Any
 from .base import BaseChunker
 from .chunk import Chunk
 from .files import DEFAULT_MAX_BYTES, FileResult, decode_source
-from .sizing import CharSizer, NonWhitespaceSizer, Sizer, TokenSizer
+from .sizing import CharSizer, LineSizer, NonWhitespaceSizer, Sizer, TokenSizer
 
 RAY_INSTALL = 'pip install "rag-chunkers[ray]"'
 OUTPUT_COLUMNS = ("doc_id", "chunk_index", "start", "end", "text", "metadata", "error", "skipped")
@@ -57,7 +57,7 @@ def _plain(value: Any) -> bool:
 
 
 def _sizer_spec(sizer: Sizer, owner: str) -> str:
-    if type(sizer) in (CharSizer, NonWhitespaceSizer):
+    if type(sizer) in (CharSizer, NonWhitespaceSizer, LineSizer):
         return sizer.name
     if isinstance(sizer, TokenSizer):
         path = getattr(sizer.tokenizer, "name_or_path", None)
