@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
-from chunkers.settings import Derived, no_overlap, reject_unknown, take_alias
+from chunkers.settings import Derived, default_of, no_overlap, reject_unknown, take_alias
 from langchain_core.documents import Document
 from langchain_text_splitters import TextSplitter
 
@@ -45,13 +45,8 @@ class ChunkerTextSplitter(TextSplitter):
             settings = self._translate_options(settings)
             names = self.setting_names()
             reject_unknown(settings, names, owner)
-            defaults = {
-                name: p.default
-                for name, p in inspect.signature(self.engine.__init__).parameters.items()
-                if name in names and p.default is not inspect.Parameter.empty
-            }
             for name in names:
-                setattr(self, name, settings.get(name, defaults.get(name)))
+                setattr(self, name, settings[name] if name in settings else default_of(self.engine, name))
         self.chunker  # noqa: B018  (settings are validated now, not at the first run)
 
     @classmethod

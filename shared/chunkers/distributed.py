@@ -17,7 +17,6 @@ whitespace-only document gives no rows, as `chunk_many` gives it no chunks.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import os
@@ -30,6 +29,7 @@ from typing import Any
 from .base import BaseChunker
 from .chunk import Chunk
 from .files import DEFAULT_MAX_BYTES, FileResult, decode_source
+from .lazy import import_object
 from .sizing import CharSizer, LineSizer, NonWhitespaceSizer, Sizer, TokenSizer
 
 RAY_INSTALL = 'pip install "rag-chunkers[ray]"'
@@ -129,11 +129,8 @@ def chunker_from_spec(spec: Mapping[str, Any]) -> BaseChunker:
     """The chunker a `chunker_spec` describes (raises `DistributedError` if it cannot be rebuilt)."""
     if not isinstance(spec, Mapping) or not isinstance(spec.get("class"), str) or ":" not in spec["class"]:
         raise DistributedError(f"a chunker spec needs 'class': 'module:Name' and 'params', got {spec!r}")
-    module_name, _, qualname = spec["class"].partition(":")
     try:
-        target: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            target = getattr(target, part)
+        target = import_object(spec["class"])
     except (ImportError, AttributeError) as exc:
         raise DistributedError(f"cannot rebuild chunker {spec['class']!r}: {exc}") from None
     if not (isinstance(target, type) and issubclass(target, BaseChunker)):

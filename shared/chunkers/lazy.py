@@ -1,4 +1,5 @@
-"""PEP 562 lazy exports: a package's names are imported on first attribute access."""
+"""Imports by name: PEP 562 lazy exports (a package's names are imported on first attribute access), and the
+object a ``module:attribute`` path names."""
 
 from __future__ import annotations
 
@@ -22,3 +23,13 @@ def lazy_exports(package: str, exports: dict[str, str]) -> tuple[Callable[[str],
         return sorted({*namespace, *exports})
 
     return __getattr__, __dir__
+
+
+def import_object(path: str) -> Any:
+    """The object ``module:attribute`` names (``attribute`` may be dotted). Raises `ImportError` or
+    `AttributeError` when there is none."""
+    module_name, _, attribute = path.partition(":")
+    value: Any = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        value = getattr(value, part)
+    return value

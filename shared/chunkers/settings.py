@@ -7,6 +7,7 @@ so a field set after construction takes effect and the engine object never goes 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -74,8 +75,6 @@ class Derived(Generic[T]):
 def default_of(cls: type, name: str) -> Any:
     """The default of constructor argument ``name`` of ``cls`` (faces declare their fields with the engine's
     defaults, so the two never drift apart)."""
-    import inspect
-
     return inspect.signature(cls.__init__).parameters[name].default
 
 

@@ -167,16 +167,13 @@ def resolve(names: list[Any], registry: Registry, skip_missing: bool = False) ->
 
 def _import(spec: str) -> Any:
     """The object ``module:attribute`` names (the current directory is importable, as with ``python -m``)."""
-    import importlib
     import sys
 
-    module_name, _, attribute = spec.partition(":")
+    from ..lazy import import_object
+
     if "" not in sys.path:
         sys.path.insert(0, "")
     try:
-        value: Any = importlib.import_module(module_name)
-        for part in attribute.split("."):
-            value = getattr(value, part)
+        return import_object(spec)
     except (ImportError, AttributeError) as exc:
         raise EvaluationInputError(f"cannot import {spec!r}: {exc}") from None
-    return value

@@ -4,7 +4,6 @@ text; each document is chunked on its own."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,18 +111,16 @@ def load_documents(source: str | Path | Sequence[Document | dict | str], exclude
 
 
 def _jsonl_documents(path: Path) -> list[Document]:
+    from ..cli import InputError, read_chunk_records  # the one line-numbered reader of text-record JSONL
+
+    with path.open("rb") as stream:
+        try:
+            records = read_chunk_records(stream, str(path))
+        except InputError as exc:
+            raise EvaluationInputError(str(exc)) from None
     documents = []
-    with path.open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvaluationInputError(f"{path} line {number}: not valid JSON ({exc.msg})") from None
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise EvaluationInputError(f'{path} line {number}: expected an object with a string "text"')
-            if "id" not in record:
-                raise EvaluationInputError(f'{path} line {number}: the record has no "id"')
-            documents.append(Document(str(record["id"]), record["text"]))
+    for number, record in records:
+        if "id" not in record:
+            raise EvaluationInputError(f'{path} line {number}: the record has no "id"')
+        documents.append(Document(str(record["id"]), record["text"]))
     return documents
