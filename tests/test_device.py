@@ -12,7 +12,7 @@ import torch
 from chunkers import models
 from chunkers.cli import Router, build_parser
 from chunkers.filtering import LocalLMScorer
-from chunkers.llm import LocalLLM
+from chunkers.local_llm import LocalLLM
 from chunkers.perplexity import PerplexityChunker
 
 from benchmarks.perplexity_speed import DATA, boundary_f1

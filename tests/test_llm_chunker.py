@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from chunkers.llm import LLM, CallableLLM, LLMChunker, LLMUsage, LocalLLM, as_llm, parse_reply
+from chunkers.llm import LLM, CallableLLM, LLMChunker, LLMUsage, as_llm, parse_reply
+from chunkers.local_llm import LocalLLM
 from invariants import assert_invariants
 
 WIKI = (Path(__file__).resolve().parents[1] / "examples" / "data" / "valkyria_chronicles_wikitext.md").read_text(
@@ -241,3 +242,62 @@ def test_real_embedded_model_drives_the_chunker() -> None:
     assert len(chunks) >= 2
     assert llm.usage.calls == chunker.usage.calls >= 1 and llm.usage.prompt_tokens > 0
     assert chunker.chunk(text) == chunks  # greedy decoding: deterministic
+
+
+class BatchingSecondId:
+    """`second_id` behind ``complete_batch``, the way a local model answers several prompts per generate call;
+    ``fail`` makes every batch raise (a crashed generate)."""
+
+    model_id = "batching-second-id"
+
+    def __init__(self, fail: bool = False) -> None:
+        self.batches: list[int] = []
+        self.fail = fail
+
+    def complete(self, prompt: str) -> str:
+        raise AssertionError("chunk_many must hand the prompts of several documents to complete_batch")
+
+    async def acomplete(self, prompt: str) -> str:
+        raise AssertionError("achunk_many must hand the prompts of several documents to complete_batch")
+
+    def complete_batch(self, prompts: list[str]) -> list[str]:
+        self.batches.append(len(prompts))
+        if self.fail:
+            raise RuntimeError("generate crashed")
+        return [second_id(prompt) for prompt in prompts]
+
+
+async def test_a_batching_llm_gets_the_prompts_of_all_documents_in_shared_calls() -> None:
+    texts = [PARAGRAPHS, WIKI[:2500], "", PARAGRAPHS[40:], WIKI[3000:5000]]
+    llm = BatchingSecondId()
+    chunker = LLMChunker(llm=llm, group_tokens=60, min_tail=2)
+    results = chunker.chunk_many(texts, [{"doc": i} for i in range(len(texts))])
+    singles = [LLMChunker(llm=second_id, group_tokens=60, min_tail=2) for _ in texts]
+    assert results == [single.chunk(text, doc=i) for i, (single, text) in enumerate(zip(singles, texts))]
+    per_document = [single.usage.calls for single in singles]
+    assert sum(llm.batches) == sum(per_document) and len(llm.batches) == max(per_document)  # one call per round
+    assert llm.batches[0] == 4  # every non-blank document's first prompt in the first call
+    assert chunker.usage.llm_boundaries == sum(single.usage.llm_boundaries for single in singles)
+    assert await chunker.achunk_many(texts, [{"doc": i} for i in range(len(texts))]) == results
+
+    failing = LLMChunker(llm=BatchingSecondId(fail=True), group_tokens=60, min_tail=2)
+    for text, chunks in zip(texts, failing.chunk_many(texts)):  # every prompt failed: fallback, no text lost
+        assert_invariants(failing, text, chunks)
+        assert {c.metadata["boundary"] for c in chunks} <= {"fallback", "end", "single"}
+    assert failing.usage.failures == failing.usage.calls > 0 and failing.usage.llm_boundaries == 0
+
+
+def test_local_llm_batches_prompts_of_several_documents_with_the_boundaries_of_one_at_a_time() -> None:
+    texts = [WIKI[:2200], WIKI[2200:4600], WIKI[4600:6400]]
+    one_at_a_time = LLMChunker(llm=LocalLLM(), group_tokens=250, min_tail=3)
+    want = [one_at_a_time.chunk(text) for text in texts]
+    llm = LocalLLM()
+    batched = LLMChunker(llm=llm, group_tokens=250, min_tail=3)
+    got = batched.chunk_many(texts)
+    for text, chunks in zip(texts, got):
+        assert_invariants(batched, text, chunks)
+    spans = lambda results: [[(c.start, c.end) for c in chunks] for chunks in results]  # noqa: E731
+    assert spans(got) == spans(want)
+    assert llm.usage.calls == batched.usage.calls == one_at_a_time.usage.calls
+    replies = llm.complete_batch(["Say yes.", "Name one colour. " * 30, "Say yes."])
+    assert replies[0] == replies[2] == llm.complete("Say yes.")  # order kept, padding changes nothing

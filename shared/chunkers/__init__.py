@@ -8,7 +8,8 @@ from .base import BaseChunker, validate_text
 from .chunk import Chunk
 from .code import ASTChunker
 from .filtering import ChunkFilter, EmbeddingScorer, LLMScorer, LocalLMScorer, ScoredChunk
-from .llm import LLM, LLMChunker, LocalLLM
+from .llm import LLM, LLMChunker
+from .local_llm import LocalLLM
 from .merge import BudgetError, pack, pack_spans, split_span
 from .perplexity import PerplexityChunker
 from .segment import paragraph_spans, sentence_spans

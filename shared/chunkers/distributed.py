@@ -74,7 +74,7 @@ def _sizer_spec(sizer: Sizer, owner: str) -> str:
 
 
 def _llm_spec(llm: Any, owner: str) -> dict[str, Any]:
-    from .llm import LocalLLM
+    from .local_llm import LocalLLM
 
     if type(llm) is LocalLLM:
         names = [name for name in inspect.signature(LocalLLM.__init__).parameters if name != "self"]
@@ -137,7 +137,7 @@ def chunker_from_spec(spec: Mapping[str, Any]) -> BaseChunker:
         raise DistributedError(f"cannot rebuild chunker {spec['class']!r}: not a chunkers BaseChunker class")
     params = dict(spec.get("params") or {})
     if isinstance(params.get("llm"), Mapping) and "local_llm" in params["llm"]:
-        from .llm import LocalLLM
+        from .local_llm import LocalLLM
 
         params["llm"] = LocalLLM(**params["llm"]["local_llm"])
     try:

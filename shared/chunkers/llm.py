@@ -29,7 +29,9 @@ _LOCK = threading.Lock()  # guards usage merges and gate creation across threads
 
 @runtime_checkable
 class LLM(Protocol):
-    """Anything that completes a prompt: ``complete(prompt) -> str`` and ``async acomplete(prompt) -> str``."""
+    """Anything that completes a prompt: ``complete(prompt) -> str`` and ``async acomplete(prompt) -> str``.
+    Optional: ``complete_batch(prompts) -> list[str]`` (the replies in order), which `LLMChunker.chunk_many` then
+    uses for the prompts of several documents at once."""
 
     def complete(self, prompt: str) -> str: ...
 
@@ -58,79 +60,6 @@ class LLMUsage:
         """Add ``other``'s counts to these."""
         for field in fields(self):
             setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
-
-
-class LocalLLM:
-    """The embedded SmolLM2-135M-Instruct (or any local causal LM), chat template, greedy decoding.
-
-    ``device``/``dtype`` (None: CUDA, then MPS, then CPU; bfloat16/float16 on GPU, float32 on CPU) are resolved
-    by `chunkers.models.resolve_runtime`; ``runtime`` tells the choice. ``quantize``: None or "none" (the int8
-    path scores, it does not generate)."""
-
-    def __init__(
-        self,
-        model: Any = None,
-        tokenizer: Any = None,
-        max_new_tokens: int = 16,
-        device: str | None = None,
-        dtype: str | None = None,
-        quantize: str | bool | None = None,
-    ):
-        if quantize not in (None, False, "none"):
-            raise ValueError(
-                f"LocalLLM generates, and the int8 path only scores: quantize must be None or 'none', got {quantize!r}"
-            )
-        self.model, self.tokenizer, self.device, self.dtype, self.quantize = model, tokenizer, device, dtype, quantize
-        self._spec = (model, tokenizer, device, dtype, "none")
-        self._loaded: tuple[Any, Any] | None = None
-        self.max_new_tokens = check_positive("max_new_tokens", max_new_tokens)
-        self.usage = LLMUsage()
-        self._lock = threading.Lock()
-        self.model_id = str(model) if isinstance(model, str) else "smollm2-135m-instruct"
-
-    def _model(self) -> tuple[Any, Any]:
-        if self._loaded is None:
-            with self._lock:  # concurrent first calls load the model once
-                if self._loaded is None:
-                    from .models import load_causal_lm
-
-                    self._loaded = load_causal_lm(*self._spec, generate=True)
-        return self._loaded
-
-    @property
-    def runtime(self) -> Any:
-        """The `chunkers.models.Runtime` the model runs with (loads it)."""
-        from .models import runtime_of
-
-        return runtime_of(self._model()[0])
-
-    def count_tokens(self, text: str) -> int:
-        """Tokens of ``text`` for this model."""
-        return len(self._model()[1].encode(text, add_special_tokens=False))
-
-    def complete(self, prompt: str) -> str:
-        import torch
-
-        model, tokenizer = self._model()
-        messages = [{"role": "user", "content": prompt}]
-        inputs = tokenizer.apply_chat_template(
-            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
-        )
-        with self._lock, torch.inference_mode():  # one generation at a time; the counters stay exact
-            output = model.generate(
-                **inputs.to(next(model.parameters()).device),
-                max_new_tokens=self.max_new_tokens,
-                do_sample=False,
-                pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
-            )
-            new_tokens = output[0, inputs["input_ids"].shape[1] :]
-            self.usage.calls += 1
-            self.usage.prompt_tokens += int(inputs["input_ids"].shape[1])
-            self.usage.completion_tokens += len(new_tokens)
-        return tokenizer.decode(new_tokens, skip_special_tokens=True)
-
-    async def acomplete(self, prompt: str) -> str:
-        return await asyncio.to_thread(self.complete, prompt)
 
 
 class CallableLLM:
@@ -165,6 +94,8 @@ def as_llm(llm: Any) -> LLM:
     if isinstance(llm, str):
         if llm != LOCAL_LLM:
             raise ValueError(f"llm={llm!r} is not a model name this library knows: {NO_LLM_HELP}")
+        from .local_llm import LocalLLM
+
         return LocalLLM()
     if isinstance(llm, LLM):
         return llm
@@ -218,9 +149,12 @@ class LLMChunker(BaseChunker):
     ``cache`` (any dict-like) maps (model id, prompt) to replies so re-runs are free.
 
     `chunk` and `chunk_many` call the LLM's ``complete`` (``chunk_many``: ``concurrency`` documents at a time,
-    in threads); `achunk` and `achunk_many` call its ``acomplete`` on the running event loop, with at most
-    ``concurrency`` of this chunker's calls in flight on that loop however many documents run at once. Within
-    a document, groups are asked one after the other (each group starts where the last boundary fell).
+    in threads; or, for an LLM with ``complete_batch(prompts) -> replies`` such as `LocalLLM`, every document's
+    next prompt in one call, so a local model answers them in shared ``generate`` batches); `achunk` and
+    `achunk_many` call its ``acomplete`` on the running event loop, with at most ``concurrency`` of this
+    chunker's calls in flight on that loop however many documents run at once (an LLM with ``complete_batch``:
+    as `chunk_many`, in a worker thread). Within a document, groups are asked one after the other (each group
+    starts where the last boundary fell).
     """
 
     def __init__(
@@ -405,11 +339,59 @@ class LLMChunker(BaseChunker):
         return self._run(text)
 
     def _chunk_batch(self, texts: list[str], metadatas: list[dict[str, Any]]) -> list[list[Chunk]]:
-        """Documents run in ``concurrency`` threads."""
+        """Documents in lockstep through an LLM that batches (``complete_batch``), else in ``concurrency``
+        threads."""
+        if len(texts) > 1 and callable(getattr(self.llm, "complete_batch", None)):
+            return self._run_batched(texts)
         if len(texts) <= 1 or self.concurrency == 1:
             return [self._run(text) for text in texts]
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(texts))) as pool:
             return list(pool.map(self._run, texts))
+
+    # The batch driver: every document's next prompt in one ``complete_batch`` call (a local model's generate).
+
+    def _run_batched(self, texts: list[str]) -> list[list[Chunk]]:
+        usages = [LLMUsage() for _ in texts]
+        documents = [self._steps(text, usage) for text, usage in zip(texts, usages)]
+        results: list[list[Chunk]] = [[] for _ in texts]
+        prompts: dict[int, str] = {}  # document -> the prompt it waits on
+
+        def advance(index: int, value: Any) -> None:
+            """Send ``value`` to a document's steps and run its CPU steps until it asks a prompt or is done."""
+            try:
+                step = documents[index].send(value)
+                while not isinstance(step, str):
+                    step = documents[index].send(step())
+                prompts[index] = step
+            except StopIteration as done:
+                results[index] = done.value
+
+        try:
+            for index in range(len(texts)):
+                advance(index, None)
+            while prompts:
+                waiting = list(prompts)
+                replies = self._complete_batch([prompts.pop(index) for index in waiting])
+                for index, reply in zip(waiting, replies):
+                    advance(index, reply)
+        finally:
+            for usage in usages:
+                self._add_usage(usage)
+        return results
+
+    def _complete_batch(self, prompts: list[str]) -> list[str | Exception]:
+        """``llm.complete_batch(prompts)``, or the exception it raised for each prompt (a `TimeoutError` after
+        ``timeout`` seconds for the whole batch)."""
+        try:
+            if self.timeout is None:
+                return list(self.llm.complete_batch(prompts))
+            pool = ThreadPoolExecutor(max_workers=1)
+            try:
+                return list(pool.submit(self.llm.complete_batch, prompts).result(timeout=self.timeout))
+            finally:
+                pool.shutdown(wait=False)
+        except Exception as exc:
+            return [exc] * len(prompts)
 
     # The async driver: the LLM's ``acomplete``, on the running event loop.
 
@@ -449,8 +431,11 @@ class LLMChunker(BaseChunker):
     async def achunk_many(
         self, texts: Iterable[str], metadatas: Sequence[dict[str, Any]] | None = None
     ) -> list[list[Chunk]]:
-        """`chunk_many` on the running event loop: all documents at once, through the LLM's ``acomplete``."""
+        """`chunk_many` on the running event loop: all documents at once, through the LLM's ``acomplete``; an LLM
+        that batches (``complete_batch``, as `LocalLLM`) gets them in shared calls, from a worker thread."""
         texts, metadatas = validate_batch(texts, metadatas)
+        if callable(getattr(self.llm, "complete_batch", None)):
+            return await asyncio.to_thread(self.chunk_many, texts, metadatas)
 
         async def one(text: str, metadata: dict[str, Any]) -> list[Chunk]:
             if not text.strip():

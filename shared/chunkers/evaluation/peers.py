@@ -24,7 +24,8 @@ def perplexity(target: int, cache: dict) -> Setting:
 
 def llm_chunker(target: int, llm: Any = None) -> Setting:
     """The LLM chunker driven by ``llm`` (any LLM `generate.complete` can ask; None: the embedded SmolLM2)."""
-    from ..llm import CallableLLM, LLMChunker, LocalLLM
+    from ..llm import CallableLLM, LLMChunker
+    from ..local_llm import LocalLLM
     from .generate import complete
 
     group = round(target * 0.7)
