@@ -218,8 +218,9 @@ VARIANTS = {
 }
 
 
-def agreement(corpora: list[str], max_chars: int | None = None) -> list[dict]:
-    """Boundary F1 (and sentence-score correlation) of every variant against float32, on whole corpora."""
+def agreement(corpora: list[str], max_chars: int | None = None, variants: list[str] | None = None) -> list[dict]:
+    """Boundary F1 (and sentence-score correlation) of every variant (or those named) against float32, on whole
+    corpora."""
     import numpy as np
     from chunkers.models import smollm2_dir
     from chunkers.perplexity import PerplexityChunker
@@ -236,6 +237,8 @@ def agreement(corpora: list[str], max_chars: int | None = None) -> list[dict]:
         base_seconds = time.perf_counter() - started
         want_scores = [score for _, _, score in reference.sentence_perplexities(text)]
         for variant, options in VARIANTS.items():
+            if variants and variant not in variants:
+                continue
             chunker = PerplexityChunker(model=path, max_size=1000, device="cpu", cache={}, **options)
             started = time.perf_counter()
             got = chunker.chunk(text)
@@ -288,6 +291,7 @@ def main() -> None:
     parser.add_argument("--agreement", action="store_true", help="measure boundary agreement instead of speed")
     parser.add_argument("--corpora", nargs="+", default=["wikitexts.md", "chatlogs.md"])
     parser.add_argument("--max-chars", type=int, default=None, help="agreement: only each corpus's first N chars")
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), help="agreement: only these variants")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
     if args.worker:
@@ -295,7 +299,7 @@ def main() -> None:
         return
     args.out.mkdir(parents=True, exist_ok=True)
     if args.agreement:
-        rows = agreement(args.corpora, args.max_chars)
+        rows = agreement(args.corpora, args.max_chars, args.variants)
         (args.out / "perplexity_speed_agreement.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
         (args.out / "perplexity_speed_agreement.md").write_text(agreement_report(rows), encoding="utf-8")
         print(agreement_report(rows))

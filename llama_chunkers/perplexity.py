@@ -37,7 +37,9 @@ class PerplexityNodeParser(ChunkerNodeParser):
     batch_tokens: int | None = Field(_default("batch_tokens"), description="Tokens per pass; None: per device.")
     device: str | None = Field(_default("device"), description="torch device; None: CUDA, then MPS, then CPU.")
     dtype: str | None = Field(_default("dtype"), description="'float32', 'bfloat16', 'float16'; None: per device.")
-    quantize: str | bool | None = Field(_default("quantize"), description="'int8' or 'none'; None: float32.")
+    quantize: str | bool | None = Field(
+        _default("quantize"), description="'int8' or 'none'; None: int8 on CPU when dtype is None, else none."
+    )
     cache: Any = Field(_default("cache"), exclude=True, description="Dict-like store of sentence scores.")
     boundary: str = Field(_default("boundary"), description="'dp' (global optimum) or 'threshold' (minima).")
     size_weight: float = Field(_default("size_weight"), description="Weight of the size term of boundary='dp'.")

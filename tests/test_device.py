@@ -54,6 +54,8 @@ def test_runtime_on_a_cuda_machine_and_forced_cpu(monkeypatch: pytest.MonkeyPatc
     assert (gpu.device, gpu.dtype, gpu.quantize) == ("cuda", "bfloat16", "none")
     cpu = models.resolve_runtime(device="cpu")
     assert (cpu.device, cpu.dtype, cpu.quantize) == ("cpu", "float32", models.CPU_DEFAULT_QUANTIZE)
+    assert models.CPU_DEFAULT_QUANTIZE == "int8"  # measured to agree with float32 (perplexity_speed_agreement.md)
+    assert models.resolve_runtime("cpu", "float32").quantize == "none"  # an explicit dtype: the float32 path
     assert gpu.batch_tokens > cpu.batch_tokens
     assert models.resolve_runtime("cpu", "float32", "none", batch_tokens=999).batch_tokens == 999
     assert models.resolve_runtime("cpu", quantize=None, generate=True).quantize == "none"
