@@ -4,7 +4,7 @@ Chroma's chunking evaluation (the same protocol as retrieval_bench.py: MiniLM, t
 Sentence perplexities are computed once per corpus and kept on disk (benchmarks/.cache), so every variant and
 size re-uses them; only chunking, embedding and scoring run per setting.
 
-    python -m benchmarks.perplexity_variants score            # fill the perplexity cache (the slow part)
+    python -m benchmarks.perplexity_variants score [--quantize int8]   # fill the perplexity cache (the slow part)
     python -m benchmarks.perplexity_variants run [--corpora chatlogs ...] [--only NAME ...] [--head CHARS]
     python -m benchmarks.perplexity_variants report          # the table of perplexity_variants.md
 
@@ -62,11 +62,11 @@ class DiskCache(dict):
         self.path.write_text(json.dumps(dict(self)))
 
 
-def score(corpora: tuple[str, ...], cache: MutableMapping[str, Any]) -> None:
-    """Sentence perplexities of every corpus into ``cache``."""
+def score(corpora: tuple[str, ...], cache: MutableMapping[str, Any], quantize: str = "none") -> None:
+    """Sentence perplexities of every corpus into ``cache`` (float32, the reference precision, or int8)."""
     from chunkers import PerplexityChunker
 
-    chunker = PerplexityChunker(cache=cache, quantize="none")  # float32, the reference precision
+    chunker = PerplexityChunker(cache=cache, dtype="float32", quantize=quantize)
     for corpus in corpora:
         text, _ = load(corpus)
         chunker.sentence_perplexities(text)
@@ -111,9 +111,9 @@ def variants(cache: MutableMapping[str, Any]) -> dict[str, tuple[Chunking, Seque
     from chunkers.perplexity import rise_gains
     from chunkers.segmentation_dp import standardized
 
-    def engine(**options: Any) -> Chunking:
+    def engine(quantize: str = "none", **options: Any) -> Chunking:
         def chunk(text: str, size: int) -> list[Span]:
-            chunker = PerplexityChunker(target_size=size, max_size=2 * size, cache=cache, quantize="none", **options)
+            chunker = PerplexityChunker(target_size=size, max_size=2 * size, cache=cache, quantize=quantize, **options)
             return [(c.start, c.end) for c in chunker.chunk(text)]
 
         return chunk
@@ -128,6 +128,31 @@ def variants(cache: MutableMapping[str, Any]) -> dict[str, tuple[Chunking, Seque
             document = chunker._prepare(text)
             ppl = chunker._sentence_perplexities([document])[0]
             return [(c.start, c.end) for c in chunker._assemble_dp(document, ppl, gains(ppl, document))]
+
+        return chunk
+
+    def margins(chunker: Any, document: Any) -> tuple[list[float], dict[int, float]]:
+        """Margin sampling's margin at every sentence boundary and its threshold cuts (one LM call per sentence,
+        independent of the size settings), kept in the disk cache."""
+        key = "margin|" + chunker._cache_key(document)
+        if key not in cache:
+            values, cuts = chunker._margins(document)
+            cache[key] = {"margins": values, "cuts": {str(i): m for i, m in cuts.items()}}
+        return cache[key]["margins"], {int(i): m for i, m in cache[key]["cuts"].items()}
+
+    def margin(boundary: str, size_weight: float = 16.0) -> Chunking:
+        """``method="margin"``: the paper's threshold rule (cuts where the margin passes the running mean of the
+        last 5, meta-chunks merged to target), or the DP on the margins."""
+
+        def chunk(text: str, size: int) -> list[Span]:
+            chunker = PerplexityChunker(target_size=size, max_size=2 * size, cache=cache, quantize="none",
+                                        method="margin", boundary=boundary, size_weight=size_weight)  # fmt: skip
+            document = chunker._prepare(text)
+            ppl = chunker._sentence_perplexities([document])[0]
+            values, cuts = margins(chunker, document)
+            chunks = chunker._assemble_dp(document, ppl, values) if boundary == "dp" else chunker._assemble(
+                document, ppl, cuts)  # fmt: skip
+            return [(c.start, c.end) for c in chunks]
 
         return chunk
 
@@ -150,10 +175,13 @@ def variants(cache: MutableMapping[str, Any]) -> dict[str, tuple[Chunking, Seque
         "dp, size_weight=1": (engine(boundary="dp", size_weight=1.0), near),
         "dp, size_weight=4": (engine(boundary="dp", size_weight=4.0), near),
         "dp, size_weight=16": (engine(boundary="dp", size_weight=16.0), near),
+        "dp, size_weight=16, int8 scores": (engine("int8", boundary="dp", size_weight=16.0), near),
         "dp, gains 0 (ablation: sizes only)": (with_gains(zero, 1.0), near),
         "dp surprise (gain: next sentence's perplexity), size_weight=1": (with_gains(surprise, 1.0), near),
         "dp surprise (gain: next sentence's perplexity), size_weight=4": (with_gains(surprise, 4.0), near),
         "dp, rise + paragraph-break prior, size_weight=4": (with_gains(paragraphs, 4.0), near),
+        "margin sampling (paper: dynamic threshold, merge to target)": (margin("threshold"), range(100, 801, 10)),
+        "margin sampling, dp, size_weight=16": (margin("dp"), near),
     }
 
 
@@ -307,10 +335,11 @@ def main() -> None:
     parser.add_argument("--corpora", nargs="+", default=list(CORPORA))
     parser.add_argument("--only", nargs="+", help="run only the chunkers whose name contains one of these")
     parser.add_argument("--head", type=int, help="use only each corpus's first HEAD characters (and its questions)")
+    parser.add_argument("--quantize", choices=("none", "int8"), default="none", help="score: the precision")
     args = parser.parse_args()
     cache = DiskCache(CACHE)
     if args.command == "score":
-        score(tuple(args.corpora), cache)
+        score(tuple(args.corpora), cache, args.quantize)
     elif args.command == "run":
         run(tuple(args.corpora), args.only, cache, args.head)
     else:
