@@ -324,12 +324,16 @@ class LLMChunker(BaseChunker):
 
     def _complete(self, prompt: str) -> str | Exception:
         """``llm.complete(prompt)``, or the exception it raised (a `TimeoutError` after ``timeout`` seconds)."""
+        return self._call(self.llm.complete, prompt)
+
+    def _call(self, function: Callable[[Any], Any], argument: Any) -> Any:
+        """``function(argument)``, or the exception it raised (a `TimeoutError` after ``timeout`` seconds)."""
         try:
             if self.timeout is None:
-                return self.llm.complete(prompt)
+                return function(argument)
             pool = ThreadPoolExecutor(max_workers=1)  # the abandoned call finishes in the background, unread
             try:
-                return pool.submit(self.llm.complete, prompt).result(timeout=self.timeout)
+                return pool.submit(function, argument).result(timeout=self.timeout)
             finally:
                 pool.shutdown(wait=False)
         except Exception as exc:
@@ -382,16 +386,8 @@ class LLMChunker(BaseChunker):
     def _complete_batch(self, prompts: list[str]) -> list[str | Exception]:
         """``llm.complete_batch(prompts)``, or the exception it raised for each prompt (a `TimeoutError` after
         ``timeout`` seconds for the whole batch)."""
-        try:
-            if self.timeout is None:
-                return list(self.llm.complete_batch(prompts))
-            pool = ThreadPoolExecutor(max_workers=1)
-            try:
-                return list(pool.submit(self.llm.complete_batch, prompts).result(timeout=self.timeout))
-            finally:
-                pool.shutdown(wait=False)
-        except Exception as exc:
-            return [exc] * len(prompts)
+        replies = self._call(lambda batch: list(self.llm.complete_batch(batch)), prompts)
+        return [replies] * len(prompts) if isinstance(replies, Exception) else replies
 
     # The async driver: the LLM's ``acomplete``, on the running event loop.
 
