@@ -181,6 +181,9 @@ def test_local_llm_refuses_int8_generation_and_picks_its_device() -> None:
         LocalLLM(quantize="int8")
     llm = LocalLLM(device="cpu", dtype="float32")
     assert llm.runtime.device == "cpu" and llm.runtime.quantize == "none"
+    int8_model, tokenizer = models.load_causal_lm(device="cpu", quantize="int8")
+    with pytest.raises(ValueError, match="does not generate"):  # a loaded int8 scorer handed to the LLM
+        LocalLLM(model=int8_model, tokenizer=tokenizer).complete("Say yes.")
 
 
 def test_embeddings_run_on_the_chosen_device() -> None:

@@ -286,6 +286,11 @@ def load_causal_lm(
         return loaded_model, tokenizer or loaded_tokenizer
     if runtime.quantize == "int8" and quantize is not None:
         raise ValueError("quantize='int8' needs the model as a local folder (it is exported to ONNX from there)")
+    if generate and runtime_of(model).quantize == "int8":
+        raise ValueError(
+            "this model is the int8 scoring path (ONNX Runtime) and does not generate; pass the model folder "
+            "(with quantize='none') to generate"
+        )
     if tokenizer is None:
         name = getattr(getattr(model, "config", None), "_name_or_path", None)
         if not name or not Path(name).is_dir():

@@ -151,8 +151,5 @@ class Int8CausalLM:
             hidden = hidden[:, -logits_to_keep:]
         return SimpleNamespace(logits=self.head(hidden))
 
-    def generate(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("the int8 model scores; load with quantize='none' to generate")
-
     def __repr__(self) -> str:
         return f"Int8CausalLM({self.config._name_or_path!r}, onnx={str(self.onnx_path)!r})"
