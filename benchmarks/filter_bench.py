@@ -1,4 +1,4 @@
-"""Chunk filtering (ChunkRAG) on Chroma's chunking evaluation (../shared/data/chroma-general): a plain retriever
+"""Chunk filtering (ChunkRAG) on Chroma's chunking evaluation (benchmarks/data/chroma-general): a plain retriever
 (rag-chunkers SentenceChunker at 400 characters, the embedded all-MiniLM-L6-v2, top 10 chunks by cosine) feeds
 each filter the same 10 chunks per question; the chunks a filter keeps are scored against the gold evidence
 (character-level precision, recall and IoU), beside the unfiltered top 10 and top 5.
@@ -547,7 +547,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
     if not (DATA / "questions.csv").exists():
-        parser.error(f"{DATA} is missing (the evaluation data lives in ../shared/data)")
+        parser.error(f"{DATA} is missing (the vendored evaluation data: benchmarks/data, or $RAG_CHUNKERS_DATA)")
     run(args.corpora, args.out, args.questions, args.lm_questions, args.llm_questions, args.methods, args.threads)
 
 

@@ -16,8 +16,9 @@ import platform
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("RAG_CHUNKERS_DATA", ROOT.parent / "shared" / "data")) / "chroma-general" / "corpora"
+from benchmarks.paths import CHROMA_CORPORA, ROOT
+
+DATA = CHROMA_CORPORA
 
 
 def reference_cost(text: str, paragraphs: list[tuple[int, int]], boundaries: list[int], prompt: str) -> tuple[int, int]:

@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 
 from .lmchunker_worker import PYTHON as LMCHUNKER_PYTHON
+from .paths import CHROMA_CORPORA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("RAG_CHUNKERS_DATA", ROOT.parent / "shared" / "data")) / "chroma-general" / "corpora"
+DATA = CHROMA_CORPORA
 
 
 def prose(size: int) -> str:

@@ -1,4 +1,4 @@
-"""Retrieval quality and speed of chunkers on Chroma's chunking evaluation (../shared/data/chroma-general), ours
+"""Retrieval quality and speed of chunkers on Chroma's chunking evaluation (benchmarks/data/chroma-general), ours
 beside the peers: chunk a corpus at several target sizes, embed chunks and questions with the embedded
 all-MiniLM-L6-v2, retrieve the top 5 chunks per question, and score the retrieved character spans against the
 gold evidence spans (recall, precision, IoU, MRR@5); then compare at matched mean chunk size, report speed as
@@ -23,10 +23,10 @@ from chunkers.evaluation.retrieval import Span
 
 from .code_retrieval import build, code_entries
 from .lmchunker_worker import PYTHON as LMCHUNKER
+from .paths import CHROMA, ROOT
 from .retrieval_report import markdown, speed_rows
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("RAG_CHUNKERS_DATA", ROOT.parent / "shared" / "data")) / "chroma-general"
+DATA = CHROMA
 TOP_K = 5
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The invariants of ../shared/DESIGN.md, as one assertion every chunker's tests call."""
+"""The invariants every chunker keeps (README, "The engine"), as one assertion every chunker's tests call."""
 
 from __future__ import annotations
 

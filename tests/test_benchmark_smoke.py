@@ -9,12 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.retrieval_bench import DATA, SUITES, load, run
+from benchmarks.retrieval_bench import SUITES, load, run
 from benchmarks.retrieval_report import interpolate
-
-pytestmark = pytest.mark.skipif(
-    not (DATA / "questions.csv").exists(), reason="needs ../shared/data beside the checkout"
-)
 
 
 def test_loader_reads_real_evidence_spans() -> None:

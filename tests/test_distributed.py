@@ -16,12 +16,14 @@ from chunkers import ASTChunker, LLMChunker, LocalLLM, PerplexityChunker, Senten
 from chunkers.cli import main
 from chunkers.files import read_source
 
+from benchmarks.paths import CHROMA_CORPORA
+
 ray = pytest.importorskip("ray", reason="the ray extra is not installed")
 distributed = pytest.importorskip("chunkers.distributed")
 
 TESTS = Path(__file__).parent
 ENGINE = TESTS.parent / "shared" / "chunkers"
-CORPUS = Path("/work/shared/data/chroma-general/corpora/wikitexts.md")
+CORPUS = CHROMA_CORPORA / "wikitexts.md"
 
 
 @pytest.fixture(scope="module")

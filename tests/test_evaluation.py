@@ -100,7 +100,6 @@ def test_intrinsic_metrics_with_the_embedded_model_see_topic_continuity() -> Non
 # --- chunkers.evaluation.compare: "which chunker for my data?" on the repository's evaluation data ---
 
 RESULTS = ROOT / "benchmarks" / "results" / "retrieval_full.json"
-needs_data = pytest.mark.skipif(not (DATA / "questions.csv").exists(), reason="needs ../shared/data beside checkout")
 
 
 def _chroma_rows(corpus: str) -> list[dict]:
@@ -125,7 +124,6 @@ def test_common_sizes_lie_inside_every_chunkers_range() -> None:
     assert common_sizes(disjoint) in ([100], [900])
 
 
-@needs_data
 def test_evidence_text_locates_to_the_same_spans_as_the_suites_indices(chatlogs: Path) -> None:
     corpus = load_documents(chatlogs)
     rows = _chroma_rows("chatlogs")
@@ -143,7 +141,6 @@ def test_evidence_text_locates_to_the_same_spans_as_the_suites_indices(chatlogs:
 
 
 @pytest.mark.slow
-@needs_data
 def test_compare_reproduces_the_suites_committed_numbers(chatlogs: Path, tmp_path: Path) -> None:
     """Form (b) straight from Chroma's questions.csv (corpus_id ``chatlogs`` names ``chatlogs.md``): the
     SentenceChunker rows equal those the full suite committed, computed before this feature existed."""
@@ -168,7 +165,6 @@ def test_compare_reproduces_the_suites_committed_numbers(chatlogs: Path, tmp_pat
 
 
 @pytest.mark.slow
-@needs_data
 def test_document_level_questions_score_like_the_documents_of_span_questions(tmp_path: Path) -> None:
     """Form (c) on three documents: document recall@k / MRR equal those of the same questions given as spans,
     and there is no span metric for them."""

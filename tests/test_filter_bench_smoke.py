@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.retrieval_bench import DATA
-
-pytestmark = pytest.mark.skipif(
-    not (DATA / "questions.csv").exists(), reason="needs ../shared/data beside the checkout"
-)
-
 
 @pytest.mark.slow
 def test_filters_keep_subsets_and_score_within_range(tmp_path) -> None:

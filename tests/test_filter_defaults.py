@@ -15,7 +15,7 @@ from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
 from llama_index.core.llms.callbacks import llm_completion_callback
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from benchmarks.retrieval_bench import DATA, load
+from benchmarks.retrieval_bench import load
 from langchain_chunkers import ChunkFilterCompressor, LLMTextSplitter, LocalEmbeddings
 from llama_chunkers import ChunkFilterPostprocessor, LLMNodeParser
 
@@ -27,7 +27,6 @@ PASSAGES = [
 QUERY = "How do cells produce ATP?"
 
 
-@pytest.mark.skipif(not (DATA / "questions.csv").exists(), reason="needs ../shared/data beside the checkout")
 @pytest.mark.slow
 def test_the_default_filter_raises_precision_on_the_evaluation_data() -> None:
     """Top 10 of a plain retriever (400-character sentence chunks, MiniLM), filtered by `ChunkFilter()`: at least

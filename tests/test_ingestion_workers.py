@@ -10,10 +10,11 @@ import pytest
 from llama_index.core import Document
 from llama_index.core.ingestion import IngestionPipeline
 
+from benchmarks.paths import CHROMA_CORPORA
 from llama_chunkers import ASTNodeParser, PerplexityNodeParser, SentenceNodeParser
 
 ENGINE = Path(__file__).parent.parent / "shared" / "chunkers"
-CORPUS = Path("/work/shared/data/chroma-general/corpora/wikitexts.md")
+CORPUS = CHROMA_CORPORA / "wikitexts.md"
 
 
 def _prose(count: int, width: int) -> list[Document]:
