@@ -10,7 +10,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chunkers import ASTChunker, BaseChunker, LLMChunker, NonWhitespaceSizer, PerplexityChunker, SentenceChunker
+from chunkers import (
+    ASTChunker,
+    BaseChunker,
+    LLMChunker,
+    NonWhitespaceSizer,
+    PerplexityChunker,
+    RecordChunker,
+    SentenceChunker,
+)
 from hypothesis import strategies as st
 
 # Prose-like text: words, punctuation (Western and CJK), newlines and blank lines, odd whitespace.
@@ -19,6 +27,13 @@ _WORDS = st.sampled_from(
 )
 _PUNCT = st.sampled_from([" ", " ", " ", ". ", "! ", "? ", "。", "！", ", ", "\n", "\n\n", "\r\n", "\u3000", ""])
 PROSE = st.lists(st.tuples(_WORDS, _PUNCT), max_size=120).map(lambda parts: "".join(w + p for w, p in parts))
+# Record files: JSON Lines and CSV with quoted fields (line breaks and quotes inside), blank and CRLF lines.
+_QUOTED = st.text(max_size=12).map(lambda t: '"' + t.replace('"', '""') + '"')
+_FIELD = st.one_of(st.sampled_from(["a", "b c", "12", "", "x" * 30]), _QUOTED)
+_ROW = st.lists(_FIELD, min_size=1, max_size=4).map(",".join)
+RECORDS = st.lists(st.tuples(_ROW, st.sampled_from(["\n", "\r\n", "\n\n"])), max_size=40).map(
+    lambda rows: "".join(r + end for r, end in rows)
+)
 ANY_TEXT = st.one_of(PROSE, st.text(max_size=400).filter(lambda t: not any("\ud800" <= c <= "\udfff" for c in t)))
 
 
@@ -43,6 +58,8 @@ CASES: list[Case] = [
     Case("ast-python", lambda: ASTChunker(language="python", max_size=40)),
     Case("ast-javascript-chars", lambda: ASTChunker(language="javascript", max_size=30, sizer="chars")),
     Case("ast-unknown-language-fallback", lambda: ASTChunker(language="klingon", max_size=30)),
+    Case("records-lines", lambda: RecordChunker(max_size=50), st.one_of(RECORDS, ANY_TEXT)),
+    Case("records-csv", lambda: RecordChunker(max_size=40, format="csv"), st.one_of(RECORDS, ANY_TEXT)),
     Case("perplexity", lambda: PerplexityChunker(max_size=80, target_size=40), max_examples=6),
     Case("llm-scripted", lambda: LLMChunker(llm=_second_paragraph, group_tokens=12, max_size=60, min_tail=2), PROSE),
 ]

@@ -12,6 +12,7 @@ from .llm import LLM, LLMChunker
 from .local_llm import LocalLLM
 from .merge import BudgetError, pack, pack_spans, split_span
 from .perplexity import PerplexityChunker
+from .records import RecordChunker
 from .segment import paragraph_spans, sentence_spans
 from .sentence_chunker import SentenceChunker
 from .sizing import CharSizer, FunctionSizer, NonWhitespaceSizer, Sizer, TokenSizer, get_sizer
@@ -34,6 +35,7 @@ __all__ = [
     "LocalLMScorer",
     "NonWhitespaceSizer",
     "PerplexityChunker",
+    "RecordChunker",
     "ScoredChunk",
     "SentenceChunker",
     "Sizer",

@@ -35,6 +35,12 @@ def _sentence(max_size: int | None) -> BaseChunker:
     return SentenceChunker(max_size=max_size or 1000)
 
 
+def _record_chunker(max_size: int | None) -> BaseChunker:
+    from .records import RecordChunker
+
+    return RecordChunker(max_size=max_size or 1000)
+
+
 def _perplexity(max_size: int | None, device: str | None = None, dtype: str | None = None) -> BaseChunker:
     from .perplexity import PerplexityChunker
 
@@ -44,15 +50,22 @@ def _perplexity(max_size: int | None, device: str | None = None, dtype: str | No
 # method name -> factory(max_size); "auto" picks "ast" for code files and PROSE_METHOD for the rest.
 # MODEL_METHODS' factories also take device= and dtype= (None: chunkers.models picks).
 MODEL_METHODS = {"ppl"}
-METHODS: dict[str, Callable[..., BaseChunker]] = {"ast": _ast, "ppl": _perplexity, "sentence": _sentence}
+METHODS: dict[str, Callable[..., BaseChunker]] = {
+    "ast": _ast, "ppl": _perplexity, "records": _record_chunker, "sentence": _sentence,
+}  # fmt: skip
 PROSE_METHOD = "ppl"
 
 
 def method_for(path: Path, method: str = "auto") -> str:
-    """The method ``auto`` resolves to for ``path``: "ast" for code by extension, else the prose method."""
+    """The method ``auto`` resolves to for ``path``: "records" for JSON Lines / CSV / TSV, "ast" for code and
+    structured data by extension (JSON, YAML, TOML included), else the prose method."""
     if method != "auto":
         return method
     from .code import language_for_path
+    from .records import RECORD_SUFFIXES
+
+    if path.suffix.lower() in RECORD_SUFFIXES:
+        return "records"
 
     is_code = path.suffix.lower() not in PROSE_SUFFIXES and language_for_path(path) not in (None, "markdown")
     return "ast" if is_code else PROSE_METHOD
@@ -201,6 +214,15 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     rendered.append(text[position:])
     Console(file=out, force_terminal=args.color, width=120).print(rendered)
     print(f"{len(chunks)} chunks, method {method_for(path, args.method)}", file=sys.stderr)
+    return 0
+
+
+def cmd_prepare(out: TextIO) -> int:
+    """Build the embedded models' on-disk caches and say where they are."""
+    from .models import prepare
+
+    for what, where in prepare().items():
+        print(f"ready: {what}: {where}", file=out)
     return 0
 
 
@@ -445,6 +467,10 @@ def build_parser() -> argparse.ArgumentParser:
     filt.add_argument(
         "--show-dropped", action="store_true", help="also report the dropped chunks and why (stderr; table: in it)"
     )
+    sub.add_parser(
+        "prepare",
+        help="build the embedded models' caches now (SmolLM2 conversion, int8 export), e.g. in a Docker image",
+    )
     from .evaluation.cli import add_parser as add_eval_parser
 
     add_eval_parser(sub)
@@ -480,6 +506,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .evaluation.cli import run as cmd_eval
 
             return cmd_eval(args)
+        if args.command == "prepare":
+            return cmd_prepare(sys.stdout)
         return cmd_show(args, sys.stdout)
     except (OSError, ValueError, ModelNotInstalledError) as exc:  # FileNotFoundError, UnicodeDecodeError, ...
         print(f"chunkers: error: {exc}", file=sys.stderr)
