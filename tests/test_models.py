@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from chunkers import models
+from chunkers.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +79,38 @@ def test_threads_asking_at_once_load_the_embedding_model_once() -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         first, second = pool.map(lambda _: models.load_embedder(), range(2))
     assert first is second
+
+
+def _tiny_llama(folder: Path) -> Any:
+    """A real (randomly initialised) two-layer Llama saved to ``folder``: the int8 export runs in seconds."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=128)  # fmt: skip
+    model = LlamaForCausalLM(config).eval()
+    model.save_pretrained(folder)
+    return model
+
+
+def test_the_int8_export_says_once_what_it_does_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("RAG_CHUNKERS_CACHE", str(tmp_path / "cache"))
+    model = _tiny_llama(tmp_path / "tiny")
+    with caplog.at_level(logging.WARNING, logger="chunkers"):
+        path = models.int8_onnx_path(str(tmp_path / "tiny"), model)
+        again = models.int8_onnx_path(str(tmp_path / "tiny"), model)
+    notices = [r.getMessage() for r in caplog.records if "ONNX int8" in r.getMessage()]
+    assert path == again and path.is_file() and path.is_relative_to(tmp_path / "cache")
+    assert len(notices) == 1  # once, before the export; the cached file is used silently
+    assert "once per model" in notices[0] and str(path.parent) in notices[0] and "chunkers prepare" in notices[0]
+
+
+def test_prepare_builds_every_cache_and_says_where(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prepare"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    ready = dict(line.removeprefix("ready: ").rsplit(": ", 1) for line in lines)
+    assert set(ready) == {
+        "SmolLM2-135M-Instruct (safetensors)", "all-MiniLM-L6-v2", "SmolLM2-135M-Instruct (ONNX int8)"
+    }  # fmt: skip
+    assert all(Path(where).exists() for where in ready.values())

@@ -90,6 +90,7 @@ def smollm2_dir() -> Path:
         _quiet_transformers()
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        logger.warning("rag-chunkers: converting the embedded SmolLM2 GGUF to safetensors (once; cached in %s)", target)
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
         # The weights are dequantised to float32 on load; drop the GGUF marker so they can be saved.
@@ -341,7 +342,11 @@ def int8_onnx_path(path: str, model: Any) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=".int8-", dir=target.parent))
             try:
-                logger.info("exporting %s to ONNX int8 (once; cached in %s)", Path(path).name, target)
+                logger.warning(
+                    "rag-chunkers: exporting %s to ONNX int8, the CPU default for perplexity scoring (once per model, "
+                    "one to two minutes; cached in %s; `chunkers prepare` builds it ahead, e.g. in a Docker image)",
+                    Path(path).name, target,
+                )  # fmt: skip
                 export_int8(model, staging)
                 staging.rename(target)
             except OSError:
@@ -383,3 +388,16 @@ def embed(texts: list[str], model: Any = None, batch_size: int | None = None, de
     if batch_size is None:
         batch_size = DEFAULT_EMBED_BATCH.get(_device_kind(str(encoder.device)), 64)
     return encoder.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+
+
+def prepare() -> dict[str, str]:
+    """Build every on-disk cache the embedded models need, so that a later first use does not pause (for Docker
+    images and CI): the SmolLM2 conversion and, where the int8 libraries are installed, its int8 export; checks
+    MiniLM is installed. Returns what is ready and where."""
+    ready = {"SmolLM2-135M-Instruct (safetensors)": str(smollm2_dir()), "all-MiniLM-L6-v2": str(minilm_path())}
+    if int8_available():
+        path = str(smollm2_dir())
+        with _lock:
+            model, _ = _load_causal_lm_from_path.__wrapped__(path, "cpu", "float32")
+            ready["SmolLM2-135M-Instruct (ONNX int8)"] = str(int8_onnx_path(path, model))
+    return ready

@@ -89,16 +89,19 @@ def export_int8(model: Any, folder: Path) -> Path:
 
 @contextmanager
 def _quiet() -> Iterator[None]:
-    """Silence the exporter's progress lines and the quantiser's per-tensor INFO logs (it logs on the root logger)."""
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(max(level, logging.WARNING))
+    """Silence the exporter's progress lines and its notes on optional operators, and the quantiser's per-tensor
+    logs and advice (it logs on the root logger): the user has been told once what is happening."""
+    loggers = [logging.getLogger(), logging.getLogger("torch.onnx"), logging.getLogger("torch.export")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.level, logging.ERROR))
     try:
         with warnings.catch_warnings(), redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             yield
     finally:
-        root.setLevel(level)
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def _is_down_proj(node: Any) -> bool:
