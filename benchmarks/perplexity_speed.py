@@ -70,7 +70,7 @@ def _worker(implementation: str, size: int, device: str) -> dict:
         if on_gpu:  # the GPU runs in the device's default precision (bfloat16 where supported)
             options = {"quantize": "none"}
         chunker = perplexity.PerplexityChunker(model=str(smollm2_dir()), max_size=1000, device=device, **options)
-        model, tokenizer = chunker._model()
+        model, tokenizer = chunker.scorer.lm.load()
         runtime = str(chunker.runtime)
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
         tokens = len(ids)

@@ -125,8 +125,8 @@ def variants(cache: MutableMapping[str, Any]) -> dict[str, tuple[Chunking, Seque
             chunker = PerplexityChunker(
                 target_size=size, max_size=2 * size, cache=cache, quantize="none", size_weight=size_weight
             )
-            document = chunker._prepare(text)
-            ppl = chunker._sentence_perplexities([document])[0]
+            document = chunker.scorer.prepare(text)
+            ppl = chunker.scorer.perplexities([document])[0]
             return [(c.start, c.end) for c in chunker._assemble_dp(document, ppl, gains(ppl, document))]
 
         return chunk
@@ -134,9 +134,9 @@ def variants(cache: MutableMapping[str, Any]) -> dict[str, tuple[Chunking, Seque
     def margins(chunker: Any, document: Any) -> tuple[list[float], dict[int, float]]:
         """Margin sampling's margin at every sentence boundary and its threshold cuts (one LM call per sentence,
         independent of the size settings), kept in the disk cache."""
-        key = "margin|" + chunker._cache_key(document)
+        key = "margin|" + chunker.scorer.cache_key(document)
         if key not in cache:
-            values, cuts = chunker._margins(document)
+            values, cuts = chunker.scorer.margins(document, chunker.threshold, chunker.dynamic_threshold)
             cache[key] = {"margins": values, "cuts": {str(i): m for i, m in cuts.items()}}
         return cache[key]["margins"], {int(i): m for i, m in cache[key]["cuts"].items()}
 
@@ -147,8 +147,8 @@ def variants(cache: MutableMapping[str, Any]) -> dict[str, tuple[Chunking, Seque
         def chunk(text: str, size: int) -> list[Span]:
             chunker = PerplexityChunker(target_size=size, max_size=2 * size, cache=cache, quantize="none",
                                         method="margin", boundary=boundary, size_weight=size_weight)  # fmt: skip
-            document = chunker._prepare(text)
-            ppl = chunker._sentence_perplexities([document])[0]
+            document = chunker.scorer.prepare(text)
+            ppl = chunker.scorer.perplexities([document])[0]
             values, cuts = margins(chunker, document)
             chunks = chunker._assemble_dp(document, ppl, values) if boundary == "dp" else chunker._assemble(
                 document, ppl, cuts)  # fmt: skip
@@ -259,7 +259,7 @@ def prefix(corpus: str, chars: int, cache: MutableMapping[str, Any]) -> tuple[st
     head = text[:cut]
     assert sentence_spans(head) == sentences[:keep], "the prefix must segment like the full text"
     chunker = PerplexityChunker(cache=cache, quantize="none")
-    full_key, head_key = chunker._cache_key(chunker._prepare(text)), chunker._cache_key(chunker._prepare(head))
+    full_key, head_key = chunker.scorer.cache_key(chunker.scorer.prepare(text)), chunker.scorer.cache_key(chunker.scorer.prepare(head))
     cache[head_key] = cache[full_key][:keep]
     return head, [(q, evidence) for q, evidence in questions if max(b for _, b in evidence) <= cut]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from chunkers import models
+from chunkers import models, runtime
 from chunkers.cli import Router, build_parser
 from chunkers.filtering import LocalLMScorer
 from chunkers.local_llm import LocalLLM
@@ -33,43 +33,43 @@ def test_auto_device_prefers_cuda_then_mps_then_cpu(
     monkeypatch: pytest.MonkeyPatch, cuda: bool, mps: bool, expected: str
 ) -> None:
     _accelerators(monkeypatch, cuda, mps)
-    assert models.resolve_device(None) == expected
-    assert models.resolve_device("cpu") == "cpu"  # forcing wins over what is available
-    assert models.resolve_device("cuda:1") == "cuda:1"
+    assert runtime.resolve_device(None) == expected
+    assert runtime.resolve_device("cpu") == "cpu"  # forcing wins over what is available
+    assert runtime.resolve_device("cuda:1") == "cuda:1"
 
 
 def test_auto_dtype_is_bf16_on_cuda_that_supports_it_else_fp16_and_fp32_on_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
     _accelerators(monkeypatch, cuda=True, mps=False, bf16=True)
-    assert models.resolve_dtype(None, "cuda") == "bfloat16"
-    assert models.resolve_dtype("float32", "cuda") == "float32"
+    assert runtime.resolve_dtype(None, "cuda") == "bfloat16"
+    assert runtime.resolve_dtype("float32", "cuda") == "float32"
     _accelerators(monkeypatch, cuda=True, mps=False, bf16=False)
-    assert models.resolve_dtype(None, "cuda:0") == "float16"
-    assert models.resolve_dtype(None, "mps") == "float16"
-    assert models.resolve_dtype(None, "cpu") == "float32"
+    assert runtime.resolve_dtype(None, "cuda:0") == "float16"
+    assert runtime.resolve_dtype(None, "mps") == "float16"
+    assert runtime.resolve_dtype(None, "cpu") == "float32"
 
 
 def test_runtime_on_a_cuda_machine_and_forced_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
     _accelerators(monkeypatch, cuda=True, mps=False, bf16=True)
-    gpu = models.resolve_runtime()
+    gpu = runtime.resolve_runtime()
     assert (gpu.device, gpu.dtype, gpu.quantize) == ("cuda", "bfloat16", "none")
-    cpu = models.resolve_runtime(device="cpu")
-    assert (cpu.device, cpu.dtype, cpu.quantize) == ("cpu", "float32", models.CPU_DEFAULT_QUANTIZE)
-    assert models.CPU_DEFAULT_QUANTIZE == "int8"  # measured to agree with float32 (perplexity_speed_agreement.md)
-    assert models.resolve_runtime("cpu", "float32").quantize == "none"  # an explicit dtype: the float32 path
+    cpu = runtime.resolve_runtime(device="cpu")
+    assert (cpu.device, cpu.dtype, cpu.quantize) == ("cpu", "float32", runtime.CPU_DEFAULT_QUANTIZE)
+    assert runtime.CPU_DEFAULT_QUANTIZE == "int8"  # measured to agree with float32 (perplexity_speed_agreement.md)
+    assert runtime.resolve_runtime("cpu", "float32").quantize == "none"  # an explicit dtype: the float32 path
     assert gpu.batch_tokens > cpu.batch_tokens
-    assert models.resolve_runtime("cpu", "float32", "none", batch_tokens=999).batch_tokens == 999
-    assert models.resolve_runtime("cpu", quantize=None, generate=True).quantize == "none"
+    assert runtime.resolve_runtime("cpu", "float32", "none", batch_tokens=999).batch_tokens == 999
+    assert runtime.resolve_runtime("cpu", quantize=None, generate=True).quantize == "none"
 
 
 def test_an_int8_cpu_default_falls_back_to_float32_without_onnx_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert models.int8_available()  # the local extra installs it
-    monkeypatch.setattr(models, "CPU_DEFAULT_QUANTIZE", "int8")  # as if int8 were the default
-    assert models.resolve_runtime("cpu").quantize == "int8"
+    assert runtime.int8_available()  # the local extra installs it
+    monkeypatch.setattr(runtime, "CPU_DEFAULT_QUANTIZE", "int8")  # as if int8 were the default
+    assert runtime.resolve_runtime("cpu").quantize == "int8"
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real_find_spec(name, *a)
     )
-    assert models.resolve_runtime("cpu").quantize == "none"
+    assert runtime.resolve_runtime("cpu").quantize == "none"
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_an_int8_cpu_default_falls_back_to_float32_without_onnx_runtime(monkeypa
 )
 def test_bad_runtime_choices_fail_clearly(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        models.resolve_runtime(**kwargs)
+        runtime.resolve_runtime(**kwargs)
 
 
 def test_forced_float32_cpu_load_is_logged_and_visible(
@@ -94,10 +94,10 @@ def test_forced_float32_cpu_load_is_logged_and_visible(
     monkeypatch.setattr(models, "_logged", set())
     chunker = PerplexityChunker(device="cpu", dtype="float32", quantize="none", batch_tokens=2560)
     with caplog.at_level(logging.INFO, logger="chunkers.models"):
-        model = chunker._model()[0]
+        model = chunker.scorer.lm.load()[0]
     assert "on cpu, float32" in caplog.text
     assert next(model.parameters()).dtype == torch.float32
-    assert chunker.runtime == models.Runtime("cpu", "float32", "none", 2560)
+    assert chunker.runtime == runtime.Runtime("cpu", "float32", "none", 2560)
     assert "runtime=(cpu, float32, 2560 tokens per batch)" in repr(chunker)
     # params() rebuilds from the values as passed, not the resolved ones
     assert chunker.params()["quantize"] == "none" and PerplexityChunker(**chunker.params()).batch_tokens == 2560

@@ -301,3 +301,19 @@ def test_local_llm_batches_prompts_of_several_documents_with_the_boundaries_of_o
     assert llm.usage.calls == batched.usage.calls == one_at_a_time.usage.calls
     replies = llm.complete_batch(["Say yes.", "Name one colour. " * 30, "Say yes."])
     assert replies[0] == replies[2] == llm.complete("Say yes.")  # order kept, padding changes nothing
+
+
+@pytest.mark.slow
+def test_a_timed_out_local_call_stops_generating_and_frees_the_model() -> None:
+    from chunkers.llm_runner import StepRunner
+
+    llm = LocalLLM(max_new_tokens=2000)
+    llm.count_tokens("load the model first")  # loading is not part of the timed call
+    runner = StepRunner(llm, timeout=1.0)
+    result = runner.call(llm.complete, "Count from 1 to 1000, every number in words, one per line.")
+    assert isinstance(result, TimeoutError)
+    generating = llm._lock.locked()  # the abandoned call was still generating when its time ran out
+    assert llm._lock.acquire(timeout=10)  # ... and lets go of the model at its next token, not 2000 tokens later
+    llm._lock.release()
+    assert generating and llm.usage.calls == 1 and llm.usage.completion_tokens < 2000
+    assert llm.complete("Reply with the word yes.").strip()  # later calls run as usual

@@ -15,7 +15,7 @@ from chunkers.cli import main
 
 @pytest.fixture(scope="module")
 def smollm2() -> tuple[object, object]:
-    return models.load_causal_lm()
+    return models.load_causal_lm(generate=True)  # the float32 model, which generates
 
 
 def test_smollm2_is_converted_once_and_loads_from_the_cache(smollm2: tuple[object, object]) -> None:
@@ -24,7 +24,7 @@ def test_smollm2_is_converted_once_and_loads_from_the_cache(smollm2: tuple[objec
     assert folder.parent == models.cache_dir()
     assert models.load_causal_lm() is not None
     model = smollm2[0]
-    assert models.load_causal_lm(str(folder))[0] is model  # one instance per process
+    assert models.load_causal_lm(str(folder), generate=True)[0] is model  # one instance per process
     assert model.config.model_type == "llama" and not model.training
 
 

@@ -40,14 +40,13 @@ def test_chunks_keep_invariants_and_report_boundary_scores(chunker: PerplexityCh
     rises = [r for r in rise_gains([p for _, _, p in chunker.sentence_perplexities(WIKI)]) if not math.isnan(r)]
     assert scored and sum(scored) / len(scored) > sum(rises) / len(rises)
     minima = PerplexityChunker(max_size=400, boundary="threshold")
-    minima._loaded = chunker._model()
     drops = [c.metadata["boundary_score"] for c in minima.chunk(WIKI) if c.metadata["boundary_score"] is not None]
     assert drops and all(drop >= 0 for drop in drops)  # the threshold rule's boundaries are local minima
     assert all(c.metadata["mean_ppl"] > 0 and c.metadata["sentences"] >= 1 for c in chunks)
 
 
 def test_every_token_is_scored_once_linear_cost(chunker: PerplexityChunker) -> None:
-    tokenizer = chunker._model()[1]
+    tokenizer = chunker.scorer.lm.load()[1]
     tokens = len(tokenizer(WIKI, add_special_tokens=False)["input_ids"])
     small_windows = PerplexityChunker(max_size=400, window_tokens=64, context_tokens=16)
     small_windows.chunk(WIKI)
@@ -55,18 +54,16 @@ def test_every_token_is_scored_once_linear_cost(chunker: PerplexityChunker) -> N
 
 
 def test_windows_with_carried_context_approximate_one_long_pass(chunker: PerplexityChunker) -> None:
-    document = chunker._prepare(WIKI)
-    full = chunker._sentence_perplexities([document])[0]
+    document = chunker.scorer.prepare(WIKI)
+    full = chunker.scorer.perplexities([document])[0]
     windowed = PerplexityChunker(window_tokens=128, context_tokens=128)
-    windowed._loaded = chunker._model()
-    approx = windowed._sentence_perplexities([document])[0]
+    approx = windowed.scorer.perplexities([document])[0]
     close = [abs(a - b) < 0.35 * a for a, b in zip(full, approx) if not math.isnan(a)]
     assert sum(close) / len(close) > 0.9
 
 
 def test_boundaries_follow_topic_changes(chunker: PerplexityChunker) -> None:
     tight = PerplexityChunker(max_size=400, target_size=120, boundary="threshold")
-    tight._loaded = chunker._model()
     chunks = tight.chunk(TOPICS)
     assert [c.text.split(". ")[-1] for c in chunks] == [
         "Its fur was orange and white.",
@@ -77,7 +74,6 @@ def test_boundaries_follow_topic_changes(chunker: PerplexityChunker) -> None:
 
 def test_target_size_merges_and_max_size_caps(chunker: PerplexityChunker) -> None:
     merged = PerplexityChunker(max_size=1000, target_size=800)
-    merged._loaded = chunker._model()
     small = chunker.chunk(WIKI)
     large = merged.chunk(WIKI)
     assert len(large) < len(small)
@@ -103,7 +99,6 @@ def test_hard_inputs_no_punctuation_one_huge_sentence_chinese_and_empty(chunker:
 
 def test_margin_method_with_dynamic_threshold(chunker: PerplexityChunker) -> None:
     margin = PerplexityChunker(method="margin", dynamic_threshold=True, max_size=400, target_size=60)
-    margin._loaded = chunker._model()
     chunks = margin.chunk(TOPICS)
     assert_invariants(margin, TOPICS, chunks)
     assert chunks[0].metadata["chunker"] == "perplexity-margin"
@@ -136,7 +131,7 @@ def test_dp_invariants_on_generated_prose_any_sizer_and_weight(text: str, sizer:
 
 
 def test_dp_cuts_at_the_strongest_rises_of_a_hand_made_curve(chunker: PerplexityChunker) -> None:
-    document = chunker._prepare(TOPICS)  # 9 sentences, 3 topics of 3
+    document = chunker.scorer.prepare(TOPICS)  # 9 sentences, 3 topics of 3
     ppl = [3.0, 2.0, 1.0, 4.0, 2.5, 1.5, 4.5, 2.0, 1.8]  # the steepest rises: into sentences 3 and 6
     dp = PerplexityChunker(max_size=400, target_size=len(TOPICS) // 3, size_weight=0.5)
     chunks = dp._assemble_dp(document, ppl, rise_gains(ppl))
@@ -149,11 +144,9 @@ def test_dp_cuts_at_the_strongest_rises_of_a_hand_made_curve(chunker: Perplexity
 
 def test_params_rebuild_the_dp_chunker(chunker: PerplexityChunker) -> None:
     dp = PerplexityChunker(max_size=300, size_weight=2.0)
-    dp._loaded = chunker._model()
     params = dp.params()
     assert (params["boundary"], params["size_weight"], params["target_size"]) == ("dp", 2.0, 150)
     rebuilt = PerplexityChunker(**params)
-    rebuilt._loaded = chunker._model()
     assert [(c.start, c.end) for c in rebuilt.chunk(WIKI)] == [(c.start, c.end) for c in dp.chunk(WIKI)]
 
 
@@ -174,7 +167,6 @@ def test_sentence_perplexities_explain_the_boundaries(chunker: PerplexityChunker
     values = [s for _, _, s in scores]
     minima_ends = {scores[i][1] for i in range(1, 8) if values[i] < values[i - 1] and values[i] < values[i + 1]}
     fine = PerplexityChunker(max_size=400, target_size=1, boundary="threshold")
-    fine._loaded = chunker._model()
     assert {c.end for c in fine.chunk(TOPICS)[:-1]} == minima_ends
     assert chunker.sentence_perplexities("  ") == []
 
@@ -182,15 +174,12 @@ def test_sentence_perplexities_explain_the_boundaries(chunker: PerplexityChunker
 def test_cache_reuses_sentence_scores_across_settings(chunker: PerplexityChunker) -> None:
     cache: dict = {}
     first = PerplexityChunker(max_size=400, target_size=120, cache=cache)
-    first._loaded = chunker._model()
     small = first.chunk(TOPICS)
     scored = first.tokens_scored
     assert scored > 0 and len(cache) == 1
     second = PerplexityChunker(max_size=400, target_size=300, cache=cache)
-    second._loaded = chunker._model()
     large = second.chunk(TOPICS)
     assert second.tokens_scored == 0  # the model did not run again
     assert len(large) < len(small)
     uncached = PerplexityChunker(max_size=400, target_size=300)
-    uncached._loaded = chunker._model()
     assert [(c.start, c.end) for c in uncached.chunk(TOPICS)] == [(c.start, c.end) for c in large]

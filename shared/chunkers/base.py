@@ -6,7 +6,7 @@ import asyncio
 import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from .chunk import Chunk
 from .sizing import Sizer, get_sizer
@@ -51,7 +51,13 @@ def check_positive(name: str, value: Any) -> int:
 
 
 class BaseChunker(ABC):
-    """Splits a string into `Chunk`s with exact offsets. Subclasses implement `_chunk`."""
+    """Splits a string into `Chunk`s with exact offsets. Subclasses implement `_chunk` and describe each constructor
+    option in `OPTIONS` (the faces and the command line take their help from there)."""
+
+    OPTIONS: ClassVar[dict[str, str]] = {
+        "max_size": "Largest chunk, in units of `sizer` (a hard cap).",
+        "sizer": "'chars', 'non_whitespace', a tokenizer, a local tokenizer folder or a callable(str) -> int.",
+    }
 
     def __init__(self, max_size: int, sizer: Any = "chars") -> None:
         self.max_size = check_positive("max_size", max_size)

@@ -1,136 +1,35 @@
-"""The `LLM` protocol, the embedded local LLM, and the LLM-guided chunker (LumberChunker).
+"""`LLMChunker`: LLM-guided chunking (LumberChunker; see ALGORITHMS.md, "LumberChunker").
 
-See ALGORITHMS.md, "LumberChunker". The engine imports no framework: LlamaIndex and LangChain models reach
-it through small bridges in the face packages; a plain ``callable(prompt) -> str`` works too.
+This module walks the paragraph groups and assembles the chunks; the conversation with the LLM (prompt, reading
+replies, retries, cache) is `chunkers.lumber`'s, and how calls are made (sync, threads, shared batches, async,
+timeouts) is `chunkers.llm_runner`'s. The `LLM` protocol and `as_llm` live in `chunkers.llms` and are importable
+from here too.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import logging
-import re
 import threading
-import weakref
-from collections.abc import Callable, Generator, Iterable, MutableMapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from collections.abc import Generator, Iterable, MutableMapping, Sequence
 from functools import partial
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import Any, ClassVar
 
 from .base import BaseChunker, check_positive, validate_batch
 from .chunk import Chunk
+from .llm_runner import Step as Step
+from .llm_runner import StepRunner
+from .llms import LLM as LLM
+from .llms import NO_LLM_HELP as NO_LLM_HELP
+from .llms import CallableLLM as CallableLLM
+from .llms import as_llm
+from .lumber import LUMBER_PROMPT, LumberPrompter
+from .lumber import parse_reply as parse_reply
 from .merge import Span, pack_spans, split_span, trim
 from .segment import paragraph_spans, sentence_spans
+from .settings import Derived
+from .usage import LLMUsage
 
-logger = logging.getLogger(__name__)
-_LOCK = threading.Lock()  # guards usage merges and gate creation across threads (held for microseconds)
-
-
-@runtime_checkable
-class LLM(Protocol):
-    """Anything that completes a prompt: ``complete(prompt) -> str`` and ``async acomplete(prompt) -> str``.
-    Optional: ``complete_batch(prompts) -> list[str]`` (the replies in order), which `LLMChunker.chunk_many` then
-    uses for the prompts of several documents at once."""
-
-    def complete(self, prompt: str) -> str: ...
-
-    async def acomplete(self, prompt: str) -> str: ...
-
-
-@dataclass
-class LLMUsage:
-    """What a run cost: calls, tokens, how replies were handled, and where boundaries came from.
-
-    ``llm_boundaries`` counts boundaries taken from the LLM's answer, ``fallbacks`` those chosen by the
-    embedding-similarity fallback after every attempt failed (boundaries, not chunks: a span cut further by
-    ``max_size`` is one boundary).
-    """
-
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    failures: int = 0  # exceptions and timeouts
-    retries: int = 0
-    fallbacks: int = 0
-    cache_hits: int = 0
-    llm_boundaries: int = 0
-
-    def add(self, other: LLMUsage) -> None:
-        """Add ``other``'s counts to these."""
-        for field in fields(self):
-            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
-
-
-class CallableLLM:
-    """Wraps a plain ``callable(prompt) -> str``."""
-
-    def __init__(self, fn: Callable[[str], str], model_id: str | None = None) -> None:
-        self.fn = fn
-        self.model_id = model_id or getattr(fn, "__name__", "callable")
-
-    def complete(self, prompt: str) -> str:
-        return str(self.fn(prompt))
-
-    async def acomplete(self, prompt: str) -> str:
-        return await asyncio.to_thread(self.complete, prompt)
-
-
-LOCAL_LLM = "local"
-NO_LLM_HELP = (
-    "pass llm=... : any LlamaIndex LLM or LangChain chat model (through the llama_chunkers / langchain_chunkers "
-    "faces), an object with complete(prompt) -> str, or a callable(prompt) -> str; llm='local' runs the embedded "
-    "SmolLM2-135M, an offline demo too small to follow these instructions well (measured)"
-)
-
-
-def as_llm(llm: Any) -> LLM:
-    """``"local"`` -> the embedded `LocalLLM`; an `LLM` -> itself; a ``callable(str) -> str`` -> wrapped.
-
-    There is no silent default: None raises a `ValueError` saying what to pass.
-    """
-    if llm is None:
-        raise ValueError(f"an LLM is required: {NO_LLM_HELP}")
-    if isinstance(llm, str):
-        if llm != LOCAL_LLM:
-            raise ValueError(f"llm={llm!r} is not a model name this library knows: {NO_LLM_HELP}")
-        from .local_llm import LocalLLM
-
-        return LocalLLM()
-    if isinstance(llm, LLM):
-        return llm
-    if callable(llm):
-        return CallableLLM(llm)
-    raise TypeError(
-        f"llm must provide complete(prompt) -> str (the chunkers.llm.LLM protocol) or be a callable, got "
-        f"{type(llm).__name__}; LlamaIndex and LangChain models are accepted by the llama_chunkers / "
-        "langchain_chunkers faces, which bridge them"
-    )
-
-
-LUMBER_PROMPT = (
-    "You will receive a document as consecutive paragraphs, each on its own line as 'ID <number>: <text>'. "
-    "Find the first paragraph, other than the first one, where the content clearly changes compared with the "
-    "paragraphs before it. Do not let chunks grow very long. Reply only in the form 'Answer: ID <number>'.\n\n"
-    "{paragraphs}"
-)
-STRICT_SUFFIX = "\n\nReply with exactly 'Answer: ID n' where n is one of: {ids}."
-_ID = re.compile(r"ID\s*:?\s*(\d+)", re.IGNORECASE)
-_NUMBER = re.compile(r"\d+")
-
-
-def parse_reply(reply: str, valid: range) -> int | None:
-    """The first paragraph ID in ``reply`` that lies in ``valid`` ('ID n' forms first, then bare numbers)."""
-    for pattern in (_ID, _NUMBER):
-        for match in pattern.finditer(reply or ""):
-            value = int(match.group(1) if match.groups() else match.group(0))
-            if value in valid:
-                return value
-    return None
-
-
+_LOCK = threading.Lock()  # guards usage merges across threads (held for microseconds)
 PIECES_PER_GROUP = 4  # a paragraph longer than a group is cut into pieces of about a quarter group
-Step: TypeAlias = str | Callable[[], Any]  # what `LLMChunker._steps` yields: a prompt, or CPU work to run
 
 
 class LLMChunker(BaseChunker):
@@ -157,6 +56,18 @@ class LLMChunker(BaseChunker):
     starts where the last boundary fell).
     """
 
+    OPTIONS: ClassVar[dict[str, str]] = {
+        **BaseChunker.OPTIONS,
+        "llm": "Any LLM (complete(prompt) -> str), a callable, or 'local' (the embedded SmolLM2-135M).",
+        "group_tokens": "Token budget of each paragraph group shown to the LLM.",
+        "prompt": "The instruction; must contain {paragraphs}.",
+        "max_retries": "Retries with a stricter prompt before the embedding fallback.",
+        "timeout": "Seconds per LLM call; None: no limit.",
+        "cache": "Dict-like store of replies, keyed by model and prompt (speed only).",
+        "concurrency": "LLM calls in flight at once (threads, or async calls).",
+        "min_tail": "Fewer paragraphs than this left: they form the last chunk.",
+    }
+
     def __init__(
         self,
         llm: Any = None,
@@ -171,8 +82,6 @@ class LLMChunker(BaseChunker):
         min_tail: int = 5,
     ) -> None:
         super().__init__(max_size, sizer)
-        if "{paragraphs}" not in prompt:
-            raise ValueError("prompt must contain the placeholder {paragraphs}")
         if timeout is not None and not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
         self.llm = as_llm(llm)
@@ -184,12 +93,19 @@ class LLMChunker(BaseChunker):
         self.concurrency = check_positive("concurrency", concurrency)
         self.min_tail = check_positive("min_tail", min_tail)
         self.usage = LLMUsage()
-        self._gate: tuple[weakref.ref[asyncio.AbstractEventLoop], asyncio.Semaphore] | None = None
+        self._prompter()  # checks the prompt now
+        self._runners: Derived[StepRunner] = Derived()
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_gate": None}  # the gate belongs to one event loop and does not pickle
+    def _prompter(self) -> LumberPrompter:
+        return LumberPrompter(self.llm, self.prompt, self.max_retries, self.cache, self._tokens)
 
-    # The procedure, once, as steps that a sync (`_run`) or an async (`_arun`) driver carries out.
+    def _runner(self) -> StepRunner:
+        """The runner for the current ``llm``, ``timeout`` and ``concurrency`` (one per chunker, so the limit on
+        calls in flight holds across the documents of every call)."""
+        settings = {"llm": self.llm, "timeout": self.timeout, "concurrency": self.concurrency}
+        return self._runners.get(StepRunner, settings)
+
+    # ---- the procedure for one document, as steps a runner carries out -------------------------------------
 
     def _tokens(self, text: str) -> int:
         count = getattr(self.llm, "count_tokens", None)
@@ -216,11 +132,19 @@ class LLMChunker(BaseChunker):
         paragraphs = self._paragraphs(text)
         return paragraphs, [self._tokens(text[a:b]) for a, b in paragraphs]
 
+    def _document(self, text: str) -> Generator[Step, Any, list[Chunk]]:
+        """The chunks of one document; its counts are added to ``usage`` when it ends (or is abandoned)."""
+        usage = LLMUsage()
+        try:
+            return (yield from self._steps(text, usage))
+        finally:
+            with _LOCK:
+                self.usage.add(usage)
+
     def _steps(self, text: str, usage: LLMUsage) -> Generator[Step, Any, list[Chunk]]:
-        """The chunks of one document, as a generator a driver runs: it yields a prompt and is sent the reply
-        (or the exception the call raised), or yields a callable (CPU work: segmentation, the embedding
-        fallback) and is sent its result. Counts go to ``usage``."""
+        """The chunks of one document: the group walk, asking the LLM at each group (counts go to ``usage``)."""
         paragraphs, tokens = yield partial(self._prepare, text)
+        prompter = self._prompter()
         boundaries: list[tuple[int, str]] = []  # (index of the first paragraph of the next chunk, source)
         start = 0
         while len(paragraphs) - start >= self.min_tail:
@@ -236,7 +160,7 @@ class LLMChunker(BaseChunker):
                 start += 1
                 continue
             group = "\n".join(f"ID {i}: {text[slice(*paragraphs[i])]}" for i in range(start, last + 1))
-            answer = yield from self._ask(group, range(start + 1, last + 1), usage)
+            answer = yield from prompter.ask(group, range(start + 1, last + 1), usage)
             if answer is None:
                 usage.fallbacks += 1
                 answer, source = (yield partial(self._fallback, text, paragraphs, start, last)), "fallback"
@@ -249,44 +173,11 @@ class LLMChunker(BaseChunker):
             boundaries.append((len(paragraphs), "end"))
         return self._assemble(text, paragraphs, boundaries)
 
-    def _ask(self, group_text: str, valid: range, usage: LLMUsage) -> Generator[Step, Any, int | None]:
-        """The paragraph ID the LLM names, after up to ``max_retries`` retries; None if none was usable."""
-        for attempt in range(self.max_retries + 1):
-            prompt = self.prompt.format(paragraphs=group_text)
-            if attempt:
-                usage.retries += 1
-                prompt += STRICT_SUFFIX.format(ids=", ".join(map(str, valid)))
-            reply = yield from self._reply(prompt, usage)
-            answer = parse_reply(reply, valid) if reply is not None else None
-            if answer is not None:
-                return answer
-            logger.info("LLM reply %r has no paragraph ID in %s", reply, valid)
-        return None
-
-    def _reply(self, prompt: str, usage: LLMUsage) -> Generator[Step, Any, str | None]:
-        """The reply to ``prompt``, from the cache or the LLM; None if the call raised or timed out."""
-        key = hashlib.sha256(f"{getattr(self.llm, 'model_id', type(self.llm).__name__)}\0{prompt}".encode()).hexdigest()
-        if self.cache is not None and key in self.cache:
-            usage.cache_hits += 1
-            return self.cache[key]
-        usage.calls += 1
-        usage.prompt_tokens += self._tokens(prompt)
-        reply = yield prompt
-        if isinstance(reply, BaseException):  # a failing LLM must not lose the document: retry, then fall back
-            usage.failures += 1
-            logger.warning("LLM call failed: %s: %s", type(reply).__name__, reply)
-            return None
-        reply = str(reply)
-        usage.completion_tokens += self._tokens(reply)
-        if self.cache is not None:
-            self.cache[key] = reply
-        return reply
-
     def _fallback(self, text: str, paragraphs: list[Span], first: int, last: int) -> int:
         """The paragraph after the lowest embedding similarity between neighbours in [first, last]."""
-        from .models import embed
+        from .embeddings import as_embeddings
 
-        vectors = embed([text[a:b] for a, b in paragraphs[first : last + 1]])
+        vectors = as_embeddings().documents([text[a:b] for a, b in paragraphs[first : last + 1]])
         similarities = [float(vectors[i] @ vectors[i + 1]) for i in range(len(vectors) - 1)]
         return first + 1 + min(range(len(similarities)), key=similarities.__getitem__)
 
@@ -304,121 +195,15 @@ class LLMChunker(BaseChunker):
             begin = stop
         return chunks
 
-    def _add_usage(self, usage: LLMUsage) -> None:
-        with _LOCK:
-            self.usage.add(usage)
-
-    # The sync driver: the LLM's ``complete``, in the calling thread (no event loop involved).
-
-    def _run(self, text: str) -> list[Chunk]:
-        usage = LLMUsage()
-        steps = self._steps(text, usage)
-        try:
-            step = next(steps)
-            while True:
-                step = steps.send(self._complete(step) if isinstance(step, str) else step())
-        except StopIteration as done:
-            return done.value
-        finally:
-            self._add_usage(usage)
-
-    def _complete(self, prompt: str) -> str | Exception:
-        """``llm.complete(prompt)``, or the exception it raised (a `TimeoutError` after ``timeout`` seconds)."""
-        return self._call(self.llm.complete, prompt)
-
-    def _call(self, function: Callable[[Any], Any], argument: Any) -> Any:
-        """``function(argument)``, or the exception it raised (a `TimeoutError` after ``timeout`` seconds)."""
-        try:
-            if self.timeout is None:
-                return function(argument)
-            pool = ThreadPoolExecutor(max_workers=1)  # the abandoned call finishes in the background, unread
-            try:
-                return pool.submit(function, argument).result(timeout=self.timeout)
-            finally:
-                pool.shutdown(wait=False)
-        except Exception as exc:
-            return exc
+    # ---- the faces every chunker has ---------------------------------------------------------------------------
 
     def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
-        return self._run(text)
+        return self._runner().run(self._document(text))
 
     def _chunk_batch(self, texts: list[str], metadatas: list[dict[str, Any]]) -> list[list[Chunk]]:
         """Documents in lockstep through an LLM that batches (``complete_batch``), else in ``concurrency``
         threads."""
-        if len(texts) > 1 and callable(getattr(self.llm, "complete_batch", None)):
-            return self._run_batched(texts)
-        if len(texts) <= 1 or self.concurrency == 1:
-            return [self._run(text) for text in texts]
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(texts))) as pool:
-            return list(pool.map(self._run, texts))
-
-    # The batch driver: every document's next prompt in one ``complete_batch`` call (a local model's generate).
-
-    def _run_batched(self, texts: list[str]) -> list[list[Chunk]]:
-        usages = [LLMUsage() for _ in texts]
-        documents = [self._steps(text, usage) for text, usage in zip(texts, usages)]
-        results: list[list[Chunk]] = [[] for _ in texts]
-        prompts: dict[int, str] = {}  # document -> the prompt it waits on
-
-        def advance(index: int, value: Any) -> None:
-            """Send ``value`` to a document's steps and run its CPU steps until it asks a prompt or is done."""
-            try:
-                step = documents[index].send(value)
-                while not isinstance(step, str):
-                    step = documents[index].send(step())
-                prompts[index] = step
-            except StopIteration as done:
-                results[index] = done.value
-
-        try:
-            for index in range(len(texts)):
-                advance(index, None)
-            while prompts:
-                waiting = list(prompts)
-                replies = self._complete_batch([prompts.pop(index) for index in waiting])
-                for index, reply in zip(waiting, replies):
-                    advance(index, reply)
-        finally:
-            for usage in usages:
-                self._add_usage(usage)
-        return results
-
-    def _complete_batch(self, prompts: list[str]) -> list[str | Exception]:
-        """``llm.complete_batch(prompts)``, or the exception it raised for each prompt (a `TimeoutError` after
-        ``timeout`` seconds for the whole batch)."""
-        replies = self._call(lambda batch: list(self.llm.complete_batch(batch)), prompts)
-        return [replies] * len(prompts) if isinstance(replies, Exception) else replies
-
-    # The async driver: the LLM's ``acomplete``, on the running event loop.
-
-    async def _arun(self, text: str) -> list[Chunk]:
-        usage = LLMUsage()
-        steps = self._steps(text, usage)
-        try:
-            step = next(steps)
-            while True:
-                result = await (self._acomplete(step) if isinstance(step, str) else asyncio.to_thread(step))
-                step = steps.send(result)
-        except StopIteration as done:
-            return done.value
-        finally:
-            self._add_usage(usage)
-
-    def _loop_gate(self) -> asyncio.Semaphore:
-        """The semaphore that keeps at most ``concurrency`` of this chunker's calls in flight on this loop."""
-        loop = asyncio.get_running_loop()
-        with _LOCK:
-            if self._gate is None or self._gate[0]() is not loop:
-                self._gate = (weakref.ref(loop), asyncio.Semaphore(self.concurrency))
-            return self._gate[1]
-
-    async def _acomplete(self, prompt: str) -> str | Exception:
-        """``await llm.acomplete(prompt)``, or the exception it raised (a `TimeoutError` after ``timeout`` s)."""
-        async with self._loop_gate():
-            try:
-                return await asyncio.wait_for(self.llm.acomplete(prompt), self.timeout)
-            except Exception as exc:
-                return exc
+        return self._runner().run_many([self._document(text) for text in texts])
 
     async def achunk(self, text: str, **metadata: Any) -> list[Chunk]:
         """`chunk` on the running event loop, through the LLM's ``acomplete``."""
@@ -429,14 +214,17 @@ class LLMChunker(BaseChunker):
     ) -> list[list[Chunk]]:
         """`chunk_many` on the running event loop: all documents at once, through the LLM's ``acomplete``; an LLM
         that batches (``complete_batch``, as `LocalLLM`) gets them in shared calls, from a worker thread."""
+        import asyncio
+
         texts, metadatas = validate_batch(texts, metadatas)
-        if callable(getattr(self.llm, "complete_batch", None)):
+        runner = self._runner()
+        if runner.batches:
             return await asyncio.to_thread(self.chunk_many, texts, metadatas)
 
         async def one(text: str, metadata: dict[str, Any]) -> list[Chunk]:
             if not text.strip():
                 return []
-            chunks = await self._arun(text)
+            chunks = await runner.arun(self._document(text))
             for chunk in chunks:
                 chunk.metadata = {**metadata, **chunk.metadata}
             return chunks

@@ -23,12 +23,12 @@ def token_losses(
     Streams are cut into windows of ``window_tokens`` targets, each carrying up to ``context_tokens`` of the
     preceding tokens as context, so cost is linear in length and memory bounded; windows of equal length
     (from any stream) share a batch of up to ``batch_tokens`` tokens (None: the model's device default, see
-    `chunkers.models.runtime_of`), at most ``batch_size`` windows if given. Batching changes no result
+    `chunkers.runtime.runtime_of`), at most ``batch_size`` windows if given. Batching changes no result
     beyond float rounding.
     """
     import torch
 
-    from .models import runtime_of
+    from .runtime import runtime_of
 
     budget = runtime_of(model, batch_tokens).batch_tokens
 

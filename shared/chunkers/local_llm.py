@@ -1,4 +1,6 @@
-"""The embedded local LLM: SmolLM2-135M-Instruct (or any local causal LM), chat template, greedy decoding."""
+"""`LocalLLM`: a local causal LM (the embedded SmolLM2-135M-Instruct by default) as an engine `LLM`: chat template,
+greedy decoding, prompts of several documents answered in shared ``generate`` calls. The model is held by a
+`chunkers.models.CausalLM`; `chunkers.llms.as_llm("local")` builds one."""
 
 from __future__ import annotations
 
@@ -8,17 +10,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from .base import check_positive
-from .llm import LLMUsage
+from .models import CausalLM
+from .usage import LLMUsage
 
 
 class LocalLLM:
     """The embedded SmolLM2-135M-Instruct (or any local causal LM), chat template, greedy decoding.
 
-    ``device``/``dtype`` (None: CUDA, then MPS, then CPU; bfloat16/float16 on GPU, float32 on CPU) are resolved
-    by `chunkers.models.resolve_runtime`; ``runtime`` tells the choice. ``quantize``: None or "none" (the int8
-    path scores, it does not generate). `complete_batch` answers several prompts in shared ``generate`` calls
-    of at most the runtime's ``batch_tokens``; `LLMChunker.chunk_many` uses it for the prompts of different
-    documents."""
+    ``device``/``dtype`` (None: chosen by `chunkers.runtime.resolve_runtime`) and ``runtime`` as for every model
+    here. ``quantize``: None or "none" (the int8 path scores, it does not generate). `complete_batch` answers
+    several prompts in shared ``generate`` calls of at most the runtime's ``batch_tokens``; `cancel` stops the
+    generations running or waiting (a caller's timeout uses it, so an abandoned call does not hold the model)."""
 
     def __init__(
         self,
@@ -34,32 +36,28 @@ class LocalLLM:
                 f"LocalLLM generates, and the int8 path only scores: quantize must be None or 'none', got {quantize!r}"
             )
         self.model, self.tokenizer, self.device, self.dtype, self.quantize = model, tokenizer, device, dtype, quantize
-        self._spec = (model, tokenizer, device, dtype, "none")
-        self._loaded: tuple[Any, Any] | None = None
+        self._lm = CausalLM(model, tokenizer, device, dtype, "none", generate=True)
         self.max_new_tokens = check_positive("max_new_tokens", max_new_tokens)
         self.usage = LLMUsage()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one generation at a time; the counters stay exact
+        self._requests = 0  # generations asked for so far
+        self._cancelled_below = 0  # generations asked for before this number are to stop
         self.model_id = str(model) if isinstance(model, str) else "smollm2-135m-instruct"
 
-    def _model(self) -> tuple[Any, Any]:
-        if self._loaded is None:
-            with self._lock:  # concurrent first calls load the model once
-                if self._loaded is None:
-                    from .models import load_causal_lm
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_lock": None}
 
-                    self._loaded = load_causal_lm(*self._spec, generate=True)
-        return self._loaded
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
 
     @property
     def runtime(self) -> Any:
-        """The `chunkers.models.Runtime` the model runs with (loads it)."""
-        from .models import runtime_of
-
-        return runtime_of(self._model()[0])
+        """The `chunkers.runtime.Runtime` the model runs with (loads it)."""
+        return self._lm.runtime
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` for this model."""
-        return len(self._model()[1].encode(text, add_special_tokens=False))
+        return len(self._lm.load()[1].encode(text, add_special_tokens=False))
 
     def complete(self, prompt: str) -> str:
         return self.complete_batch([prompt])[0]
@@ -67,10 +65,15 @@ class LocalLLM:
     async def acomplete(self, prompt: str) -> str:
         return await asyncio.to_thread(self.complete, prompt)
 
+    def cancel(self) -> None:
+        """Stop every generation asked for so far, at its next token (later ones run normally)."""
+        self._cancelled_below = self._requests
+
     def complete_batch(self, prompts: Sequence[str]) -> list[str]:
         """The replies to ``prompts``, in order. Prompts of similar length share a left-padded ``generate`` call
         while (prompts x (longest prompt + ``max_new_tokens``)) stays within the runtime's ``batch_tokens``."""
-        tokenizer = self._model()[1]
+        ticket = self._requests = self._requests + 1
+        tokenizer = self._lm.load()[1]
         encoded = [
             list(tokenizer.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True,
                                                tokenize=True, return_dict=True)["input_ids"])
@@ -81,27 +84,36 @@ class LocalLLM:
         batch: list[int] = []
         for index in sorted(range(len(prompts)), key=lambda i: len(encoded[i])):
             if batch and (len(batch) + 1) * (len(encoded[index]) + self.max_new_tokens) > budget:
-                self._generate([encoded[i] for i in batch], batch, replies)
+                self._generate([encoded[i] for i in batch], batch, replies, ticket)
                 batch = []
             batch.append(index)
         if batch:
-            self._generate([encoded[i] for i in batch], batch, replies)
+            self._generate([encoded[i] for i in batch], batch, replies, ticket)
         return replies
 
-    def _generate(self, inputs: list[list[int]], indices: list[int], replies: list[str]) -> None:
+    def _generate(self, inputs: list[list[int]], indices: list[int], replies: list[str], ticket: int) -> None:
         """One greedy ``generate`` over left-padded ``inputs``; the replies go to ``replies[indices]``."""
         import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList
 
-        model, tokenizer = self._model()
+        llm = self
+
+        class Cancelled(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+                return torch.full((input_ids.shape[0],), ticket <= llm._cancelled_below, dtype=torch.bool)
+
+        model, tokenizer = self._lm.load()
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         width = max(map(len, inputs))
         ids = torch.tensor([[pad] * (width - len(row)) + row for row in inputs])
         mask = torch.tensor([[0] * (width - len(row)) + [1] * len(row) for row in inputs])
         device = next(model.parameters()).device
-        with self._lock, torch.inference_mode():  # one generation at a time; the counters stay exact
+        with self._lock, torch.inference_mode():
+            if ticket <= self._cancelled_below:
+                return
             output = model.generate(
                 input_ids=ids.to(device), attention_mask=mask.to(device), max_new_tokens=self.max_new_tokens,
-                do_sample=False, pad_token_id=pad,
+                do_sample=False, pad_token_id=pad, stopping_criteria=StoppingCriteriaList([Cancelled()]),
             )  # fmt: skip
             stops = {tokenizer.eos_token_id, pad}
             for row, index, prompt in zip(output[:, width:].tolist(), indices, inputs):

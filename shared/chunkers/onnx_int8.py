@@ -119,7 +119,7 @@ class Int8CausalLM:
         import onnxruntime
         import torch
 
-        from .models import Runtime, default_batch_tokens
+        from .runtime import Runtime, default_batch_tokens
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()

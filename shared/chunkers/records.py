@@ -8,7 +8,7 @@ data with a grammar (JSON, YAML, TOML) goes to `chunkers.code.ASTChunker` instea
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Any
+from typing import Any, ClassVar
 
 from .base import BaseChunker
 from .chunk import Chunk
@@ -48,6 +48,11 @@ class RecordChunker(BaseChunker):
     is the header: chunks after the first carry it as ``header_row`` and in ``context`` (header row + chunk text,
     to embed). A record larger than the budget is split inside (flag ``split_record``).
     """
+
+    OPTIONS: ClassVar[dict[str, str]] = {
+        **BaseChunker.OPTIONS,
+        "format": "'lines', 'csv' or 'tsv'; None: from the file name, else lines.",
+    }
 
     def __init__(self, max_size: int = 1000, sizer: Any = "chars", format: str | None = None) -> None:
         super().__init__(max_size, sizer)

@@ -84,3 +84,16 @@ def paragraph_spans(text: str, start: int = 0, end: int | None = None, single_ne
     if span[0] < span[1]:
         spans.append(span)
     return spans
+
+
+def utf8_char_offsets(text: str) -> memoryview | None:
+    """For parsers that report UTF-8 byte offsets (tree-sitter, pulldown-cmark): a table whose entry at a byte
+    offset of ``text`` is the character offset there; None when the text is ASCII (the offsets are equal)."""
+    if text.isascii():
+        return None
+    import numpy as np
+
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    offsets = np.zeros(len(data) + 1, dtype=np.int64)
+    np.cumsum((data & 0xC0) != 0x80, out=offsets[1:])  # characters started before each byte
+    return memoryview(offsets)

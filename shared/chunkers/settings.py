@@ -11,7 +11,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
-from .sizing import Sizer, callable_name
+from .sizing import Sizer, callable_name, get_sizer, sizer_spec
 
 T = TypeVar("T")
 
@@ -101,4 +101,36 @@ def no_overlap(options: dict[str, Any], owner: str, name: str = "chunk_overlap")
         if overlap:
             raise ValueError(
                 f"{owner} does not overlap chunks: {name}={overlap!r} is not supported (pass 0 or leave it out)"
+            )
+
+
+UNRESTORABLE = "unrestorable"
+
+
+def plain_setting(value: Any) -> Any:
+    """A setting as plain JSON data that rebuilds it where possible: plain values as they are, a sizer as its spec
+    (`chunkers.sizing.sizer_spec`), a tree-sitter grammar as its name; anything else (a loaded model, a callable, a
+    tokenizer from a hub) as ``{"unrestorable": <description>}``, which `restorable` refuses by name."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain_setting(v) for v in value]
+    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+        return {k: plain_setting(v) for k, v in value.items()}
+    if isinstance(value, Sizer) or callable(getattr(value, "encode", None)):  # a sizer, or a tokenizer as one
+        sizer = get_sizer(value)
+        spec = sizer_spec(sizer)
+        return spec if spec is not None else {UNRESTORABLE: sizer.describe()}
+    if type(value).__name__ == "Language" and isinstance(getattr(value, "name", None), str):
+        return value.name  # a tree-sitter grammar: restored by name from the installed grammars
+    return {UNRESTORABLE: describe(value)}
+
+
+def restorable(settings: Mapping[str, Any], owner: str) -> None:
+    """A `ValueError` naming the first setting that `plain_setting` could only describe."""
+    for name, value in settings.items():
+        if isinstance(value, Mapping) and set(value) == {UNRESTORABLE}:
+            raise ValueError(
+                f"{owner}.from_dict: field {name!r} held {value[UNRESTORABLE]}, which a dict can describe but not "
+                f"rebuild; pass {name}=... to from_dict (or use a spec: a local folder, 'chars', ...)"
             )

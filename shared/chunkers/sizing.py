@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 SpanMeasure = Callable[[int, int], int]
@@ -216,3 +217,16 @@ def get_sizer(spec: Any = "chars") -> Sizer:
     if callable(spec):
         return FunctionSizer(spec)
     raise TypeError(f"sizer must be a name, a tokenizer or a callable(str) -> int, got {type(spec).__name__}")
+
+
+def sizer_spec(sizer: Sizer) -> str | None:
+    """A plain value that rebuilds ``sizer`` anywhere through `get_sizer`: its name ("chars", "non_whitespace",
+    "lines") or the local folder its tokenizer was loaded from; None when there is none (a tokenizer from a hub,
+    a callable), so the sizer cannot be sent to another machine or written into a JSON configuration."""
+    if type(sizer) in (CharSizer, NonWhitespaceSizer, LineSizer):
+        return sizer.name
+    if isinstance(sizer, TokenSizer):
+        path = getattr(sizer.tokenizer, "name_or_path", None)
+        if path and Path(path).is_dir():
+            return str(path)
+    return None

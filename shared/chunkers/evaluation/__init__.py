@@ -3,7 +3,7 @@ boundary clarity and chunk stickiness, and `compare` (``chunkers eval``): which 
 chosen chunkers at several sizes on the user's documents and questions and reports the metrics at matched mean
 chunk size and speed. The repository's retrieval benchmark is built on the same functions."""
 
-from .candidates import DEFAULT_CHUNKERS, Candidate, Registry, Setting, spans_of
+from .candidates import DEFAULT_CHUNKERS, Candidate, Registry
 from .compare import DEFAULT_SIZES, Comparison, compare
 from .documents import Corpus, Document, EvaluationInputError, load_documents
 from .embedding import Embedder
@@ -13,6 +13,7 @@ from .matching import common_sizes, interpolate, matched, speed_rows
 from .questions import Question, load_questions, locate, save_questions
 from .retrieval import dcg_at_k, mrr_at_k, overlap_scores, recall_at_k, relevant_flags
 from .scoring import chunk_corpus, measure, score
+from .setting import Setting, spans_of
 from .sizes import size_stats
 
 __all__ = [

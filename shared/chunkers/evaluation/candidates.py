@@ -8,22 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .documents import EvaluationInputError
-
-Span = tuple[int, int]
-
-
-@dataclass
-class Setting:
-    """One chunker at one size: ``label`` (its own parameters), ``chunk(text) -> spans`` (``(start, end)`` pairs or
-    `Chunk` objects), and ``notes()`` read after every document was chunked (e.g. an LLM chunker's call counts)."""
-
-    label: str
-    chunk: Callable[[str], list[Span]]
-    notes: Callable[[], str] = field(default=lambda: "")
+from .setting import Setting, spans_of
 
 
 @dataclass
@@ -37,23 +26,6 @@ class Candidate:
 
     def available(self) -> bool:
         return all(importlib.util.find_spec(module) is not None for module in self.requires)
-
-
-def spans_of(splitter: Any, text: str) -> list[Span]:
-    """Chunk spans of ``text`` from one of our chunkers, a LlamaIndex node parser, a LangChain text splitter made
-    with ``add_start_index=True``, or a callable returning spans or `Chunk` objects."""
-    if hasattr(splitter, "get_nodes_from_documents"):  # LlamaIndex NodeParser
-        from llama_index.core import Document
-
-        nodes = splitter.get_nodes_from_documents([Document(text=text)])
-        return [(n.start_char_idx, n.end_char_idx) for n in nodes if n.start_char_idx is not None]
-    if hasattr(splitter, "create_documents") and hasattr(splitter, "split_text"):  # LangChain TextSplitter
-        if not getattr(splitter, "_add_start_index", False):
-            raise EvaluationInputError(f"{type(splitter).__name__}: make it with add_start_index=True (exact offsets)")
-        documents = splitter.create_documents([text])
-        return [(d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content)) for d in documents]
-    produced = splitter.chunk(text) if hasattr(splitter, "chunk") else splitter(text)
-    return [(c.start, c.end) if hasattr(c, "start") else (int(c[0]), int(c[1])) for c in produced]
 
 
 def custom(name: str, factory: Callable[[int], Any], ours: bool = False) -> Candidate:

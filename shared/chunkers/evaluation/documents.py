@@ -111,7 +111,7 @@ def load_documents(source: str | Path | Sequence[Document | dict | str], exclude
 
 
 def _jsonl_documents(path: Path) -> list[Document]:
-    from ..cli import InputError, read_chunk_records  # the one line-numbered reader of text-record JSONL
+    from ..chunk_records import InputError, read_chunk_records  # the one line-numbered JSONL reader
 
     with path.open("rb") as stream:
         try:

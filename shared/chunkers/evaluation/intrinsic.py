@@ -27,27 +27,30 @@ from ..chunk import Chunk
 class ChunkPerplexity:
     """Perplexity of a chunk alone and given another chunk before it, from a local causal LM.
 
-    ``model``/``tokenizer``/``device`` as in `chunkers.models.load_causal_lm` (None: the embedded SmolLM2).
-    Each text is truncated to ``max_tokens`` tokens (the chunk's first ones; the context's last ones).
+    ``model``/``tokenizer``/``device``/``dtype``/``quantize`` as for every model here (`chunkers.models.CausalLM`;
+    None: the embedded SmolLM2 on the runtime `chunkers.runtime` chooses, int8 on CPU). Each text is truncated to
+    ``max_tokens`` tokens (the chunk's first ones; the context's last ones).
     """
 
-    def __init__(self, model: Any = None, tokenizer: Any = None, device: str | None = None, max_tokens: int = 256):
-        self._spec = (model, tokenizer, device)
-        self._loaded: tuple[Any, Any] | None = None
+    def __init__(
+        self,
+        model: Any = None,
+        tokenizer: Any = None,
+        device: str | None = None,
+        max_tokens: int = 256,
+        dtype: str | None = None,
+        quantize: str | bool | None = None,
+    ) -> None:
+        from ..models import CausalLM
+
+        self._lm = CausalLM(model, tokenizer, device, dtype, quantize)
         self.max_tokens = max_tokens
-
-    def _model(self) -> tuple[Any, Any]:
-        if self._loaded is None:
-            from ..models import load_causal_lm
-
-            self._loaded = load_causal_lm(*self._spec)
-        return self._loaded
 
     def perplexities(self, pairs: Sequence[tuple[str | None, str]]) -> list[float]:
         """ppl(q | d) for each ``(d, q)``; ``d=None`` gives ppl(q) alone."""
         from ..lm_losses import token_losses
 
-        model, tokenizer = self._model()
+        model, tokenizer = self._lm.load()
         start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
         streams, firsts = [], []
         for context, text in pairs:

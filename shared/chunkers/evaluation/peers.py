@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .candidates import Setting, spans_of
+from .setting import Setting, spans_of
 
 
 def sentence(target: int) -> Setting:
@@ -24,7 +24,8 @@ def perplexity(target: int, cache: dict) -> Setting:
 
 def llm_chunker(target: int, llm: Any = None) -> Setting:
     """The LLM chunker driven by ``llm`` (any LLM `generate.complete` can ask; None: the embedded SmolLM2)."""
-    from ..llm import CallableLLM, LLMChunker
+    from ..llm import LLMChunker
+    from ..llms import CallableLLM
     from ..local_llm import LocalLLM
     from .generate import complete
 
@@ -91,20 +92,27 @@ def chonkie(target: int) -> Setting:
 
 
 def cached_minilm_embedding() -> Any:
-    """The embedded MiniLM as a LlamaIndex embedding that remembers each sentence's vector (the semantic splitter
-    embeds the same sentences at every breakpoint setting)."""
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    """The embedded MiniLM as a LlamaIndex embedding that remembers each text's vector (the semantic splitter
+    embeds the same sentences at every breakpoint setting): `chunkers.embeddings` with its memo, in LlamaIndex's
+    interface."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
     from pydantic import PrivateAttr
 
-    from ..models import minilm_path
+    from ..embeddings import UnitEmbeddings
 
-    class CachedEmbedding(HuggingFaceEmbedding):
-        _memo: dict = PrivateAttr(default_factory=dict)
+    class MemoEmbedding(BaseEmbedding):
+        _engine: UnitEmbeddings = PrivateAttr(default_factory=lambda: UnitEmbeddings(memo=True))
 
         def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
-            if missing:
-                self._memo.update(zip(missing, super()._get_text_embeddings(missing)))
-            return [self._memo[t] for t in texts]
+            return self._engine.documents(texts).tolist()
 
-    return CachedEmbedding(model_name=str(minilm_path()), device="cpu")
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._get_text_embeddings([text])[0]
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._engine.query(query).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+    return MemoEmbedding(model_name="all-MiniLM-L6-v2 (embedded)")

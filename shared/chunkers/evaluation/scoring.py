@@ -8,11 +8,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from .candidates import Setting
 from .documents import Corpus
 from .embedding import Embedder
 from .questions import Question
 from .retrieval import Span, mrr_at_k, overlap_scores, relevant_flags
+from .setting import Setting
 
 
 def chunk_corpus(corpus: Corpus, setting: Setting) -> tuple[list[Span], list[int], list[dict[str, str]], float]:
