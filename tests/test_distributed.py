@@ -143,6 +143,21 @@ def test_a_cuda_chunker_asks_ray_for_a_gpu():
     assert distributed._num_gpus(specs(ASTChunker())) == 0
 
 
+def test_the_command_line_gives_ray_workers_its_device_dtype_and_quantize():
+    from chunkers.cli import build_parser
+    from chunkers.routing import Router
+
+    command = ["chunk", "notes.txt", "--engine", "ray", "--method", "ppl", "--device", "cuda", "--quantize", "none"]
+    args = build_parser().parse_args(command)
+    router = Router(args.method, args.max_size, args.device, args.dtype, args.quantize)  # as cmd_chunk builds it
+    spec = distributed.chunker_spec(router.chunker("ppl"))  # what file_results sends to the workers
+    assert (spec["params"]["device"], spec["params"]["quantize"]) == ("cuda", "none")
+    assert distributed._num_gpus({"ppl": spec}) == 1
+    cpu = distributed.chunker_spec(Router("auto", None, "cpu", "float32", "int8").chunker("ppl"))["params"]
+    assert (cpu["device"], cpu["dtype"], cpu["quantize"]) == ("cpu", "float32", "int8")
+    assert "device" not in distributed.chunker_spec(Router("auto", 500, "cuda").chunker("sentence"))["params"]
+
+
 def test_ray_not_installed_is_one_clear_line(monkeypatch, capsys, repo):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError, as without the extra
     with pytest.raises(distributed.DistributedError, match=r"rag-chunkers\[ray\]"):

@@ -30,7 +30,8 @@ from .base import BaseChunker
 from .chunk import Chunk
 from .files import DEFAULT_MAX_BYTES, FileResult, decode_source
 from .lazy import import_object
-from .sizing import CharSizer, LineSizer, NonWhitespaceSizer, Sizer, TokenSizer
+from .routing import Router, method_for
+from .sizing import Sizer, TokenSizer, sizer_spec
 
 RAY_INSTALL = 'pip install "rag-chunkers[ray]"'
 OUTPUT_COLUMNS = ("doc_id", "chunk_index", "start", "end", "text", "metadata", "error", "skipped")
@@ -57,15 +58,14 @@ def _plain(value: Any) -> bool:
 
 
 def _sizer_spec(sizer: Sizer, owner: str) -> str:
-    if type(sizer) in (CharSizer, NonWhitespaceSizer, LineSizer):
-        return sizer.name
+    spec = sizer_spec(sizer)
+    if spec is not None:
+        return spec
     if isinstance(sizer, TokenSizer):
-        path = getattr(sizer.tokenizer, "name_or_path", None)
-        if path and Path(path).is_dir():
-            return str(path)
         raise DistributedError(
-            f"{owner}: parameter 'sizer' is a tokenizer not loaded from a local directory ({path!r}); pass "
-            "sizer='path/to/tokenizer_dir' so each worker can load it"
+            f"{owner}: parameter 'sizer' is a tokenizer not loaded from a local directory "
+            f"({getattr(sizer.tokenizer, 'name_or_path', None)!r}); pass sizer='path/to/tokenizer_dir' so each "
+            "worker can load it"
         )
     raise DistributedError(
         f"{owner}: parameter 'sizer' is {sizer!r}, a Python callable that cannot be sent to Ray workers as a "
@@ -78,10 +78,7 @@ def _llm_spec(llm: Any, owner: str) -> dict[str, Any]:
 
     if type(llm) is LocalLLM:
         names = [name for name in inspect.signature(LocalLLM.__init__).parameters if name != "self"]
-        if all(hasattr(llm, name) for name in names):
-            params = {name: getattr(llm, name) for name in names}
-        else:  # a LocalLLM that keeps only (model, tokenizer, device) in _spec
-            params = dict(zip(("model", "tokenizer", "device"), llm._spec), max_new_tokens=llm.max_new_tokens)
+        params = {name: getattr(llm, name) for name in names}
         if _plain(params):
             return {"local_llm": params}
     raise DistributedError(
@@ -504,25 +501,24 @@ def chunks_by_document(rows: Iterator[Mapping[str, Any]] | Sequence[Mapping[str,
 
 
 def file_results(
-    files: Sequence[Path], method: str, max_size: int | None, *, address: str | None, workers: int | None,
-    progress: bool = True, max_bytes: int = DEFAULT_MAX_BYTES, dataset_out: Path | None = None,
+    files: Sequence[Path], router: Router, *, address: str | None, workers: int | None, progress: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES, dataset_out: Path | None = None,
 ) -> Iterator[FileResult]:  # fmt: skip
     """`chunkers.files.chunk_paths` on Ray: one `FileResult` per file, in the order of ``files``.
 
-    Each file's method ("ast", "ppl", "sentence") is picked here, as the local path picks it, and the chunkers
-    are built on the workers from their specs. With ``dataset_out``, the chunk rows (errors and skipped files
-    included) are also written there as Parquet.
+    Each file's method is picked by ``router`` (a `chunkers.routing.Router`), as the local path picks it, and its
+    chunkers (built with the router's size and runtime options: ``device``, ``dtype``, ``quantize``) are rebuilt on
+    the workers from their specs. With ``dataset_out``, the chunk rows (errors and skipped files included) are
+    also written there as Parquet.
     """
-    from .cli import METHODS, method_for
-
     if not files:
         return
     ray = init_ray(address)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = progress
     context.execution_options.preserve_order = True  # rows come back in file order: no sort, no shuffle
-    methods = [method_for(path, method) for path in files]
-    chunkers = {name: METHODS[name](max_size) for name in sorted(set(methods))}
+    methods = [method_for(path, router.method) for path in files]
+    chunkers = {name: router.chunker(name) for name in sorted(set(methods))}
     pool = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     rows = chunk_files(
         [str(p) for p in files], chunkers, route_column="method", extra_columns={"method": methods},
