@@ -30,6 +30,11 @@ class ChunkerTextSplitter(TextSplitter):
     engine: ClassVar[type[BaseChunker] | None] = None
     _derived: Derived[BaseChunker]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.engine is not None:
+            cls.__signature__ = splitter_signature(cls)  # type: ignore[attr-defined]
+
     def __init__(self, chunker: BaseChunker | None = None, add_start_index: bool = False, **settings: Any) -> None:
         owner = type(self).__name__
         super().__init__(chunk_size=1, chunk_overlap=0, add_start_index=add_start_index)
@@ -113,7 +118,8 @@ class ChunkerTextSplitter(TextSplitter):
             passed = _keyed(source_metadata)  # what the engine was given (and copied into every chunk)
             for chunk in chunks:
                 metadata = copy.deepcopy(source_metadata)
-                metadata.update({k: v for k, v in chunk.metadata.items() if k not in passed})
+                rechunked = passed.get("chunker") is not None and passed.get("chunker") == chunk.metadata.get("chunker")
+                metadata.update({k: v for k, v in chunk.metadata.items() if rechunked or k not in passed})
                 if self._add_start_index:
                     metadata["start_index"] = chunk.start
                     metadata["end_index"] = chunk.end
@@ -128,3 +134,16 @@ class ChunkerTextSplitter(TextSplitter):
 def _keyed(metadata: dict[Any, Any]) -> dict[str, Any]:
     """Metadata passed to the engine has string keys."""
     return {str(k): v for k, v in metadata.items()}
+
+
+def splitter_signature(cls: type[ChunkerTextSplitter]) -> inspect.Signature:
+    """The real signature of a splitter class (IDEs, ``help``, ``inspect.signature``): the engine's options with
+    their defaults and annotations, the keyword options the face's own ``__init__`` adds, and ``add_start_index``."""
+    assert cls.engine is not None
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    engine = inspect.signature(cls.engine.__init__).parameters.values()
+    own = [p for p in inspect.signature(cls.__init__).parameters.values() if p.kind == keyword]
+    parameters = [p.replace(kind=keyword) for p in engine if p.name != "self"] + own
+    parameters.append(inspect.Parameter("add_start_index", keyword, default=False, annotation="bool"))
+    unique = {p.name: p for p in parameters}
+    return inspect.Signature(list(unique.values()))

@@ -1,25 +1,26 @@
-"""`LocalEmbeddings`: LangChain `Embeddings` over the engine's embedded all-MiniLM-L6-v2 (offline)."""
+"""`LocalEmbeddings`: LangChain `Embeddings` over the engine's embeddings adapter (default: the embedded
+all-MiniLM-L6-v2, offline)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chunkers import models
+from chunkers.embeddings import UnitEmbeddings
 from langchain_core.embeddings import Embeddings
 
 
 class LocalEmbeddings(Embeddings):
-    """Unit-normalised sentence embeddings from a local sentence-transformers model (default: MiniLM).
-
-    (``langchain-huggingface`` would do the same but pins a huggingface_hub older than transformers 5 needs.)
-    """
+    """Unit-normalised sentence embeddings from a local sentence-transformers model (default: MiniLM), through
+    `chunkers.embeddings`. (``langchain-huggingface`` would do the same but pins a huggingface_hub older than
+    transformers 5 needs.)"""
 
     def __init__(self, model: Any = None, batch_size: int = 64) -> None:
         self.model = model
         self.batch_size = batch_size
+        self._engine = UnitEmbeddings(model, batch_size=batch_size)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return models.embed(list(texts), self.model, batch_size=self.batch_size).tolist()
+        return self._engine.documents(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]

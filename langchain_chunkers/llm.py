@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from chunkers import BaseChunker
-from chunkers.llm import LLMChunker, LLMUsage
+from chunkers.llm import LLMChunker
+from chunkers.usage import LLMUsage
 
 from .base import ChunkerTextSplitter
 from .llm_bridge import to_engine_llm

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
-from chunkers.settings import Derived, reject_unknown
-from llama_index.core.bridge.pydantic import PrivateAttr
+from chunkers.settings import Derived, plain_setting, reject_unknown, restorable
+from llama_index.core.bridge.pydantic import Field, PlainSerializer, PrivateAttr, create_model
 from llama_index.core.node_parser.interface import NodeParser
 from llama_index.core.node_parser.node_utils import build_nodes_from_splits, default_id_func
 from llama_index.core.schema import BaseNode, Document, MetadataMode, TextNode
@@ -25,15 +26,18 @@ class ChunkerNodeParser(NodeParser):
     line numbers, ...) is kept on the node but excluded from the embedding and LLM text, except the keys
     in `embed_metadata_keys`.
 
-    Subclasses declare their settings as fields and implement `_build_chunker`; the engine chunker is built
-    from the fields when the parser runs (and rebuilt when one changes), and `to_dict` (LlamaIndex's cache
-    key) holds its full configuration. Peers' option names (``chunk_size``, ...) are accepted where they mean
+    Subclasses take their fields from their engine class (`engine_fields`: the names and defaults of its
+    signature, the help of its ``OPTIONS``); the engine chunker is built from the fields when the parser runs (and
+    rebuilt when one changes), and `to_dict` (LlamaIndex's cache key) holds its full configuration, every field as
+    plain data (a sizer as its spec, a grammar as its name; an object that cannot be written down is described,
+    and `from_dict` then asks for it by name). Peers' option names (``chunk_size``, ...) are accepted where they mean
     the same; unknown keyword arguments raise `TypeError`. The generic parser wraps a ready chunker:
     ``ChunkerNodeParser(chunker=SentenceChunker(max_size=500))`` (such a parser cannot be rebuilt by
     `from_dict`; the subclasses can).
     """
 
-    embed_metadata_keys: tuple[str, ...] = ()
+    engine: ClassVar[type[BaseChunker] | None] = None
+    embed_metadata_keys: ClassVar[tuple[str, ...]] = ()
 
     _wrapped: BaseChunker | None = PrivateAttr(default=None)
     _derived: Derived[BaseChunker] = PrivateAttr(default_factory=Derived)
@@ -73,6 +77,7 @@ class ChunkerNodeParser(NodeParser):
         data = dict(data, **kwargs)
         data.pop("class_name", None)
         data.pop("engine", None)  # derived from the fields
+        restorable({k: v for k, v in data.items() if k not in kwargs}, cls.__name__)
         id_func = data.get("id_func")
         if isinstance(id_func, dict):
             if id_func.get("id_func_name") != default_id_func.__name__:
@@ -84,7 +89,14 @@ class ChunkerNodeParser(NodeParser):
 
     def _build_chunker(self) -> BaseChunker:
         """The engine chunker configured by this parser's fields."""
-        raise TypeError(f"{type(self).__name__} needs chunker=... (an engine chunker instance)")
+        if self.engine is None:
+            raise TypeError(f"{type(self).__name__} needs chunker=... (an engine chunker instance)")
+        return self.engine(**self._engine_settings())
+
+    def _engine_settings(self) -> dict[str, Any]:
+        """The engine's constructor arguments, from the fields (subclasses translate framework objects here)."""
+        assert self.engine is not None
+        return {name: getattr(self, name) for name in engine_options(self.engine)}
 
     def _chunker_settings(self) -> dict[str, Any]:
         """What `_build_chunker` reads: the chunker is rebuilt when any of these changes."""
@@ -105,9 +117,9 @@ class ChunkerNodeParser(NodeParser):
         for new, chunk in zip(built, chunks):
             new.start_char_idx = base + chunk.start
             new.end_char_idx = base + chunk.end
-            added = {k: v for k, v in chunk.metadata.items() if k not in inherited}
+            added = _own_metadata(chunk.metadata, node.metadata, inherited)
             new.metadata.update(added)
-            hidden = [k for k in added if k not in self.embed_metadata_keys]
+            hidden = [k for k in added if k not in self.embed_metadata_keys or added[k] in ("", None)]
             new.excluded_embed_metadata_keys = [*new.excluded_embed_metadata_keys, *hidden]
             new.excluded_llm_metadata_keys = [*new.excluded_llm_metadata_keys, *hidden]
         return built
@@ -143,3 +155,35 @@ class ChunkerNodeParser(NodeParser):
         for node, (start, end) in zip(nodes, spans):
             node.start_char_idx, node.end_char_idx = start, end
         return nodes
+
+
+NOT_SERIALISED = frozenset({"cache", "tokenizer", "llm"})  # objects; their identity is in "engine" (the cache key)
+_Plain = Annotated[Any, PlainSerializer(plain_setting)]
+
+
+def engine_options(engine: type[BaseChunker]) -> list[str]:
+    """The constructor options of an engine class, in order."""
+    return [name for name in inspect.signature(engine.__init__).parameters if name != "self"]
+
+
+def engine_fields(engine: type[BaseChunker], **defaults: Any) -> type[ChunkerNodeParser]:
+    """A `ChunkerNodeParser` base whose fields are ``engine``'s constructor options: names and defaults from its
+    signature (``defaults`` overrides some, where the face's default is measured to be better), descriptions from
+    its ``OPTIONS``. A face subclasses it and adds only what is LlamaIndex's."""
+    parameters = inspect.signature(engine.__init__).parameters
+    fields: dict[str, Any] = {}
+    for name in engine_options(engine):
+        default = defaults.get(name, parameters[name].default)
+        help_text = engine.OPTIONS.get(name, "")
+        fields[name] = (_Plain, Field(default, description=help_text, exclude=name in NOT_SERIALISED))
+    base = create_model(f"{engine.__name__}Fields", __base__=ChunkerNodeParser, **fields)
+    base.engine = engine
+    return base
+
+
+def _own_metadata(chunk: dict[str, Any], source: dict[str, Any], inherited: set[str]) -> dict[str, Any]:
+    """What a chunk adds to its source's metadata: the keys the source lacks (the source's own values win), or all
+    of the chunker's keys when the source is itself a chunk of the same chunker (their positions are stale)."""
+    if source.get("chunker") is not None and source.get("chunker") == chunk.get("chunker"):
+        return dict(chunk)
+    return {k: v for k, v in chunk.items() if k not in inherited}

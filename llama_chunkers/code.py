@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chunkers import BaseChunker
 from chunkers.code import ASTChunker
 from chunkers.settings import take_alias
-from llama_index.core.bridge.pydantic import Field
 
-from .base import ChunkerNodeParser
+from .base import engine_fields
 
 
-class ASTNodeParser(ChunkerNodeParser):
+class ASTNodeParser(engine_fields(ASTChunker, expand_context=True)):  # type: ignore[misc]
     """LlamaIndex face of `chunkers.code.ASTChunker`; a drop-in for LlamaIndex's ``CodeSplitter``.
 
     ``max_size`` counts non-whitespace characters by default (``sizer="chars"`` for plain characters).
@@ -27,13 +25,7 @@ class ASTNodeParser(ChunkerNodeParser):
     Also has CodeSplitter's ``split_text``.
     """
 
-    language: Any = Field(default=None, description="Grammar name (or a tree-sitter Language); None: from the file.")
-    max_size: int = Field(default=1500, description="Largest chunk, in units of `sizer`.")
-    sizer: Any = Field(default="non_whitespace", description="'non_whitespace', 'chars', a tokenizer or a callable.")
-    overlap_nodes: int = Field(default=0, description="Syntax units shared with each neighbouring chunk.")
-    expand_context: bool = Field(default=True, description="Embed the path + signatures header with the chunk.")
-
-    embed_metadata_keys: tuple[str, ...] = ("context_header",)
+    embed_metadata_keys = ("context_header",)
 
     @classmethod
     def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
@@ -59,15 +51,6 @@ class ASTNodeParser(ChunkerNodeParser):
                 raise TypeError(f"parser must be a tree_sitter.Parser, got {type(parser).__name__}")
             options["language"] = parser.language
         return options
-
-    def _build_chunker(self) -> BaseChunker:
-        return ASTChunker(
-            language=self.language,
-            max_size=self.max_size,
-            sizer=self.sizer,
-            overlap_nodes=self.overlap_nodes,
-            expand_context=self.expand_context,
-        )
 
     def split_text(self, text: str) -> list[str]:
         """The chunks of ``text`` as strings (``CodeSplitter.split_text``)."""

@@ -11,7 +11,7 @@ from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 
-from .llm_bridge import app_llm, to_engine_embeddings, to_engine_llm
+from .llm_bridge import app_llm, to_engine_llm
 
 
 class ChunkFilterPostprocessor(BaseNodePostprocessor):
@@ -56,7 +56,7 @@ class ChunkFilterPostprocessor(BaseNodePostprocessor):
 
     @staticmethod
     def _build(llm: Any, embed_model: Any, **settings: Any) -> ChunkFilter:
-        return ChunkFilter(llm=to_engine_llm(llm), embeddings=to_engine_embeddings(embed_model), **settings)
+        return ChunkFilter(llm=to_engine_llm(llm), embeddings=embed_model, **settings)
 
     def _postprocess_nodes(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None

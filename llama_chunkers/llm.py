@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from chunkers import BaseChunker
-from chunkers.llm import LUMBER_PROMPT, LLMChunker, LLMUsage
-from llama_index.core.bridge.pydantic import Field
+from chunkers.llm import LLMChunker
+from chunkers.usage import LLMUsage
 
-from .base import ChunkerNodeParser
+from .base import engine_fields
 from .llm_bridge import app_llm, llm_key, to_engine_llm
 
 
-class LLMNodeParser(ChunkerNodeParser):
+class LLMNodeParser(engine_fields(LLMChunker)):  # type: ignore[misc]
     """LlamaIndex face of `chunkers.llm.LLMChunker`: ``LLMNodeParser(llm=OpenAI(...))`` or any LlamaIndex LLM.
 
     Without ``llm`` it uses the app's ``Settings.llm`` when one is configured (read when the parser runs), and
@@ -24,24 +23,11 @@ class LLMNodeParser(ChunkerNodeParser):
     flight.
     """
 
-    llm: Any = Field(default=None, exclude=True, description="A LlamaIndex LLM; None: Settings.llm.")
-    group_tokens: int = Field(default=550, description="Token budget of each group shown to the LLM.")
-    max_size: int = Field(default=4000, description="Hard cap per chunk, in units of `sizer`.")
-    sizer: Any = Field(default="chars", description="'chars', 'non_whitespace', a tokenizer or a callable.")
-    max_retries: int = Field(default=1, description="Retries with a stricter prompt before the fallback.")
-    timeout: float | None = Field(default=None, description="Seconds per LLM call.")
-    min_tail: int = Field(default=5, description="Fewer paragraphs than this left: they form the last chunk.")
-    concurrency: int = Field(default=4, description="LLM calls in flight at once (async parsing).")
-    prompt: str = Field(default=LUMBER_PROMPT, description="The instruction; must contain {paragraphs}.")
-    cache: Any = Field(default=None, exclude=True, description="Dict-like store of replies, keyed by model + prompt.")
-
     def _chunker_settings(self) -> dict[str, Any]:
         return {**super()._chunker_settings(), "llm": app_llm(self.llm)}
 
-    def _build_chunker(self) -> BaseChunker:
-        names = [name for name in type(self).model_fields if name not in ChunkerNodeParser.model_fields]
-        settings = {name: getattr(self, name) for name in names}
-        return LLMChunker(**{**settings, "llm": to_engine_llm(app_llm(self.llm))})
+    def _engine_settings(self) -> dict[str, Any]:
+        return {**super()._engine_settings(), "llm": to_engine_llm(app_llm(self.llm))}
 
     def to_dict(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().to_dict(**kwargs), "llm": llm_key(app_llm(self.llm))}

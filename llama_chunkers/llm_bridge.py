@@ -1,13 +1,12 @@
-"""Bridges: any LlamaIndex LLM as the engine's `chunkers.llm.LLM`, any LlamaIndex embedding model as the
-engine's `chunkers.filtering.Embeddings`, and the app's configured ``Settings.llm``."""
+"""Bridges: any LlamaIndex LLM as the engine's `chunkers.llms.LLM`, and the app's configured ``Settings.llm``.
+(LlamaIndex embedding models need no bridge: `chunkers.embeddings` takes a ``BaseEmbedding`` as it is.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chunkers.llm import NO_LLM_HELP
+from chunkers.llms import NO_LLM_HELP
 from chunkers.settings import describe
-from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.base.llms.base import BaseLLM
 
 
@@ -25,28 +24,9 @@ class LlamaIndexLLM:
         return (await self.llm.acomplete(prompt)).text
 
 
-class LlamaIndexEmbeddings:
-    """Adapts a LlamaIndex ``BaseEmbedding`` to the engine's `Embeddings` protocol (LangChain's method names)."""
-
-    def __init__(self, model: BaseEmbedding) -> None:
-        self.model = model
-        self.model_id = getattr(model, "model_name", None) or type(model).__name__
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.model.get_text_embedding_batch(list(texts))
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.model.get_query_embedding(text)
-
-
 def to_engine_llm(llm: Any) -> Any:
     """A LlamaIndex LLM wrapped for the engine; anything else is passed on for the engine to accept or refuse."""
     return LlamaIndexLLM(llm) if isinstance(llm, BaseLLM) else llm
-
-
-def to_engine_embeddings(model: Any) -> Any:
-    """A LlamaIndex embedding model wrapped for the engine; anything else (None: the embedded MiniLM) passed on."""
-    return LlamaIndexEmbeddings(model) if isinstance(model, BaseEmbedding) else model
 
 
 def app_llm(llm: Any) -> Any:

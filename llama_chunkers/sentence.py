@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from chunkers import BaseChunker, SentenceChunker
+from chunkers import SentenceChunker
 from chunkers.settings import no_overlap, take_alias
 from chunkers.sizing import TokenListSizer
-from llama_index.core.bridge.pydantic import Field
 
-from .base import ChunkerNodeParser
+from .base import engine_fields
 
 
-class SentenceNodeParser(ChunkerNodeParser):
+class SentenceNodeParser(engine_fields(SentenceChunker)):  # type: ignore[misc]
     """LlamaIndex face of `chunkers.SentenceChunker`; stands in for ``SentenceSplitter``.
 
     ``SentenceSplitter``'s options work with the same meaning: ``chunk_size`` is then counted in tokens of
     ``tokenizer`` (default: LlamaIndex's global tokenizer, ``Settings.tokenizer``), ``chunk_overlap`` must be 0.
     """
-
-    max_size: int = Field(default=1000, description="Largest chunk, in units of `sizer`.")
-    sizer: Any = Field(default="chars", description="'chars', 'non_whitespace', a tokenizer or a callable.")
 
     @classmethod
     def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +33,3 @@ class SentenceNodeParser(ChunkerNodeParser):
                 raise TypeError(f"{owner} got both 'tokenizer' and 'sizer': they are the same setting, pass one")
             options["sizer"] = TokenListSizer(tokenizer)
         return options
-
-    def _build_chunker(self) -> BaseChunker:
-        return SentenceChunker(max_size=self.max_size, sizer=self.sizer)

@@ -19,6 +19,7 @@ from langchain_chunkers import (
     ASTTextSplitter,
     ChunkerTextSplitter,
     ChunkFilterCompressor,
+    DocumentTextSplitter,
     LLMTextSplitter,
     PerplexityTextSplitter,
     SentenceTextSplitter,
@@ -27,6 +28,7 @@ from llama_chunkers import (
     ASTNodeParser,
     ChunkerNodeParser,
     ChunkFilterPostprocessor,
+    DocumentNodeParser,
     LLMNodeParser,
     PerplexityNodeParser,
     SentenceNodeParser,
@@ -111,6 +113,8 @@ def test_fields_set_after_construction_take_effect() -> None:
         lambda: LLMTextSplitter(llm=lambda prompt: "ID 1", group_size=3),
         lambda: ChunkerTextSplitter(SentenceChunker(), max_size=3),
         lambda: ChunkFilterCompressor(embed_model=None),
+        lambda: DocumentNodeParser(strip_headers=True),
+        lambda: DocumentTextSplitter(headers_to_split_on=[("#", "Header 1")]),
     ],
 )
 def test_unknown_keyword_arguments_raise_type_error(make: Any) -> None:
@@ -305,6 +309,8 @@ LLAMA_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
             "min_tail": 2,
         },
     ),
+    (DocumentNodeParser, {}, {"max_size": 300, "sizer": "non_whitespace", "format": "html",
+                              "metadata_style": "llamaindex"}),
 ]
 
 
@@ -339,6 +345,7 @@ LANGCHAIN_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     (ASTTextSplitter, {"language": "python"}, {"language": "javascript", "max_size": 20, "overlap_nodes": 1}),
     (PerplexityTextSplitter, {}, {"method": "margin", "max_size": 500, "boundary": "threshold"}),
     (LLMTextSplitter, {"llm": lambda prompt: "ID 1"}, {"group_tokens": 100, "min_tail": 2, "max_retries": 3}),
+    (DocumentTextSplitter, {}, {"max_size": 300, "format": "html", "metadata_style": "langchain"}),
 ]
 
 
@@ -375,3 +382,59 @@ def scored_node(text: str) -> Any:
     from llama_index.core.schema import NodeWithScore, TextNode
 
     return NodeWithScore(node=TextNode(text=text), score=0.5)
+
+
+def test_to_json_round_trips_a_tokenizer_sizer_and_names_what_cannot_be_rebuilt() -> None:
+    import json
+
+    from chunkers.code import get_language
+    from chunkers.models import minilm_path
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(minilm_path()))
+    parser = SentenceNodeParser(sizer=tokenizer, max_size=40)
+    data = json.loads(parser.to_json())
+    assert data["sizer"] == str(minilm_path())  # the folder it was loaded from: a spec that rebuilds it
+    restored = SentenceNodeParser.from_json(parser.to_json())
+    text = "One sentence here. Another one follows it. And a third one, longer than the rest, ends it."
+    assert restored.chunker.chunk(text) == parser.chunker.chunk(text)
+    code = ASTNodeParser(language=get_language("python"))
+    assert json.loads(code.to_json())["language"] == "python"
+    assert ASTNodeParser.from_json(code.to_json()).chunker.chunk("x = 1\n")[0].metadata["language"] == "python"
+    by_function = SentenceNodeParser(sizer=lambda text: len(text.split()), max_size=5)
+    described = by_function.to_json()  # a cache key and JSON still work
+    with pytest.raises(ValueError, match="field 'sizer'"):
+        SentenceNodeParser.from_json(described)
+    assert SentenceNodeParser.from_dict(json.loads(described), sizer="chars").max_size == 5
+
+
+def test_langchain_faces_have_real_signatures() -> None:
+    import inspect
+
+    from chunkers import PerplexityChunker
+
+    signature = inspect.signature(PerplexityTextSplitter)
+    engine = inspect.signature(PerplexityChunker).parameters
+    assert [p for p in signature.parameters if p != "add_start_index"] == list(engine)
+    assert all(signature.parameters[name].default == engine[name].default for name in engine)
+    assert "context_in_content" in inspect.signature(ASTTextSplitter).parameters
+
+
+def test_llamaindex_fields_are_the_engines_options_with_their_help() -> None:
+    from chunkers import PerplexityChunker
+
+    fields = PerplexityNodeParser.model_fields
+    for name, help_text in PerplexityChunker.OPTIONS.items():
+        assert fields[name].description == help_text
+    assert ASTNodeParser.model_fields["expand_context"].default is True  # the face's measured default
+
+
+@pytest.mark.parametrize("engine", ["SentenceChunker", "ASTChunker", "PerplexityChunker", "LLMChunker",
+                                    "RecordChunker", "DocumentChunker"])  # fmt: skip
+def test_every_engine_option_has_help(engine: str) -> None:
+    import inspect
+
+    import chunkers
+
+    cls = getattr(chunkers, engine)
+    assert set(cls.OPTIONS) == {p for p in inspect.signature(cls).parameters}
