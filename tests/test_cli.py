@@ -19,7 +19,7 @@ def test_chunk_writes_jsonl_with_exact_offsets_for_code_and_prose(tmp_path: Path
     assert main(["chunk", str(DATA / "textwrap.py"), str(DATA / "pubmed_abstracts.md"), "--out", str(out)]) == 0
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     methods = {Path(r["file_path"]).name: r["method"] for r in records}
-    assert methods == {"textwrap.py": "ast", "pubmed_abstracts.md": "ppl"}
+    assert methods == {"textwrap.py": "ast", "pubmed_abstracts.md": "document"}  # Markdown: by its sections
     for record in records:
         assert set(record) >= {"file_path", "text", "start", "end", "start_line", "end_line", "method", "metadata"}
         text = Path(record["file_path"]).read_text(encoding="utf-8")
@@ -174,3 +174,18 @@ def test_filter_console_script_with_the_default_embedding_scorer_on_stdin() -> N
     broken = subprocess.run(command, input=records + "{oops\n", capture_output=True, text=True, timeout=600)
     assert broken.returncode == 2 and "<stdin> line 4: not valid JSON" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def test_auto_routes_structured_documents_text_and_code_and_ppl_only_by_name(tmp_path: Path) -> None:
+    files = {"guide.md": "# A\n\nText.\n", "notes.markdown": "## B\n\nMore.\n", "page.html": "<h1>C</h1><p>x</p>",
+             "old.htm": "<p>y</p>", "plain.txt": "Just text. Two sentences.", "README": "No extension here.",
+             "tool.py": "def f():\n    return 1\n"}  # fmt: skip
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "chunks.jsonl"
+    assert main(["chunk", str(tmp_path), "--out", str(out), "--no-progress"]) == 0
+    methods = {Path(r["file_path"]).name: r["method"] for r in map(json.loads, out.read_text().splitlines())}
+    assert methods == {"guide.md": "document", "notes.markdown": "document", "page.html": "document",
+                       "old.htm": "document", "plain.txt": "sentence", "README": "sentence", "tool.py": "ast"}
+    assert main(["chunk", str(tmp_path / "plain.txt"), "--method", "ppl", "--out", str(out), "--no-progress"]) == 0
+    assert {json.loads(line)["method"] for line in out.read_text().splitlines()} == {"ppl"}

@@ -1,0 +1,178 @@
+"""`DocumentChunker`: Markdown and HTML chunked along their sections, each chunk carrying its section path.
+
+Parsing: `chunkers.documents.markdown` / `chunkers.documents.html` give the blocks, `chunkers.documents.outline`
+the sections; splitting: `chunkers.documents.splitter`. This module turns pieces into chunks with their context.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, ClassVar
+
+from ..base import BaseChunker
+from ..chunk import Chunk
+from .html import html_blocks
+from .markdown import front_matter_title, markdown_blocks
+from .outline import Node, build_outline, sections_of, tile
+from .splitter import pieces_of
+
+FORMATS = ("markdown", "html")
+EXTENSION_FORMATS = {
+    ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".mkd": "markdown",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+}  # fmt: skip
+DOCUMENT_SUFFIXES = frozenset(EXTENSION_FORMATS)
+METADATA_STYLES = ("llamaindex", "langchain")
+PATH_KEYS = ("file_path", "file_name", "source", "path")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of a parsed document: span, heading ``level`` (0: the document), ``title``, ``parent`` (index
+    in the same list, None for the document)."""
+
+    start: int
+    end: int
+    level: int
+    title: str
+    parent: int | None
+
+
+def sniff_format(text: str) -> str:
+    """"html" when the text opens like an HTML page, else "markdown"."""
+    head = text.lstrip()[:1024].lower()
+    return "html" if head.startswith(("<!doctype html", "<html", "<?xml")) or "<body" in head else "markdown"
+
+
+def parse(text: str, format: str) -> Node:
+    """The section tree of ``text`` in ``format``."""
+    if format == "html":
+        blocks, title = html_blocks(text)
+    else:
+        blocks = markdown_blocks(text)
+        title = front_matter_title(text, blocks)
+    return build_outline(tile(blocks, 0, len(text), text), len(text), title)
+
+
+class DocumentChunker(BaseChunker):
+    """Chunks Markdown (CommonMark + GFM) and HTML along their structure, each chunk an exact slice of the source.
+
+    A section that fits ``max_size`` (measured by ``sizer``) is one chunk; a larger one is split at its
+    subsections and blocks, a block still too large inside it (list items, table rows, code by its syntax tree,
+    sentences), and neighbours merge while they fit without a chunk mixing part of a section with anything outside
+    it (`chunkers.documents.splitter` has the rule). ``format``: "markdown", "html", or None to take it from the
+    ``file_path``/``file_name``/``source`` metadata's extension, else from the text.
+
+    Metadata per chunk: ``header_path`` (the titles of the sections around the chunk whose headings come before
+    it, outermost first), ``context_header`` (the document's title and that path joined by " > "; for a piece of a
+    split table also its header row, for a piece of split code its fence and enclosing signatures: the string to
+    embed with the chunk, under the name the AST chunker gives its own), ``format``,
+    ``start_line``/``end_line``, ``section`` (index in `sections` of the innermost section holding the whole
+    chunk). ``metadata_style="llamaindex"`` makes ``header_path`` LlamaIndex ``MarkdownNodeParser``'s string
+    ("/Title/Section/"); "langchain" adds ``MarkdownHeaderTextSplitter``'s keys ("Header 1": ..., for the sections
+    the chunk is in). A chunk of a document split further (a parent chunk whose metadata has ``header_path``, as in
+    LangChain's ``ParentDocumentRetriever``) continues that path.
+    """
+
+    OPTIONS: ClassVar[dict[str, str]] = {
+        **BaseChunker.OPTIONS,
+        "format": "'markdown' or 'html'; None: from the file name, else from the text.",
+        "metadata_style": "'llamaindex' or 'langchain': the peers' header metadata as well; None: ours only.",
+    }
+
+    def __init__(
+        self, max_size: int = 1000, sizer: Any = "chars", format: str | None = None, metadata_style: str | None = None
+    ) -> None:
+        super().__init__(max_size, sizer)
+        if format is not None and format not in FORMATS:
+            raise ValueError(f"format must be 'markdown', 'html' or None (from the file name or text), got {format!r}")
+        if metadata_style is not None and metadata_style not in METADATA_STYLES:
+            raise ValueError(f"metadata_style must be 'llamaindex', 'langchain' or None, got {metadata_style!r}")
+        self.format, self.metadata_style = format, metadata_style
+
+    def format_of(self, text: str, metadata: dict[str, Any]) -> str:
+        """The format ``text`` is read in (see the class docstring)."""
+        if self.format is not None:
+            return self.format
+        for key in PATH_KEYS:
+            if isinstance(metadata.get(key), str):
+                known = EXTENSION_FORMATS.get(PurePath(metadata[key]).suffix.lower())
+                if known:
+                    return known
+        return sniff_format(text)
+
+    def sections(self, text: str, **metadata: Any) -> list[Section]:
+        """The sections of ``text`` in document order, the whole document first (what ``section`` indexes)."""
+        nodes = sections_of(parse(text, self.format_of(text, metadata)))
+        index = {id(node): i for i, node in enumerate(nodes)}
+        parents: dict[int, int | None] = {id(nodes[0]): None}
+        for node in nodes:
+            for child in node.children:
+                if child.kind == "section":
+                    parents[id(child)] = index[id(node)]
+        return [Section(n.start, n.end, n.level, n.title, parents[id(n)]) for n in nodes]
+
+    def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
+        kind = self.format_of(text, metadata)
+        root = parse(text, kind)
+        order = {id(node): i for i, node in enumerate(sections_of(root))}
+        inherited = metadata.get("header_path")
+        prefix = [str(t) for t in inherited] if isinstance(inherited, list) else []
+        chains = _Chains(root)
+        chunks, line, position = [], 1, 0
+        for start, end, note in pieces_of(root, text, self.sizer, self.max_size):
+            chain = chains.at(start)
+            path = prefix + [s.title for s in chain[1:] if _heading_end(s) <= start and s.title]
+            titles = [root.title] if root.title and (not path or path[0] != root.title) else []
+            context = " > ".join(titles + path)
+            line += text.count("\n", position, start)
+            position = start
+            extra: dict[str, Any] = {
+                "chunker": "document", "format": kind, "header_path": path,
+                "context_header": f"{context}\n{note}".strip() if note else context,
+                "start_line": line, "end_line": line + text.count("\n", start, end),
+                "section": order[id(_innermost(chain, start, end))],
+            }  # fmt: skip
+            self._style(extra, path, chain)
+            chunks.append(Chunk(text[start:end], start, end, extra))
+        return chunks
+
+    def _style(self, metadata: dict[str, Any], path: list[str], chain: list[Node]) -> None:
+        if self.metadata_style == "llamaindex":
+            metadata["header_path"] = "/" + "".join(f"{title}/" for title in path)
+        elif self.metadata_style == "langchain":
+            metadata.update({f"Header {s.level}": s.title for s in chain[1:] if s.title})
+
+
+def _heading_end(section: Node) -> int:
+    """Where a section's heading block ends (its start when it has none)."""
+    first = section.children[0] if section.children else None
+    return first.end if first is not None and first.kind == "heading" else section.start
+
+
+class _Chains:
+    """The sections holding a position, outermost first, found by bisection at each level."""
+
+    def __init__(self, root: Node) -> None:
+        self.root = root
+        self._levels: dict[int, tuple[list[int], list[Node]]] = {}
+
+    def at(self, position: int) -> list[Node]:
+        chain = [self.root]
+        while True:
+            node = chain[-1]
+            if id(node) not in self._levels:
+                subsections = [c for c in node.children if c.kind == "section"]
+                self._levels[id(node)] = ([c.start for c in subsections], subsections)
+            starts, subsections = self._levels[id(node)]
+            k = bisect_right(starts, position) - 1
+            if k < 0 or not subsections[k].start <= position < subsections[k].end:
+                return chain
+            chain.append(subsections[k])
+
+
+def _innermost(chain: list[Node], start: int, end: int) -> Node:
+    """The deepest section of ``chain`` that holds all of ``[start, end)``."""
+    return next(s for s in reversed(chain) if s.start <= start and end <= s.end)
