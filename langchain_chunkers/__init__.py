@@ -15,6 +15,8 @@ _EXPORTS = {
     "PerplexityTextSplitter": ".perplexity",
     "ASTTextSplitter": ".code",
     "ChunkerTextSplitter": ".base",
+    "ContextualDocumentTransformer": ".contextual",
+    "DocumentTextSplitter": ".document",
     "LocalEmbeddings": ".embeddings",
     "SentenceTextSplitter": ".sentence",
 }
@@ -22,6 +24,8 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from .base import ChunkerTextSplitter as ChunkerTextSplitter
     from .code import ASTTextSplitter as ASTTextSplitter
+    from .contextual import ContextualDocumentTransformer as ContextualDocumentTransformer
+    from .document import DocumentTextSplitter as DocumentTextSplitter
     from .embeddings import LocalEmbeddings as LocalEmbeddings
     from .filter import ChunkFilterCompressor as ChunkFilterCompressor
     from .llm import LLMTextSplitter as LLMTextSplitter

@@ -15,12 +15,14 @@ _EXPORTS = {
     "PerplexityNodeParser": ".perplexity",
     "ASTNodeParser": ".code",
     "ChunkerNodeParser": ".base",
+    "DocumentNodeParser": ".document",
     "SentenceNodeParser": ".sentence",
 }
 
 if TYPE_CHECKING:
     from .base import ChunkerNodeParser as ChunkerNodeParser
     from .code import ASTNodeParser as ASTNodeParser
+    from .document import DocumentNodeParser as DocumentNodeParser
     from .filter import ChunkFilterPostprocessor as ChunkFilterPostprocessor
     from .llm import LLMNodeParser as LLMNodeParser
     from .perplexity import PerplexityNodeParser as PerplexityNodeParser

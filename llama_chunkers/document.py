@@ -1,0 +1,88 @@
+"""`DocumentNodeParser`: Markdown and HTML chunked along their sections, as a LlamaIndex node parser."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from chunkers.documents import DocumentChunker
+from llama_index.core.bridge.pydantic import Field
+from llama_index.core.schema import BaseNode, Document, NodeRelationship, TextNode
+
+from .base import engine_fields
+
+
+class DocumentNodeParser(engine_fields(DocumentChunker)):  # type: ignore[misc]
+    """LlamaIndex face of `chunkers.documents.DocumentChunker`; stands in for ``MarkdownNodeParser`` (and
+    ``HTMLNodeParser``) with a size cap. Each node's text is the exact source slice; its ``context_header`` (document
+    title and section path, a split table's header row, split code's fence and signatures) is embedded with it and
+    shown to the LLM, through LlamaIndex's metadata (the other chunk metadata, ``header_path`` included, is kept on
+    the node but left out of both). ``metadata_style="llamaindex"`` gives ``header_path`` as
+    ``MarkdownNodeParser`` writes it ("/Title/Section/").
+
+    ``include_parents=True`` also returns one node per section holding a chunk, with PARENT/CHILD relationships
+    (a chunk's parent is the innermost section that holds all of it; a section's parent, the one around it), so
+    ``get_leaf_nodes``/``get_root_nodes`` and ``AutoMergingRetriever`` work on the output: index the leaves, put
+    every node in the docstore.
+    """
+
+    include_parents: bool = Field(default=False, description="Also a parent node per section (PARENT/CHILD).")
+    embed_metadata_keys = ("context_header",)
+
+    def _parse_nodes(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:
+        leaves = super()._parse_nodes(nodes, show_progress, **kwargs)
+        if not self.include_parents:
+            return leaves
+        by_source: dict[str, list[BaseNode]] = {}
+        for leaf in leaves:
+            by_source.setdefault(leaf.source_node.node_id if leaf.source_node else "", []).append(leaf)
+        out: list[BaseNode] = []
+        for node in nodes:
+            children = by_source.get(node.node_id, [])
+            out += children + self._sections(node, children)
+        return out
+
+    def _sections(self, node: BaseNode, leaves: list[BaseNode]) -> list[BaseNode]:
+        """Parent nodes for the sections of ``node`` that hold chunks, linked to the chunks and to each other."""
+        text = self._text_of(node)
+        sections = self.chunker.sections(text, **node.metadata)  # type: ignore[attr-defined]
+        base = node.start_char_idx if isinstance(node, TextNode) and not isinstance(node, Document) else None
+        offset = base or 0
+        made: dict[int, TextNode] = {}
+        first_id = len(leaves)  # a custom id_func(i, node) gets numbers the chunks did not
+
+        def parent(index: int | None) -> TextNode | None:
+            """The node of section ``index`` (made once, with its own parents); None for the document."""
+            if index is None or sections[index].parent is None:
+                return None
+            if index not in made:
+                section = sections[index]
+                made[index] = TextNode(
+                    text=text[section.start : section.end], id_=self.id_func(first_id + len(made), node),
+                    start_char_idx=offset + section.start, end_char_idx=offset + section.end,
+                    metadata={**node.metadata, "section_title": section.title, "section_level": section.level},
+                    excluded_embed_metadata_keys=list(node.excluded_embed_metadata_keys),
+                    excluded_llm_metadata_keys=list(node.excluded_llm_metadata_keys),
+                )  # fmt: skip
+                made[index].relationships[NodeRelationship.SOURCE] = node.as_related_node_info()
+                _link(made[index], parent(section.parent))
+            return made[index]
+
+        for leaf in leaves:
+            _link(leaf, parent(leaf.metadata.get("section")))
+        return list(made.values())
+
+    def _postprocess_parsed_nodes(self, nodes: list[BaseNode], parent_doc_map: dict[str, Document]) -> list[BaseNode]:
+        # Previous/next links join the chunks of a document, not its section nodes.
+        leaves = [n for n in nodes if NodeRelationship.CHILD not in n.relationships]
+        parents = [n for n in nodes if NodeRelationship.CHILD in n.relationships]
+        return super()._postprocess_parsed_nodes(leaves, parent_doc_map) + parents
+
+
+def _link(child: BaseNode, parent: TextNode | None) -> None:
+    """Record ``parent`` as ``child``'s PARENT and ``child`` among ``parent``'s CHILD nodes."""
+    if parent is None:
+        return
+    child.relationships[NodeRelationship.PARENT] = parent.as_related_node_info()
+    children = parent.relationships.get(NodeRelationship.CHILD) or []
+    parent.relationships[NodeRelationship.CHILD] = [*children, child.as_related_node_info()]  # type: ignore[list-item]
