@@ -17,7 +17,8 @@ class ChunkerTextSplitter(TextSplitter):
     """Runs an engine chunker; ``start_index`` (with ``add_start_index=True``) is the engine's exact offset.
 
     Every output document gets a deep copy of its source document's metadata plus what the chunker adds
-    (e.g. line numbers, scores); ``end_index`` accompanies ``start_index``.
+    (e.g. line numbers, scores; the source's own values win, unless the source is itself a chunk of the same
+    chunker, whose positions and paths are then replaced); ``end_index`` accompanies ``start_index``.
     Use it directly around any chunker: ``ChunkerTextSplitter(SentenceChunker(max_size=500))``.
 
     Subclasses name an engine class in `engine` and take its settings as keyword arguments, kept as public

@@ -22,9 +22,9 @@ class ChunkerNodeParser(NodeParser):
 
     ``start_char_idx``/``end_char_idx`` are the engine's exact offsets into the parsed node's text (plus
     that node's own ``start_char_idx`` when it is itself a chunk of a larger document). Nodes get SOURCE
-    and PREV/NEXT relationships and inherit the parent's metadata; metadata the chunker adds (scores,
-    line numbers, ...) is kept on the node but excluded from the embedding and LLM text, except the keys
-    in `embed_metadata_keys`.
+    and PREV/NEXT relationships and inherit the parent's metadata (a node that is itself a chunk of the same chunker
+    gets the chunker's fresh values); metadata the chunker adds (scores, line numbers, ...) is kept on the node but
+    excluded from the embedding and LLM text, except the non-empty keys in `embed_metadata_keys`.
 
     Subclasses take their fields from their engine class (`engine_fields`: the names and defaults of its
     signature, the help of its ``OPTIONS``); the engine chunker is built from the fields when the parser runs (and
@@ -119,10 +119,14 @@ class ChunkerNodeParser(NodeParser):
             new.end_char_idx = base + chunk.end
             added = _own_metadata(chunk.metadata, node.metadata, inherited)
             new.metadata.update(added)
-            hidden = [k for k in added if k not in self.embed_metadata_keys or added[k] in ("", None)]
+            hidden = [k for k in added if k not in self._embedded_keys() or added[k] in ("", None)]
             new.excluded_embed_metadata_keys = [*new.excluded_embed_metadata_keys, *hidden]
             new.excluded_llm_metadata_keys = [*new.excluded_llm_metadata_keys, *hidden]
         return built
+
+    def _embedded_keys(self) -> tuple[str, ...]:
+        """The chunk metadata keys embedded with the node and shown to the LLM."""
+        return self.embed_metadata_keys
 
     @staticmethod
     def _text_of(node: BaseNode) -> str:

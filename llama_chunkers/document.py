@@ -17,7 +17,8 @@ class DocumentNodeParser(engine_fields(DocumentChunker)):  # type: ignore[misc]
     ``HTMLNodeParser``) with a size cap. Each node's text is the exact source slice; its ``context_header`` (document
     title and section path, a split table's header row, split code's fence and signatures) is embedded with it and
     shown to the LLM, through LlamaIndex's metadata (the other chunk metadata, ``header_path`` included, is kept on
-    the node but left out of both). ``metadata_style="llamaindex"`` gives ``header_path`` as
+    the node but left out of both; ``embed_context=False`` leaves ``context_header`` out too, and
+    ``context_title=False`` keeps only the section path in it). ``metadata_style="llamaindex"`` gives ``header_path`` as
     ``MarkdownNodeParser`` writes it ("/Title/Section/").
 
     ``include_parents=True`` also returns one node per section holding a chunk, with PARENT/CHILD relationships
@@ -27,7 +28,11 @@ class DocumentNodeParser(engine_fields(DocumentChunker)):  # type: ignore[misc]
     """
 
     include_parents: bool = Field(default=False, description="Also a parent node per section (PARENT/CHILD).")
+    embed_context: bool = Field(default=True, description="Embed context_header with the node and show it to the LLM.")
     embed_metadata_keys = ("context_header",)
+
+    def _embedded_keys(self) -> tuple[str, ...]:
+        return self.embed_metadata_keys if self.embed_context else ()
 
     def _parse_nodes(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:
         leaves = super()._parse_nodes(nodes, show_progress, **kwargs)

@@ -155,3 +155,11 @@ def test_langchain_contextual_transformer_writes_one_context_per_chunk_document_
         assert prompt.index(GUIDE) < prompt.rindex(original) and prompt.startswith("<document>")  # document first
         assert chunk.page_content == f"{chunk.metadata['context']}\n\n{original}" and chunk.metadata["source"]
     assert transformer.writer.cacheable_tokens > 0 and transformer.usage.prompt_tokens > len(chunks) * 100
+
+
+def test_embedding_the_context_can_be_turned_off_and_is_in_the_cache_key() -> None:
+    document = Document(text=GUIDE)
+    plain = DocumentNodeParser(max_size=160, embed_context=False)
+    node = next(n for n in plain.get_nodes_from_documents([document]) if " > " in n.metadata["context_header"])
+    assert node.get_content(metadata_mode=MetadataMode.EMBED) == node.text  # only the text is embedded
+    assert plain.to_dict() != DocumentNodeParser(max_size=160).to_dict()

@@ -282,3 +282,13 @@ def test_bad_settings_are_refused() -> None:
         DocumentChunker(format="rst")
     with pytest.raises(ValueError, match="metadata_style must be"):
         DocumentChunker(metadata_style="haystack")
+
+
+def test_the_document_title_opens_the_context_unless_turned_off() -> None:
+    text = "# Guide\n\nIntro text that is long enough.\n\n## Setup\n\nInstall it with pip, then run it.\n"
+    first, *rest = DocumentChunker(max_size=40).chunk(text)
+    assert first.metadata["context_header"] == "Guide" and rest[-1].metadata["context_header"] == "Guide > Setup"
+    untitled = DocumentChunker(max_size=40, context_title=False).chunk(text)
+    assert untitled[0].metadata["context_header"] == "" and untitled[-1].metadata["context_header"] == "Setup"
+    titled = DocumentChunker(max_size=60).chunk("---\ntitle: Handbook\n---\n\n## Setup\n\nInstall it with pip.\n")
+    assert titled[-1].metadata["context_header"].startswith("Handbook")

@@ -80,17 +80,23 @@ class DocumentChunker(BaseChunker):
         **BaseChunker.OPTIONS,
         "format": "'markdown' or 'html'; None: from the file name, else from the text.",
         "metadata_style": "'llamaindex' or 'langchain': the peers' header metadata as well; None: ours only.",
+        "context_title": "Start context_header with the document's title (its first H1 or <title>), not only sections.",
     }
 
     def __init__(
-        self, max_size: int = 1000, sizer: Any = "chars", format: str | None = None, metadata_style: str | None = None
+        self,
+        max_size: int = 1000,
+        sizer: Any = "chars",
+        format: str | None = None,
+        metadata_style: str | None = None,
+        context_title: bool = True,
     ) -> None:
         super().__init__(max_size, sizer)
         if format is not None and format not in FORMATS:
             raise ValueError(f"format must be 'markdown', 'html' or None (from the file name or text), got {format!r}")
         if metadata_style is not None and metadata_style not in METADATA_STYLES:
             raise ValueError(f"metadata_style must be 'llamaindex', 'langchain' or None, got {metadata_style!r}")
-        self.format, self.metadata_style = format, metadata_style
+        self.format, self.metadata_style, self.context_title = format, metadata_style, context_title
 
     def format_of(self, text: str, metadata: dict[str, Any]) -> str:
         """The format ``text`` is read in (see the class docstring)."""
@@ -125,8 +131,7 @@ class DocumentChunker(BaseChunker):
         for start, end, note in pieces_of(root, text, self.sizer, self.max_size):
             chain = chains.at(start)
             path = prefix + [s.title for s in chain[1:] if _heading_end(s) <= start and s.title]
-            titles = [root.title] if root.title and (not path or path[0] != root.title) else []
-            context = " > ".join(titles + path)
+            context = " > ".join(self._context_path(root, path))
             line += text.count("\n", position, start)
             position = start
             extra: dict[str, Any] = {
@@ -138,6 +143,15 @@ class DocumentChunker(BaseChunker):
             self._style(extra, path, chain)
             chunks.append(Chunk(text[start:end], start, end, extra))
         return chunks
+
+    def _context_path(self, root: Node, path: list[str]) -> list[str]:
+        """The titles ``context_header`` joins: the document's title (front matter or ``<title>``, else the first
+        heading when it is a level-1 one) unless ``context_title`` is off, then the sections in ``path``."""
+        first = next((c for c in root.children if c.kind == "section"), None)
+        title = root.title or (first.title if first is not None and first.level == 1 else "")
+        if not self.context_title:
+            return [t for t in path if t != title]
+        return path if not title or (path and path[0] == title) else [title, *path]
 
     def _style(self, metadata: dict[str, Any], path: list[str], chain: list[Node]) -> None:
         if self.metadata_style == "llamaindex":

@@ -56,32 +56,32 @@ class TreeSplitter:
     def fits(self, start: int, end: int) -> bool:
         return self.size(start, end) <= self.max_size
 
-    def split(self, node: Node, depth: int = 0, first_budget: int | None = None) -> list[Piece]:
-        """Pieces that cover ``node`` in order (whitespace only between them), each within the budget, the first
-        within ``first_budget`` when that is given and possible (room left after a heading that opens it)."""
-        budget = self.max_size if first_budget is None else first_budget
-        if self.size(node.start, node.end) <= budget:
+    def split(self, node: Node, depth: int = 0, opener: int | None = None) -> list[Piece]:
+        """Pieces that cover ``node`` in order (whitespace only between them), each within the budget; with
+        ``opener`` (where a heading or short introduction before the node starts), the first piece is sized so that
+        it still fits together with that opener."""
+        if self.fits(node.start if opener is None else opener, node.end):
             return [Piece(node.start, node.end)]
         if node.kind in CONTAINERS and node.children and depth < MAX_DEPTH:
-            return self._merge(node, depth, budget)
+            return self._merge(node, depth, opener)
         if node.kind == "code" and node.info:
             return self._code(node)
-        return self._text(node.start, node.end, budget)
+        return self._text(node.start, node.end, opener)
 
-    def _text(self, start: int, end: int, first_budget: int) -> list[Piece]:
-        """A leaf's text packed into pieces of whole sentences (the first within ``first_budget``), a sentence too
-        large split at lines, spaces, then characters; with ``balanced``, pieces of about equal size."""
+    def _text(self, start: int, end: int, opener: int | None = None) -> list[Piece]:
+        """A leaf's text packed into pieces of whole sentences (the first one sized to fit with ``opener``), a
+        sentence too large split at lines, spaces, then characters; with ``balanced``, pieces of about equal size."""
         units = [(a, b) for s, e in sentence_spans(self.text, start, end) for a, b in self._fitted(s, e)]
         if not units:
             return [Piece(start, end)]
         measure, pieces, i = self.measure, [], 0
         while i < len(units):
-            limit = first_budget if not pieces else self.max_size
-            remaining = measure(units[i][0], units[-1][1])
-            soft = remaining / -(-remaining // limit) if self.balanced and limit > 0 else limit
+            begin = opener if opener is not None and not pieces else units[i][0]
+            remaining = measure(begin, units[-1][1])
+            soft = remaining / -(-remaining // self.max_size) if self.balanced else self.max_size
             j = i + 1
-            while j < len(units) and measure(units[i][0], units[j][1]) <= limit and (
-                    measure(units[i][0], units[j - 1][1]) < soft):  # fmt: skip
+            while j < len(units) and measure(begin, units[j][1]) <= self.max_size and (
+                    measure(begin, units[j - 1][1]) < soft):  # fmt: skip
                 j += 1
             pieces.append(Piece(units[i][0], units[j - 1][1]))
             i = j
@@ -92,25 +92,23 @@ class TreeSplitter:
         spans = (trim(self.text, a, b) for a, b in split_span(self.text, start, end, self.measure, self.max_size))
         return [(a, b) for a, b in spans if a < b]
 
-    def _merge(self, node: Node, depth: int, first_budget: int) -> list[Piece]:
+    def _merge(self, node: Node, depth: int, opener: int | None = None) -> list[Piece]:
         """Each child split (or whole), then neighbours merged greedily under the heading rule; a child split right
         after a small opener it may join (a heading, a short introduction) gets its first piece sized to fit it."""
         children = node.children
         merged: list[Piece] = []
         for index, child in enumerate(children):
-            opening = None
+            child_opener = opener if not merged else None
             if merged and self._may_open(merged[-1], index, children):
                 room = self.max_size - self.size(merged[-1].start, child.start)
                 lone_heading = self.headings_open and children[merged[-1].first].kind == "heading" and (
                     merged[-1].first == merged[-1].last)  # fmt: skip
-                opening = room if room >= self.max_size // 4 or (lone_heading and room > 0) else None
-            if not merged:
-                opening = first_budget
-            parts = self.split(child, depth + 1, opening)
+                child_opener = merged[-1].start if room >= self.max_size // 4 or (lone_heading and room > 0) else None
+            parts = self.split(child, depth + 1, child_opener)
             for k, part in enumerate(parts):
                 piece = Piece(part.start, part.end, index, index, k == 0, k == len(parts) - 1, part.note)
-                limit = first_budget if len(merged) == 1 else self.max_size
-                if merged and self._mergeable(merged[-1], piece, children, limit):
+                begin = opener if opener is not None and len(merged) == 1 else None
+                if merged and self._mergeable(merged[-1], piece, children, begin):
                     merged[-1].end, merged[-1].last, merged[-1].tail = piece.end, index, piece.tail
                 else:
                     merged.append(piece)
@@ -132,9 +130,10 @@ class TreeSplitter:
             c.kind == "section" for c in children[left.first : left.last + 1]
         )
 
-    def _mergeable(self, left: Piece, right: Piece, children: list[Node], limit: int) -> bool:
-        """Whether ``right`` (the first piece of its child, or the whole child) may join ``left``."""
-        if left.last == right.first or self.size(left.start, right.end) > limit:
+    def _mergeable(self, left: Piece, right: Piece, children: list[Node], opener: int | None = None) -> bool:
+        """Whether ``right`` (the first piece of its child, or the whole child) may join ``left`` (and the opener
+        before ``left``, when there is one)."""
+        if left.last == right.first or not self.fits(left.start if opener is None else opener, right.end):
             return False  # pieces of one child stay as that child's own merge left them
         if self.size(left.start, left.end) < self.tiny and self.size(right.start, right.end) < self.tiny:
             return True
@@ -156,10 +155,10 @@ class TreeSplitter:
         body_end = text.rfind("\n", body_start, trim(text, node.start, node.end)[1]) + 1
         budget = self.max_size - self.size(node.start, body_start) - self.size(body_end, node.end)
         if body_start <= 0 or body_end <= body_start or budget < max(self.max_size // 2, 1):
-            return self._text(node.start, node.end, self.max_size)
+            return self._text(node.start, node.end)
         chunks = ASTChunker(language=node.info, max_size=budget, sizer=self.sizer).chunk(text[body_start:body_end])
         if not chunks or chunks[0].metadata.get("fallback"):
-            return self._text(node.start, node.end, self.max_size)
+            return self._text(node.start, node.end)
         pieces = []
         for chunk in chunks:
             signatures = "\n".join(chunk.metadata.get("ancestors") or [])
