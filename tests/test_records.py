@@ -26,7 +26,7 @@ def test_csv_chunks_hold_whole_rows_and_carry_the_header_row() -> None:
     assert [c.metadata["records"] for c in chunks] == [2, 2]
     assert chunks[0].metadata["format"] == "csv" and "header_row" not in chunks[0].metadata
     assert chunks[1].metadata["header_row"] == "id,name,notes"
-    assert chunks[1].metadata["context"] == "id,name,notes\n" + chunks[1].text
+    assert chunks[1].metadata["context_header"] == "id,name,notes"
     assert all(CSV[c.start : c.end] == c.text for c in chunks)
 
 

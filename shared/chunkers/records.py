@@ -1,7 +1,7 @@
 """`RecordChunker`: data files of one record per line (JSON Lines, CSV, TSV) packed whole records at a time.
 
 A record is never cut while it fits the budget; a CSV/TSV chunk after the first carries the header row as
-``context`` (what its columns mean), the chunk's text and offsets staying the exact source slice. Structured
+``context_header`` (what its columns mean), the chunk's text and offsets staying the exact source slice. Structured
 data with a grammar (JSON, YAML, TOML) goes to `chunkers.code.ASTChunker` instead.
 """
 
@@ -45,8 +45,9 @@ class RecordChunker(BaseChunker):
 
     ``format``: "lines", "csv" or "tsv"; None takes it from the ``file_path``/``file_name``/``source``
     metadata's extension (".jsonl", ".ndjson", ".csv", ".tsv"), else "lines". For CSV and TSV the first record
-    is the header: chunks after the first carry it as ``header_row`` and in ``context`` (header row + chunk text,
-    to embed). A record larger than the budget is split inside (flag ``split_record``).
+    is the header: chunks after the first carry it as ``header_row`` and as ``context_header`` (what to embed with
+    the chunk, the name the other chunkers give it). A record larger than the budget is split inside (flag
+    ``split_record``).
     """
 
     OPTIONS: ClassVar[dict[str, str]] = {
@@ -92,8 +93,7 @@ class RecordChunker(BaseChunker):
         for (start, end), count, split in groups:
             extra: dict[str, Any] = {"chunker": "records", "format": kind, "records": count}
             if header is not None and start > header[0]:
-                extra["header_row"] = text[header[0] : header[1]]
-                extra["context"] = f"{extra['header_row']}\n{text[start:end]}"
+                extra["header_row"] = extra["context_header"] = text[header[0] : header[1]]
             if split:
                 extra["split_record"] = True
             chunks.append(Chunk(text[start:end], start, end, extra))
