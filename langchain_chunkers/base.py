@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
-from chunkers.settings import Derived, default_of, no_overlap, reject_unknown, take_alias
+from chunkers.settings import Derived, added_metadata, default_of, no_overlap, reject_unknown, take_alias
 from langchain_core.documents import Document
 from langchain_text_splitters import TextSplitter
 
@@ -119,8 +119,7 @@ class ChunkerTextSplitter(TextSplitter):
             passed = _keyed(source_metadata)  # what the engine was given (and copied into every chunk)
             for chunk in chunks:
                 metadata = copy.deepcopy(source_metadata)
-                rechunked = passed.get("chunker") is not None and passed.get("chunker") == chunk.metadata.get("chunker")
-                metadata.update({k: v for k, v in chunk.metadata.items() if rechunked or k not in passed})
+                metadata.update(added_metadata(chunk.metadata, passed))
                 if self._add_start_index:
                     metadata["start_index"] = chunk.start
                     metadata["end_index"] = chunk.end

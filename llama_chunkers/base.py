@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
-from chunkers.settings import Derived, plain_setting, reject_unknown, restorable
+from chunkers.settings import Derived, added_metadata, plain_setting, reject_unknown, restorable
 from llama_index.core.bridge.pydantic import Field, PlainSerializer, PrivateAttr, create_model
 from llama_index.core.node_parser.interface import NodeParser
 from llama_index.core.node_parser.node_utils import build_nodes_from_splits, default_id_func
@@ -113,11 +113,10 @@ class ChunkerNodeParser(NodeParser):
         offset = node.start_char_idx if isinstance(node, TextNode) and not isinstance(node, Document) else None
         base = offset or 0
         built = build_nodes_from_splits([c.text for c in chunks], node, id_func=self.id_func)
-        inherited = set(node.metadata)
         for new, chunk in zip(built, chunks):
             new.start_char_idx = base + chunk.start
             new.end_char_idx = base + chunk.end
-            added = _own_metadata(chunk.metadata, node.metadata, inherited)
+            added = added_metadata(chunk.metadata, node.metadata)
             new.metadata.update(added)
             hidden = [k for k in added if k not in self._embedded_keys() or added[k] in ("", None)]
             new.excluded_embed_metadata_keys = [*new.excluded_embed_metadata_keys, *hidden]
@@ -183,11 +182,3 @@ def engine_fields(engine: type[BaseChunker], **defaults: Any) -> type[ChunkerNod
     base = create_model(f"{engine.__name__}Fields", __base__=ChunkerNodeParser, **fields)
     base.engine = engine
     return base
-
-
-def _own_metadata(chunk: dict[str, Any], source: dict[str, Any], inherited: set[str]) -> dict[str, Any]:
-    """What a chunk adds to its source's metadata: the keys the source lacks (the source's own values win), or all
-    of the chunker's keys when the source is itself a chunk of the same chunker (their positions are stale)."""
-    if source.get("chunker") is not None and source.get("chunker") == chunk.get("chunker"):
-        return dict(chunk)
-    return {k: v for k, v in chunk.items() if k not in inherited}

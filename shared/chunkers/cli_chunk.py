@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from .files import FileResult, chunk_paths, iter_files
 from .routing import METHODS, Router, method_for, option_default
-from .runtime import CPU_DEFAULT_QUANTIZE, DTYPES, QUANTIZE
+from .runtime import DTYPES, QUANTIZE, RUNTIME_OPTIONS
 
 
 def add_parsers(sub: Any) -> None:
@@ -43,11 +43,9 @@ def add_parsers(sub: Any) -> None:
 
 def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
     """--device, --dtype and --quantize for the model-driven methods (default: `chunkers.runtime` chooses)."""
-    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: CUDA, then MPS, then CPU)")
-    parser.add_argument("--dtype", choices=DTYPES, default=None, help="default: bf16/fp16 on GPU, fp32 on CPU")
-    parser.add_argument("--quantize", choices=QUANTIZE, default=None,
-                        help=f"int8: ONNX Runtime on CPU; none: torch weights (default: {CPU_DEFAULT_QUANTIZE} on CPU "
-                             "unless --dtype is given)")  # fmt: skip
+    parser.add_argument("--device", default=None, help=RUNTIME_OPTIONS["device"])
+    parser.add_argument("--dtype", choices=DTYPES, default=None, help=RUNTIME_OPTIONS["dtype"])
+    parser.add_argument("--quantize", choices=QUANTIZE, default=None, help=RUNTIME_OPTIONS["quantize"])
 
 
 def _records(result: FileResult, method: str) -> list[dict[str, Any]]:

@@ -274,8 +274,7 @@ def prepare() -> dict[str, str]:
     if int8_available():
         path = str(smollm2_dir())
         with _lock:
-            model, _ = _load_causal_lm_from_path.__wrapped__(path, "cpu", "float32")
-            ready["SmolLM2-135M-Instruct (ONNX int8)"] = str(int8_onnx_path(path, model))
+            ready["SmolLM2-135M-Instruct (ONNX int8)"] = str(_load_int8(path)[0].onnx_path)
     return ready
 
 

@@ -134,3 +134,12 @@ def restorable(settings: Mapping[str, Any], owner: str) -> None:
                 f"{owner}.from_dict: field {name!r} held {value[UNRESTORABLE]}, which a dict can describe but not "
                 f"rebuild; pass {name}=... to from_dict (or use a spec: a local folder, 'chars', ...)"
             )
+
+
+def added_metadata(chunk: Mapping[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
+    """What a chunk's metadata adds to its source's in a face: the keys the source lacks (the source's own values
+    win), or every key the chunker set when the source is itself a chunk of the same chunker (its positions and
+    paths are stale then)."""
+    if source.get("chunker") is not None and source.get("chunker") == chunk.get("chunker"):
+        return dict(chunk)
+    return {k: v for k, v in chunk.items() if k not in source}
