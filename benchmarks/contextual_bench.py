@@ -1,4 +1,4 @@
-"""LLM-written context (Anthropic's contextual retrieval, `chunkers.contextual`) against the free section-path context,
+"""LLM-written context (Anthropic's contextual retrieval, `chunkers.context.writer`) against the free section-path context,
 on the same chunks: only the string embedded with each chunk changes, so the comparison needs no size matching.
 
     python -m benchmarks.contextual_bench                                   # the embedded SmolLM2-135M, CPU
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from chunkers import DocumentChunker, LocalLLM
-from chunkers.contextual import ContextWriter
+from chunkers.context.writer import ContextWriter
 from chunkers.evaluation import Embedder, score
 
 from .paths import ROOT

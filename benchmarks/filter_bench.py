@@ -84,7 +84,7 @@ class Method:
 def retrieve(corpus: str, text: str, questions: list[tuple[str, list[Span]]], k: int = RETRIEVE_K) -> list[Question]:
     """The top ``k`` SentenceChunker chunks per question by MiniLM cosine."""
     from chunkers import SentenceChunker
-    from chunkers.models import embed
+    from chunkers.runtime.models import embed
 
     chunks = SentenceChunker(max_size=CHUNK_SIZE).chunk(text)
     vectors = embed([c.text for c in chunks])

@@ -54,8 +54,8 @@ def documents(corpus: str, chars: int, doc_chars: int = 6000) -> list[str]:
 def batching(corpora: list[str], chars: int, out: Path) -> None:
     """Boundary agreement and time of `LLMChunker.chunk_many` (prompts of all documents batched through
     `LocalLLM.complete_batch`) against chunking the same documents one at a time with `chunk`."""
-    from chunkers.llm import LLMChunker
-    from chunkers.local_llm import LocalLLM
+    from chunkers.llms.local import LocalLLM
+    from chunkers.prose.llm import LLMChunker
 
     from .perplexity_speed import boundary_f1
 
@@ -104,8 +104,8 @@ def batching(corpora: list[str], chars: int, out: Path) -> None:
 
 
 def main() -> None:
-    from chunkers.llm import LUMBER_PROMPT, LLMChunker
-    from chunkers.local_llm import LocalLLM
+    from chunkers.llms.local import LocalLLM
+    from chunkers.prose.llm import LUMBER_PROMPT, LLMChunker
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chars", type=int, default=None, help="default: 30000 (20000 per corpus with --batching)")

@@ -24,7 +24,7 @@ def load() -> tuple[Any, Any, Any]:
     """lmchunker's ``chunker`` function, the model and the tokenizer (run inside lmchunker's venv)."""
     sys.path.insert(0, str(ROOT / "shared"))
     import lmchunker.modules.ppl_chunking as ppl_chunking
-    from chunkers.segment import sentence_spans
+    from chunkers.core.segment import sentence_spans
     from lmchunker.chunker import chunker
     from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
 

@@ -63,8 +63,9 @@ def _worker(implementation: str, size: int, device: str) -> dict:
         seconds = time.perf_counter() - started
         count, runtime = len(chunks), "lmchunker, float32, cpu"
     else:
-        from chunkers import lm_losses, perplexity
-        from chunkers.models import smollm2_dir
+        from chunkers.prose import perplexity, perplexity_scores
+        from chunkers.runtime import losses as lm_losses
+        from chunkers.runtime.models import smollm2_dir
 
         options = OURS.get(implementation, {"dtype": "float32", "quantize": "none"})
         if on_gpu:  # the GPU runs in the device's default precision (bfloat16 where supported)
@@ -90,9 +91,9 @@ def _worker(implementation: str, size: int, device: str) -> dict:
                 finally:
                     profile["model_s"] = profile.get("model_s", 0.0) + time.perf_counter() - begun
 
-            perplexity.token_losses = timed  # the model's share of the run; the rest is Python-side work
+            perplexity_scores.token_losses = timed  # the model's share of the run; the rest is Python-side work
             count = len(chunker.chunk(text))
-            perplexity.token_losses = real
+            perplexity_scores.token_losses = real
         else:  # the bare forward pass: the same windows and batches, no carried context, no bookkeeping
             decoder, head = model.get_decoder(), model.get_output_embeddings()
             rows = max(1, chunker.runtime.batch_tokens // (chunker.window_tokens + chunker.context_tokens))
@@ -131,7 +132,7 @@ def _worker(implementation: str, size: int, device: str) -> dict:
 def run_one(implementation: str, size: int, timeout: float, device: str = "cpu") -> dict:
     python = str(LMCHUNKER_PYTHON) if implementation == "lmchunker" else sys.executable
     command = [python, "-m", "benchmarks.perplexity_speed", "--worker", implementation, str(size), "--device", device]
-    from chunkers.models import smollm2_dir
+    from chunkers.runtime.models import smollm2_dir
 
     env = {**os.environ, "SMOLLM2_DIR": str(smollm2_dir())}  # lmchunker's venv lacks the model wheel
     try:
@@ -190,7 +191,7 @@ def boundary_f1(text: str, reference: list, other: list) -> float:
     same or a neighbouring sentence (one-to-one, greedy left to right); 1.0 when neither has a boundary."""
     from bisect import bisect_right
 
-    from chunkers.segment import sentence_spans
+    from chunkers.core.segment import sentence_spans
 
     ends = [end for _, end in sentence_spans(text)]
 
@@ -222,8 +223,8 @@ def agreement(corpora: list[str], max_chars: int | None = None, variants: list[s
     """Boundary F1 (and sentence-score correlation) of every variant (or those named) against float32, on whole
     corpora."""
     import numpy as np
-    from chunkers.models import smollm2_dir
-    from chunkers.perplexity import PerplexityChunker
+    from chunkers.prose.perplexity import PerplexityChunker
+    from chunkers.runtime.models import smollm2_dir
 
     path = str(smollm2_dir())
     rows = []

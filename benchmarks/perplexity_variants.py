@@ -108,8 +108,8 @@ def baselines() -> dict[str, tuple[Chunking, Sequence[int]]]:
 def variants(cache: MutableMapping[str, Any]) -> dict[str, tuple[Chunking, Sequence[int]]]:
     """PerplexityChunker variants on cached sentence scores, each with the grid of target_size searched."""
     from chunkers import PerplexityChunker
-    from chunkers.perplexity import rise_gains
-    from chunkers.segmentation_dp import standardized
+    from chunkers.core.segmentation_dp import standardized
+    from chunkers.prose.perplexity import rise_gains
 
     def engine(quantize: str = "none", **options: Any) -> Chunking:
         def chunk(text: str, size: int) -> list[Span]:
@@ -200,7 +200,7 @@ class Scorer:
     """Retrieval scores of chunk spans on one corpus (MiniLM, top 5), chunk embeddings memoised by text."""
 
     def __init__(self, text: str, questions: list[tuple[str, list[Span]]]) -> None:
-        from chunkers.models import embed
+        from chunkers.runtime.models import embed
 
         self.text, self.questions = text, questions
         self.queries = embed([q for q, _ in questions])
@@ -208,7 +208,7 @@ class Scorer:
 
     def __call__(self, spans: list[Span]) -> dict[str, float]:
         import numpy as np
-        from chunkers.models import embed
+        from chunkers.runtime.models import embed
 
         texts = [self.text[a:b] for a, b in spans]
         missing = list(dict.fromkeys(t for t in texts if t not in self.memo))
@@ -250,7 +250,7 @@ def prefix(corpus: str, chars: int, cache: MutableMapping[str, Any]) -> tuple[st
     inside; its sentence scores are the full text's first sentences' (a causal LM scores a sentence from the text
     before it only), entered in ``cache`` under the prefix's key."""
     from chunkers import PerplexityChunker
-    from chunkers.segment import sentence_spans
+    from chunkers.core.segment import sentence_spans
 
     text, questions = load(corpus)
     sentences = sentence_spans(text)
@@ -270,7 +270,7 @@ def run(
     """Measure the variants and baselines (those whose name contains one of ``only``, if given) on ``corpora``
     (``head``: on each corpus's first ``head`` characters, see `prefix`); rows are merged into
     benchmarks/results/perplexity_variants.json (replacing the same corpus and chunker)."""
-    from chunkers.models import load_causal_lm
+    from chunkers.runtime.models import load_causal_lm
 
     load_causal_lm()
     everything = {**variants(cache), **baselines()}

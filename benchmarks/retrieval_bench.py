@@ -70,7 +70,7 @@ def _lmchunker(target: int) -> Setting:
     back to offsets."""
     import subprocess
 
-    from chunkers.models import smollm2_dir
+    from chunkers.runtime.models import smollm2_dir
 
     seconds: list[float] = []
 
@@ -153,7 +153,7 @@ def run(suite_name: str, out: Path, only: list[str] | None = None) -> dict[str, 
     """Run a suite, write retrieval_<suite>.md/.json and two PNG plots under ``out``; return the tables. ``only``:
     just the chunkers whose name contains one of these strings (files then named retrieval_<suite>_only)."""
     from chunkers.evaluation import ChunkPerplexity, intrinsic_scores
-    from chunkers.models import load_causal_lm, load_embedder
+    from chunkers.runtime.models import load_causal_lm, load_embedder
 
     suite = SUITES[suite_name]
     load_causal_lm(), load_embedder()  # model loading is not chunking time

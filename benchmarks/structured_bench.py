@@ -222,7 +222,7 @@ class ContextEmbedder:
 
 @cache
 def tokenizer() -> Any:
-    from chunkers.models import minilm_path
+    from chunkers.runtime.models import minilm_path
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(str(minilm_path()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import time
 
-from chunkers.cli import main
+from chunkers.apps.cli import main
 
 if __name__ == "__main__":
     folder = sys.argv[1] if len(sys.argv) > 1 else "examples/data"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
-from chunkers.settings import Derived, added_metadata, default_of, no_overlap, reject_unknown, take_alias
+from chunkers.core.settings import Derived, added_metadata, default_of, no_overlap, reject_unknown, take_alias
 from langchain_core.documents import Document
 from langchain_text_splitters import TextSplitter
 

@@ -1,5 +1,5 @@
 """`ContextualDocumentTransformer`: contextual retrieval for LangChain, a document transformer that splits documents
-and puts an LLM-written context on each chunk (`chunkers.contextual`)."""
+and puts an LLM-written context on each chunk (`chunkers.context.writer`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from chunkers.contextual import CONTEXT_PROMPT, ContextWriter
-from chunkers.usage import LLMUsage
+from chunkers.context.writer import CONTEXT_PROMPT, ContextWriter
+from chunkers.core.usage import LLMUsage
 from langchain_core.documents import BaseDocumentTransformer, Document
 from langchain_text_splitters import TextSplitter
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chunkers.embeddings import UnitEmbeddings
+from chunkers.runtime.embeddings import UnitEmbeddings
 from langchain_core.embeddings import Embeddings
 
 
 class LocalEmbeddings(Embeddings):
     """Unit-normalised sentence embeddings from a local sentence-transformers model (default: MiniLM), through
-    `chunkers.embeddings`. (``langchain-huggingface`` would do the same but pins a huggingface_hub older than
+    `chunkers.runtime.embeddings`. (``langchain-huggingface`` would do the same but pins a huggingface_hub older than
     transformers 5 needs.)"""
 
     def __init__(self, model: Any = None, batch_size: int = 64) -> None:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from chunkers import Chunk
+from chunkers.core.settings import Derived, reject_unknown
 from chunkers.filtering import ChunkFilter
-from chunkers.settings import Derived, reject_unknown
 from langchain_core.callbacks import Callbacks
 from langchain_core.documents import Document
 from langchain_core.documents.compressor import BaseDocumentCompressor

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from chunkers import BaseChunker
-from chunkers.llm import LLMChunker
-from chunkers.usage import LLMUsage
+from chunkers.core.usage import LLMUsage
+from chunkers.prose.llm import LLMChunker
 
 from .base import ChunkerTextSplitter
 from .llm_bridge import to_engine_llm
 
 
 class LLMTextSplitter(ChunkerTextSplitter):
-    """LangChain face of `chunkers.llm.LLMChunker`: ``llm`` (required) is any LangChain chat model or LLM, an
+    """LangChain face of `chunkers.prose.llm.LLMChunker`: ``llm`` (required) is any LangChain chat model or LLM, an
     engine `LLM` or a callable; ``llm="local"`` runs the embedded SmolLM2-135M (an offline demo, too small to
     follow the instructions well). Other settings are the engine chunker's. `split_documents` chunks
     ``concurrency`` documents at a time through the model's ``invoke``; `atransform_documents` chunks them all at

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from chunkers.perplexity import PerplexityChunker
+from chunkers.prose.perplexity import PerplexityChunker
 
 from .base import ChunkerTextSplitter
 
 
 class PerplexityTextSplitter(ChunkerTextSplitter):
-    """LangChain face of `chunkers.perplexity.PerplexityChunker`; takes its settings (``model``, ``tokenizer``,
+    """LangChain face of `chunkers.prose.perplexity.PerplexityChunker`; takes its settings (``model``, ``tokenizer``,
     ``method``, ``threshold``, ``max_size``, ``target_size``, ``sizer``, ``device``, ...) as keyword arguments."""
 
     engine = PerplexityChunker

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chunkers.lazy import lazy_exports
+from chunkers.core.lazy import lazy_exports
 
 _EXPORTS = {
     "ChunkFilterPostprocessor": ".filter",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
-from chunkers.settings import Derived, added_metadata, plain_setting, reject_unknown, restorable
+from chunkers.core.settings import Derived, added_metadata, plain_setting, reject_unknown, restorable
 from llama_index.core.bridge.pydantic import Field, PlainSerializer, PrivateAttr, create_model
 from llama_index.core.node_parser.interface import NodeParser
 from llama_index.core.node_parser.node_utils import build_nodes_from_splits, default_id_func

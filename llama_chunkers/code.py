@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chunkers.code import ASTChunker
-from chunkers.settings import take_alias
+from chunkers.core.settings import take_alias
 
 from .base import engine_fields
 

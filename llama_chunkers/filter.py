@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from chunkers import Chunk
+from chunkers.core.settings import Derived, reject_unknown
 from chunkers.filtering import ChunkFilter
-from chunkers.settings import Derived, reject_unknown
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle

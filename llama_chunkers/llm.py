@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chunkers.llm import LLMChunker
-from chunkers.usage import LLMUsage
+from chunkers.core.usage import LLMUsage
+from chunkers.prose.llm import LLMChunker
 
 from .base import engine_fields
 from .llm_bridge import app_llm, llm_key, to_engine_llm
 
 
 class LLMNodeParser(engine_fields(LLMChunker)):  # type: ignore[misc]
-    """LlamaIndex face of `chunkers.llm.LLMChunker`: ``LLMNodeParser(llm=OpenAI(...))`` or any LlamaIndex LLM.
+    """LlamaIndex face of `chunkers.prose.llm.LLMChunker`: ``LLMNodeParser(llm=OpenAI(...))`` or any LlamaIndex LLM.
 
     Without ``llm`` it uses the app's ``Settings.llm`` when one is configured (read when the parser runs), and
     otherwise raises a `ValueError` saying what to pass. ``llm="local"`` runs the embedded SmolLM2-135M, an

@@ -1,12 +1,12 @@
 """Bridges: any LlamaIndex LLM as the engine's `chunkers.llms.LLM`, and the app's configured ``Settings.llm``.
-(LlamaIndex embedding models need no bridge: `chunkers.embeddings` takes a ``BaseEmbedding`` as it is.)"""
+(LlamaIndex embedding models need no bridge: `chunkers.runtime.embeddings` takes a ``BaseEmbedding`` as it is.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from chunkers.core.settings import describe
 from chunkers.llms import NO_LLM_HELP
-from chunkers.settings import describe
 from llama_index.core.base.llms.base import BaseLLM
 
 

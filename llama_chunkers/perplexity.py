@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from chunkers.perplexity import PerplexityChunker
+from chunkers.prose.perplexity import PerplexityChunker
 
 from .base import engine_fields
 
 
 class PerplexityNodeParser(engine_fields(PerplexityChunker)):  # type: ignore[misc]
-    """LlamaIndex face of `chunkers.perplexity.PerplexityChunker` (default model: the embedded SmolLM2-135M); its
+    """LlamaIndex face of `chunkers.prose.perplexity.PerplexityChunker` (default model: the embedded SmolLM2-135M); its
     fields are the engine's options.
 
     ``model`` may be a local model folder or a loaded transformers model (with ``tokenizer``); ``cache`` (any

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from chunkers import SentenceChunker
-from chunkers.settings import no_overlap, take_alias
-from chunkers.sizing import TokenListSizer
+from chunkers.core.settings import no_overlap, take_alias
+from chunkers.core.sizing import TokenListSizer
 
 from .base import engine_fields
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from chunkers.cli import main
+from chunkers.apps.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
 

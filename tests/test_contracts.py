@@ -166,7 +166,7 @@ def test_sentence_splitter_options_keep_their_meaning() -> None:
 
 def test_inherited_langchain_constructors_work(monkeypatch: pytest.MonkeyPatch) -> None:
     import llama_index.core
-    from chunkers.models import smollm2_dir
+    from chunkers.runtime.models import smollm2_dir
     from transformers import AutoTokenizer
 
     # tiktoken's cl100k_base as LlamaIndex ships it (no download).
@@ -388,7 +388,7 @@ def test_to_json_round_trips_a_tokenizer_sizer_and_names_what_cannot_be_rebuilt(
     import json
 
     from chunkers.code import get_language
-    from chunkers.models import minilm_path
+    from chunkers.runtime.models import minilm_path
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(minilm_path()))

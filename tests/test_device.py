@@ -1,4 +1,4 @@
-"""Device, precision, int8 and batching choices (chunkers.models) with the real torch and the real SmolLM2."""
+"""Device, precision, int8 and batching choices (chunkers.runtime.models) with the real torch and the real SmolLM2."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from chunkers import models, runtime
-from chunkers.cli import Router, build_parser
+from chunkers.apps.cli import Router, build_parser
 from chunkers.filtering import LocalLMScorer
-from chunkers.local_llm import LocalLLM
-from chunkers.perplexity import PerplexityChunker
+from chunkers.llms.local import LocalLLM
+from chunkers.prose.perplexity import PerplexityChunker
+from chunkers.runtime import models
+from chunkers.runtime import policy as runtime
 
 from benchmarks.perplexity_speed import DATA, boundary_f1
 
@@ -93,7 +94,7 @@ def test_forced_float32_cpu_load_is_logged_and_visible(
 ) -> None:
     monkeypatch.setattr(models, "_logged", set())
     chunker = PerplexityChunker(device="cpu", dtype="float32", quantize="none", batch_tokens=2560)
-    with caplog.at_level(logging.INFO, logger="chunkers.models"):
+    with caplog.at_level(logging.INFO, logger="chunkers.runtime.models"):
         model = chunker.scorer.lm.load()[0]
     assert "on cpu, float32" in caplog.text
     assert next(model.parameters()).dtype == torch.float32
@@ -147,7 +148,7 @@ def test_int8_boundaries_agree_with_float32(excerpts: list[str], float32_chunks:
 
 
 def test_boundary_f1_counts_a_neighbouring_sentence_as_equal() -> None:
-    from chunkers.chunk import Chunk
+    from chunkers.core.chunk import Chunk
 
     text = "One. Two. Three. Four. Five. Six."
     ends = [4, 9, 16, 22, 28, len(text)]

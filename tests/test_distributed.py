@@ -1,4 +1,4 @@
-"""The Ray Data stage (chunkers.distributed) on a real local Ray (2 CPUs, started once for this module): the
+"""The Ray Data stage (chunkers.apps.distributed) on a real local Ray (2 CPUs, started once for this module): the
 distributed output equals `chunk_many` in one process, row for row; failures are recorded rows; a worker that
 dies is retried; bad configuration gives a one-line error."""
 
@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 from chunkers import ASTChunker, LLMChunker, LocalLLM, PerplexityChunker, SentenceChunker
-from chunkers.cli import main
-from chunkers.files import read_source
+from chunkers.apps.cli import main
+from chunkers.io.files import read_source
 
 from benchmarks.paths import CHROMA_CORPORA
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed")
-distributed = pytest.importorskip("chunkers.distributed")
+distributed = pytest.importorskip("chunkers.apps.distributed")
 
 TESTS = Path(__file__).parent
 ENGINE = TESTS.parent / "shared" / "chunkers"
@@ -144,8 +144,8 @@ def test_a_cuda_chunker_asks_ray_for_a_gpu():
 
 
 def test_the_command_line_gives_ray_workers_its_device_dtype_and_quantize():
-    from chunkers.cli import build_parser
-    from chunkers.routing import Router
+    from chunkers.apps.cli import build_parser
+    from chunkers.apps.routing import Router
 
     command = ["chunk", "notes.txt", "--engine", "ray", "--method", "ppl", "--device", "cuda", "--quantize", "none"]
     args = build_parser().parse_args(command)

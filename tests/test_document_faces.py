@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from chunkers.models import minilm_path
+from chunkers.runtime.models import minilm_path
 from langchain_classic.retrievers import ParentDocumentRetriever
 from langchain_core.documents import Document as LCDocument
 from langchain_core.stores import InMemoryStore
@@ -123,7 +123,7 @@ def test_document_context_extractor_adds_its_context_to_our_nodes() -> None:
 
 
 def test_chunkers_show_labels_section_paths(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from chunkers.cli import main
+    from chunkers.apps.cli import main
 
     path = tmp_path / "guide.md"
     path.write_text(GUIDE, encoding="utf-8")

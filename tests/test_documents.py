@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from chunkers import DocumentChunker
 from chunkers.documents import html_text
-from chunkers.models import minilm_path
+from chunkers.runtime.models import minilm_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from invariants import assert_invariants

@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from chunkers.cli import main
+from chunkers.apps.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 

@@ -318,7 +318,7 @@ def test_generated_questions_quote_the_corpus_exactly_and_are_saved_for_reuse(tm
 
 @pytest.mark.slow
 def test_a_framework_embedding_gives_the_same_numbers_as_the_embedded_minilm() -> None:
-    from chunkers.models import minilm_path
+    from chunkers.runtime.models import minilm_path
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     from langchain_chunkers.embeddings import LocalEmbeddings

@@ -120,7 +120,7 @@ def test_llm_scorer_with_the_real_local_model_when_asked_for_by_name() -> None:
 
 
 def test_llamaindex_postprocessor_in_a_retriever_pipeline() -> None:
-    from chunkers.models import minilm_path
+    from chunkers.runtime.models import minilm_path
 
     embed_model = HuggingFaceEmbedding(model_name=str(minilm_path()))
     index = VectorStoreIndex.from_documents([Document(text=t) for t in PASSAGES[:3]], embed_model=embed_model)

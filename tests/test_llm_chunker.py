@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from chunkers.llm import LLM, CallableLLM, LLMChunker, LLMUsage, as_llm, parse_reply
-from chunkers.local_llm import LocalLLM
+from chunkers.llms.local import LocalLLM
+from chunkers.prose.llm import LLM, CallableLLM, LLMChunker, LLMUsage, as_llm, parse_reply
 from invariants import assert_invariants
 
 WIKI = (Path(__file__).resolve().parents[1] / "examples" / "data" / "valkyria_chronicles_wikitext.md").read_text(
@@ -305,7 +305,7 @@ def test_local_llm_batches_prompts_of_several_documents_with_the_boundaries_of_o
 
 @pytest.mark.slow
 def test_a_timed_out_local_call_stops_generating_and_frees_the_model() -> None:
-    from chunkers.llm_runner import StepRunner
+    from chunkers.llms.runner import StepRunner
 
     llm = LocalLLM(max_new_tokens=2000)
     llm.count_tokens("load the model first")  # loading is not part of the timed call

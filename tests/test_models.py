@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from chunkers import models
-from chunkers.cli import main
+from chunkers.apps.cli import main
+from chunkers.runtime import models
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_missing_model_packages_say_how_to_install_them(monkeypatch: pytest.Monk
 def test_threads_asking_at_once_load_the_embedding_model_once() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from chunkers import models
+    from chunkers.runtime import models
 
     models._load_embedder.cache_clear()
     with ThreadPoolExecutor(max_workers=2) as pool:

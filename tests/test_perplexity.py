@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from chunker_cases import PROSE
-from chunkers.perplexity import PerplexityChunker, rise_gains
+from chunkers.prose.perplexity import PerplexityChunker, rise_gains
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from invariants import assert_invariants

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from chunkers import RecordChunker
-from chunkers.cli import main
+from chunkers.apps.cli import main
 from chunkers.records import record_spans
 
 CSV = 'id,name,notes\n1,alpha,"two\nlines"\n2,beta,"say ""hi"""\r\n3,gamma,plain\n'

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import combinations, pairwise
 
 import pytest
-from chunkers.segmentation_dp import best_segmentation, mean_sized_segmentation, standardized
+from chunkers.core.segmentation_dp import best_segmentation, mean_sized_segmentation, standardized
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -1,38 +1,37 @@
 """rag-chunkers engine: structure-, perplexity- and LLM-aware chunking with exact character offsets.
 
+Folders by capability, in layers: a module imports from its own layer and the ones below, never above, and no
+two import each other round a loop (``tests/test_layers.py`` checks both; ``docs/architecture.md`` explains them).
+
+1. ``core``: chunks, sizes, spans, packing, the optimal segmentation, option declarations, settings specs.
+2. ``runtime`` (device policy, models, int8, losses, embeddings), ``llms`` (the LLM protocol, how calls run, the
+   local LLM), ``io`` (files, chunk records).
+3. chunkers: ``prose`` (sentence, perplexity, LLM-guided), ``code`` (AST), ``documents`` (Markdown, HTML),
+   ``records`` (JSON Lines, CSV, TSV).
+4. services over chunks: ``filtering`` (ChunkRAG), ``context`` (what is embedded with a chunk).
+5. applications: ``apps`` (the command line, routing, Ray), ``evaluation``.
+
 Heavy libraries (torch, transformers, tree-sitter grammars, the Markdown parser) are imported only by the parts
-that need them, when they first run.
-
-Layers (a module imports from its own layer and the ones below, never above; no import cycles; the test
-``tests/test_layers.py`` checks both):
-
-1. core: ``chunk``, ``base``, ``sizing``, ``segment``, ``merge``, ``segmentation_dp``, ``settings``, ``lazy``,
-   ``usage``: text spans, sizes, merging, settings of the faces, usage counts.
-2. runtime: ``runtime`` (device, precision, batch policy), ``onnx_int8``, ``models`` (loading, `CausalLM`),
-   ``lm_losses``, ``local_llm``, ``llms`` (the `LLM` protocol), ``llm_runner`` (how calls are made),
-   ``embeddings`` (the one embeddings adapter), ``files`` (folders and processes).
-3. chunkers: ``sentence_chunker``, ``records``, ``perplexity`` and ``perplexity_scores``, ``llm`` and ``lumber``,
-   ``code`` (the AST chunker), ``documents`` (Markdown and HTML).
-4. services: ``routing`` (which chunker a file gets), ``filtering`` and ``scorers``, ``chunk_records``,
-   ``contextual`` (LLM-written context).
-5. applications: ``cli``, ``cli_chunk``, ``cli_filter``, ``distributed`` (Ray), ``evaluation``.
+that need them, when they first run. ``compat`` keeps the module paths of 0.1 importable for one release.
 """
 
-from .base import BaseChunker, validate_text
-from .chunk import Chunk
+from . import compat
 from .code import ASTChunker
+from .core.base import BaseChunker, validate_text
+from .core.chunk import Chunk
+from .core.merge import BudgetError, pack, pack_spans, split_span
+from .core.segment import paragraph_spans, sentence_spans
+from .core.sizing import CharSizer, FunctionSizer, NonWhitespaceSizer, Sizer, TokenSizer, get_sizer
 from .documents import DocumentChunker
 from .filtering import ChunkFilter, EmbeddingScorer, LLMScorer, LocalLMScorer, ScoredChunk
-from .llm import LLM, LLMChunker
-from .local_llm import LocalLLM
-from .merge import BudgetError, pack, pack_spans, split_span
-from .perplexity import PerplexityChunker
+from .llms import LLM
+from .llms.local import LocalLLM
+from .prose import LLMChunker, PerplexityChunker, SentenceChunker
 from .records import RecordChunker
-from .segment import paragraph_spans, sentence_spans
-from .sentence_chunker import SentenceChunker
-from .sizing import CharSizer, FunctionSizer, NonWhitespaceSizer, Sizer, TokenSizer, get_sizer
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+compat.install()
 
 __all__ = [
     "LLM",

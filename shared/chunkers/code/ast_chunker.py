@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..base import BaseChunker
-from ..chunk import Chunk
-from ..merge import Span, pack_spans, trim
-from ..sizing import SpanMeasure
+from ..core.base import BaseChunker
+from ..core.chunk import Chunk
+from ..core.merge import Span, pack_spans, trim
+from ..core.sizing import SpanMeasure
 from .languages import (
     OFFSIDE_RULE,
     GrammarNotFoundError,

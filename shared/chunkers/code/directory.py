@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import DEFAULT_MAX_BYTES, FileResult, chunk_paths, iter_files
+from ..io.files import DEFAULT_MAX_BYTES, FileResult, chunk_paths, iter_files
 from .ast_chunker import ASTChunker
 from .languages import language_for_path
 

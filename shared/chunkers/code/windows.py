@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..merge import Span, split_span, trim
-from ..segment import utf8_char_offsets
-from ..sizing import SpanMeasure
+from ..core.merge import Span, split_span, trim
+from ..core.segment import utf8_char_offsets
+from ..core.sizing import SpanMeasure
 
 DEFINITION = re.compile(
     r"^(class|module|method|singleton_method|function)$"

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, ClassVar
 
-from ..base import BaseChunker
-from ..chunk import Chunk
+from ..core.base import BaseChunker
+from ..core.chunk import Chunk
 from .html import html_blocks
 from .markdown import front_matter_title, markdown_blocks
 from .outline import Node, build_outline, sections_of, tile

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..segment import utf8_char_offsets
+from ..core.segment import utf8_char_offsets
 from .outline import Node
 
 # pulldown-cmark block tags -> our block kinds. Table cells, footnotes' inner parts and inline tags are not units.

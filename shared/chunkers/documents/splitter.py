@@ -8,16 +8,16 @@ chunk, and a section's heading and introduction may open the chunk of its first 
 tail of a split section never runs into the next heading; two pieces that are both tiny (under a tenth of the budget)
 may merge regardless. A leaf that does not fit is split inside: a code block with a known language by
 `chunkers.code.ASTChunker` (its fences kept with its first and last pieces), anything else at sentences, lines,
-spaces, then characters (`chunkers.merge`). Containers nested deeper than ``MAX_DEPTH`` are split as text.
+spaces, then characters (`chunkers.core.merge`). Containers nested deeper than ``MAX_DEPTH`` are split as text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..merge import pack_spans, split_span, trim
-from ..segment import sentence_spans
-from ..sizing import Sizer, SpanMeasure
+from ..core.merge import pack_spans, split_span, trim
+from ..core.segment import sentence_spans
+from ..core.sizing import Sizer, SpanMeasure
 from .outline import CONTAINERS, Node
 
 MAX_DEPTH = 100

@@ -141,7 +141,7 @@ def _import(spec: str) -> Any:
     """The object ``module:attribute`` names (the current directory is importable, as with ``python -m``)."""
     import sys
 
-    from ..lazy import import_object
+    from ..core.lazy import import_object
 
     if "" not in sys.path:
         sys.path.insert(0, "")

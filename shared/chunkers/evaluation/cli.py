@@ -1,5 +1,5 @@
 """``chunkers eval``: which chunker for my data? The subcommand's options and its run (registered by
-``chunkers.cli``)."""
+``chunkers.apps.cli``)."""
 
 from __future__ import annotations
 

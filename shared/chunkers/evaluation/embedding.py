@@ -1,14 +1,14 @@
-"""The embedding an evaluation retrieves with: `chunkers.embeddings`' adapter, remembering chunk vectors."""
+"""The embedding an evaluation retrieves with: `chunkers.runtime.embeddings`' adapter, remembering chunk vectors."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..embeddings import UnitEmbeddings
+from ..runtime.embeddings import UnitEmbeddings
 
 
 class Embedder(UnitEmbeddings):
-    """Embeds chunks and questions with one model (anything `chunkers.embeddings.as_embeddings` takes; None: the
+    """Embeds chunks and questions with one model (anything `chunkers.runtime.embeddings.as_embeddings` takes; None: the
     embedded MiniLM); ``name`` identifies it in reports and saved results. Chunk vectors are remembered by text, so
     chunks that recur across settings or runs are embedded once."""
 

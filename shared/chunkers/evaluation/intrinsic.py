@@ -21,14 +21,15 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..chunk import Chunk
+from ..core.chunk import Chunk
 
 
 class ChunkPerplexity:
     """Perplexity of a chunk alone and given another chunk before it, from a local causal LM.
 
-    ``model``/``tokenizer``/``device``/``dtype``/``quantize`` as for every model here (`chunkers.models.CausalLM`;
-    None: the embedded SmolLM2 on the runtime `chunkers.runtime` chooses, int8 on CPU). Each text is truncated to
+    ``model``/``tokenizer``/``device``/``dtype``/``quantize`` as for every model here
+    (`chunkers.runtime.models.CausalLM`; None: the embedded SmolLM2 on the runtime `chunkers.runtime` chooses, int8
+    on CPU). Each text is truncated to
     ``max_tokens`` tokens (the chunk's first ones; the context's last ones).
     """
 
@@ -41,14 +42,14 @@ class ChunkPerplexity:
         dtype: str | None = None,
         quantize: str | bool | None = None,
     ) -> None:
-        from ..models import CausalLM
+        from ..runtime.models import CausalLM
 
         self._lm = CausalLM(model, tokenizer, device, dtype, quantize)
         self.max_tokens = max_tokens
 
     def perplexities(self, pairs: Sequence[tuple[str | None, str]]) -> list[float]:
         """ppl(q | d) for each ``(d, q)``; ``d=None`` gives ppl(q) alone."""
-        from ..lm_losses import token_losses
+        from ..runtime.losses import token_losses
 
         model, tokenizer = self._lm.load()
         start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id

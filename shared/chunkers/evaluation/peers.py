@@ -9,14 +9,14 @@ from .setting import Setting, spans_of
 
 
 def sentence(target: int) -> Setting:
-    from ..sentence_chunker import SentenceChunker
+    from ..prose.sentence import SentenceChunker
 
     chunker = SentenceChunker(max_size=target)
     return Setting(f"max_size={target}", lambda text: spans_of(chunker, text))
 
 
 def perplexity(target: int, cache: dict) -> Setting:
-    from ..perplexity import PerplexityChunker
+    from ..prose.perplexity import PerplexityChunker
 
     chunker = PerplexityChunker(max_size=2 * target, target_size=target, cache=cache)
     return Setting(f"target_size={target}, max_size={2 * target}", lambda text: spans_of(chunker, text))
@@ -24,9 +24,9 @@ def perplexity(target: int, cache: dict) -> Setting:
 
 def llm_chunker(target: int, llm: Any = None) -> Setting:
     """The LLM chunker driven by ``llm`` (any LLM `generate.complete` can ask; None: the embedded SmolLM2)."""
-    from ..llm import LLMChunker
-    from ..llms import CallableLLM
-    from ..local_llm import LocalLLM
+    from ..llms.local import LocalLLM
+    from ..llms.protocol import CallableLLM
+    from ..prose.llm import LLMChunker
     from .generate import complete
 
     group = round(target * 0.7)
@@ -93,12 +93,12 @@ def chonkie(target: int) -> Setting:
 
 def cached_minilm_embedding() -> Any:
     """The embedded MiniLM as a LlamaIndex embedding that remembers each text's vector (the semantic splitter
-    embeds the same sentences at every breakpoint setting): `chunkers.embeddings` with its memo, in LlamaIndex's
+    embeds the same sentences at every breakpoint setting): `chunkers.runtime.embeddings` with its memo, in LlamaIndex's
     interface."""
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from pydantic import PrivateAttr
 
-    from ..embeddings import UnitEmbeddings
+    from ..runtime.embeddings import UnitEmbeddings
 
     class MemoEmbedding(BaseEmbedding):
         _engine: UnitEmbeddings = PrivateAttr(default_factory=lambda: UnitEmbeddings(memo=True))

@@ -6,8 +6,8 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from ..chunk import Chunk
-from ..sizing import get_sizer
+from ..core.chunk import Chunk
+from ..core.sizing import get_sizer
 
 
 def size_stats(chunks: Sequence[Chunk], sizer: Any = "chars", max_size: int | None = None) -> dict[str, float]:

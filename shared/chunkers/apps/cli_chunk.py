@@ -1,0 +1,179 @@
+"""The ``chunk``, ``show`` and ``prepare`` commands of the ``chunkers`` command line (`chunkers.apps.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..io.files import FileResult, chunk_paths, iter_files
+from ..runtime.policy import DTYPES, QUANTIZE, RUNTIME_OPTIONS
+from .routing import METHODS, Router, method_for, option_default
+
+
+def add_parsers(sub: Any) -> None:
+    """The ``chunk``, ``show`` and ``prepare`` subcommands."""
+    methods = ["auto", *sorted(METHODS)]
+    sizes = ", ".join(f"{m} {option_default(m, 'max_size')}" for m in sorted(METHODS))
+    chunk = sub.add_parser("chunk", help="chunk files or directories to JSONL")
+    chunk.add_argument("paths", nargs="+", type=Path)
+    chunk.add_argument("--method", choices=methods, default="auto",
+                       help="auto: records for JSONL/CSV, document for Markdown/HTML, ast for code, sentence else")
+    chunk.add_argument("--max-size", type=int, default=None, help=f"largest chunk, in the method's unit ({sizes})")
+    chunk.add_argument("--out", type=Path, default=None, help="output file (default: stdout)")
+    chunk.add_argument("--format", choices=["jsonl", "table", "parquet"], default="jsonl", help="parquet: Ray only")
+    chunk.add_argument("--workers", type=int, default=None, help="parallel processes (default 1; Ray: all CPUs)")
+    chunk.add_argument("--engine", choices=["local", "ray"], default="local", help="ray: a Ray Data pipeline")
+    chunk.add_argument("--address", default=None, help="Ray cluster (host:port, auto); default: a local Ray")
+    chunk.add_argument("--no-gitignore", action="store_true", help="also chunk gitignored files")
+    chunk.add_argument("--no-progress", dest="progress", action="store_false")
+    add_runtime_arguments(chunk)
+
+    show = sub.add_parser("show", help="print a file with its chunk boundaries (and section paths) coloured")
+    show.add_argument("file")
+    show.add_argument("--method", choices=methods, default="auto")
+    show.add_argument("--max-size", type=int, default=None)
+    show.add_argument("--color", action="store_true", default=None, help="force colours")
+    add_runtime_arguments(show)
+    sub.add_parser("prepare", help="build the embedded models' caches now (SmolLM2 conversion, int8 export)")
+
+
+def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
+    """--device, --dtype and --quantize for the model-driven methods (default: `chunkers.runtime` chooses)."""
+    parser.add_argument("--device", default=None, help=RUNTIME_OPTIONS["device"])
+    parser.add_argument("--dtype", choices=DTYPES, default=None, help=RUNTIME_OPTIONS["dtype"])
+    parser.add_argument("--quantize", choices=QUANTIZE, default=None, help=RUNTIME_OPTIONS["quantize"])
+
+
+def _records(result: FileResult, method: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "file_path": str(result.path),
+            "text": chunk.text,
+            "start": chunk.start,
+            "end": chunk.end,
+            "start_line": chunk.metadata.get("start_line"),
+            "end_line": chunk.metadata.get("end_line"),
+            "method": method,
+            "metadata": {k: v for k, v in chunk.metadata.items() if k not in {"file_path", "start_line", "end_line"}},
+        }
+        for chunk in result.chunks
+    ]
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("[bold]chunking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} files/s"),
+        TimeRemainingColumn(),
+        disable=not enabled,
+        transient=True,
+    )
+
+
+def _file_results(files: list[Path], router: Router, args: argparse.Namespace) -> Any:
+    """One `FileResult` per file, in order: from local processes, or from Ray (``--engine ray``)."""
+    if args.engine == "ray":
+        from .distributed import file_results
+
+        if args.format == "parquet" and args.out is None:
+            raise ValueError("--format parquet needs --out DIR (the folder Ray writes the Parquet files to)")
+        parquet = args.out if args.format == "parquet" else None
+        return file_results(files, router, address=args.address, workers=args.workers, progress=args.progress,
+                            dataset_out=parquet)  # fmt: skip
+    if args.format == "parquet" or args.address:
+        raise ValueError("--format parquet and --address need --engine ray")
+    return chunk_paths(files, router, workers=args.workers or 1)
+
+
+def cmd_chunk(args: argparse.Namespace, out: TextIO) -> int:
+    """Chunk every path; write JSONL (or a table); report skipped files and errors at the end."""
+    import time
+
+    router = Router(args.method, args.max_size, args.device, args.dtype, args.quantize)
+    files = [f for p in args.paths for f in iter_files(p, respect_gitignore=not args.no_gitignore)]
+    failures: list[FileResult] = []
+    skipped: list[FileResult] = []
+    summary: list[tuple[str, str, int, int, int]] = []
+    started = time.perf_counter()
+    local = args.engine == "local"  # Ray shows its own progress
+    with _progress(len(files), local and args.progress and sys.stderr.isatty()) as progress:
+        task = progress.add_task("chunk", total=len(files), rate="-")
+        for done, result in enumerate(_file_results(files, router, args), start=1):
+            method = method_for(result.path, args.method)
+            if result.error:
+                failures.append(result)
+            elif result.skipped:
+                skipped.append(result)
+            elif args.format == "jsonl":
+                for record in _records(result, method):
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:
+                sizes = [len(c.text) for c in result.chunks]
+                mean = sum(sizes) // max(len(sizes), 1)
+                summary.append((str(result.path), method, len(sizes), mean, max(sizes, default=0)))
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            progress.update(task, advance=1, rate=f"{rate:.1f}")
+    if args.format == "table":
+        _print_table(summary, out)
+    for result in skipped:
+        print(f"skipped {result.path}: {result.skipped}", file=sys.stderr)
+    for result in failures:
+        print(f"error   {result.path}: {result.error}", file=sys.stderr)
+    if failures:
+        print(f"{len(failures)} of {len(files)} files failed", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _print_table(rows: Sequence[tuple[str, str, int, int, int]], out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="chunks per file")
+    for column in ("file", "method", "chunks", "mean chars", "max chars"):
+        table.add_column(column, justify="left" if column in {"file", "method"} else "right")
+    for row in rows:
+        table.add_row(*map(str, row))
+    Console(file=out, width=120).print(table)
+
+
+def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    """Print a file with each chunk in its own colour, so a person sees where the boundaries are; a chunk of a
+    structured document is labelled with its section path."""
+    from rich.console import Console
+    from rich.text import Text
+
+    path = Path(args.file)
+    text = path.read_text(encoding="utf-8")
+    router = Router(args.method, args.max_size, args.device, args.dtype, args.quantize)
+    chunks = router(path).chunk(text, file_path=str(path))
+    colours = ["cyan", "magenta", "green", "yellow", "blue", "red"]
+    rendered = Text()
+    position = 0
+    for index, chunk in enumerate(chunks):
+        rendered.append(text[position : chunk.start])
+        trail = chunk.metadata.get("header_path")
+        label = f"⟦{index}" + (f" · {' > '.join(map(str, trail))}" if trail else "") + "⟧"
+        rendered.append(label, style="bold reverse")
+        rendered.append(chunk.text, style=colours[index % len(colours)])
+        position = chunk.end
+    rendered.append(text[position:])
+    Console(file=out, force_terminal=args.color, width=120).print(rendered)
+    print(f"{len(chunks)} chunks, method {method_for(path, args.method)}", file=sys.stderr)
+    return 0
+
+
+def cmd_prepare(out: TextIO) -> int:
+    """Build the embedded models' on-disk caches and say where they are."""
+    from ..runtime.models import prepare
+
+    for what, where in prepare().items():
+        print(f"ready: {what}: {where}", file=out)
+    return 0

@@ -1,0 +1,101 @@
+"""Which chunker a file gets: the method table (name -> engine class) and `Router`, shared by the command line
+(`chunkers.apps.cli`), the local process pool (`chunkers.io.files`) and Ray (`chunkers.apps.distributed`).
+
+``auto`` picks by extension: JSON Lines / CSV / TSV -> "records"; Markdown and HTML -> "document"; code and
+structured data with a grammar (JSON, YAML, TOML, ...) -> "ast"; anything else (plain text) -> "sentence". The
+model-driven "ppl" runs only when asked for. Defaults and the runtime options a method takes come from the engine
+classes' signatures.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.base import BaseChunker
+from ..core.lazy import import_object
+
+METHODS: dict[str, str] = {
+    "ast": "chunkers.code:ASTChunker",
+    "document": "chunkers.documents:DocumentChunker",
+    "ppl": "chunkers.prose.perplexity:PerplexityChunker",
+    "records": "chunkers.records:RecordChunker",
+    "sentence": "chunkers.prose.sentence:SentenceChunker",
+}
+RUNTIME_OPTIONS = ("device", "dtype", "quantize")
+TEXT_METHOD = "sentence"
+
+
+def engine_class(method: str) -> type[BaseChunker]:
+    """The engine class of a method name."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose from auto, {', '.join(sorted(METHODS))}")
+    return import_object(METHODS[method])
+
+
+def option_default(method: str, name: str) -> Any:
+    """The default of constructor option ``name`` of ``method``'s engine class."""
+    return inspect.signature(engine_class(method).__init__).parameters[name].default
+
+
+def takes(method: str, name: str) -> bool:
+    """Whether ``method``'s engine class has the constructor option ``name``."""
+    return name in inspect.signature(engine_class(method).__init__).parameters
+
+
+def method_for(path: Path, method: str = "auto") -> str:
+    """The method ``auto`` resolves to for ``path`` (see the module docstring)."""
+    if method != "auto":
+        return method
+    from ..code import language_for_path
+    from ..documents import DOCUMENT_SUFFIXES
+    from ..records.chunker import RECORD_SUFFIXES
+
+    suffix = path.suffix.lower()
+    if suffix in RECORD_SUFFIXES:
+        return "records"
+    if suffix in DOCUMENT_SUFFIXES:
+        return "document"
+    return "ast" if language_for_path(path) is not None else TEXT_METHOD
+
+
+def make_chunker(method: str, max_size: int | None = None, **runtime: Any) -> BaseChunker:
+    """``method``'s engine chunker: ``max_size`` (None: the engine's default) and the runtime options it takes
+    (``device``, ``dtype``, ``quantize``; None: the engine's default)."""
+    options: dict[str, Any] = {} if max_size is None else {"max_size": max_size}
+    options |= {name: value for name, value in runtime.items() if value is not None and takes(method, name)}
+    return engine_class(method)(**options)
+
+
+@dataclass
+class Router:
+    """Picks (and caches) the chunker for each file; picklable, so it can run in worker processes."""
+
+    method: str = "auto"
+    max_size: int | None = None
+    device: str | None = None
+    dtype: str | None = None
+    quantize: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.method != "auto":
+            engine_class(self.method)
+        self._chunkers: dict[str, BaseChunker] = {}
+
+    def chunker(self, method: str) -> BaseChunker:
+        """The chunker of a method name, built once."""
+        if method not in self._chunkers:
+            runtime = {name: getattr(self, name) for name in RUNTIME_OPTIONS}
+            self._chunkers[method] = make_chunker(method, self.max_size, **runtime)
+        return self._chunkers[method]
+
+    def __call__(self, path: Path) -> BaseChunker:
+        return self.chunker(method_for(path, self.method))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in ("method", "max_size", *RUNTIME_OPTIONS)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]

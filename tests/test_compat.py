@@ -1,0 +1,35 @@
+"""The module paths of 0.1 keep working for one release: each forwards to its new home, with a warning."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import chunkers
+import pytest
+from chunkers.compat import MOVED
+
+
+@pytest.mark.parametrize("old", sorted(MOVED))
+def test_an_old_module_path_still_imports_and_says_where_it_went(old: str) -> None:
+    sys.modules.pop(f"chunkers.{old}", None)
+    with pytest.warns(DeprecationWarning, match=f"chunkers.{MOVED[old]}"):
+        module = importlib.import_module(f"chunkers.{old}")
+    new = importlib.import_module(f"chunkers.{MOVED[old]}")
+    public = [name for name in vars(new) if not name.startswith("_")]
+    assert public and all(getattr(module, name) is getattr(new, name) for name in public)
+
+
+def test_the_users_old_imports_give_the_same_objects() -> None:
+    sys.modules.pop("chunkers.distributed", None)
+    sys.modules.pop("chunkers.perplexity", None)
+    with pytest.warns(DeprecationWarning):
+        from chunkers.distributed import chunk_dataset
+        from chunkers.perplexity import PerplexityChunker
+    from chunkers.apps.distributed import chunk_dataset as moved
+
+    assert PerplexityChunker is chunkers.PerplexityChunker and chunk_dataset is moved
+    from chunkers.records import RecordChunker
+    from chunkers.runtime import resolve_runtime  # a package now, exporting what the module did
+
+    assert RecordChunker is chunkers.RecordChunker and callable(resolve_runtime)
