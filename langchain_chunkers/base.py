@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
-from chunkers.core.settings import Derived, added_metadata, default_of, no_overlap, reject_unknown, take_alias
+from chunkers.core.chunk import embedded_text
+from chunkers.core.faces import Derived, added_metadata, default_of, no_overlap, reject_unknown, take_alias
+from chunkers.core.options import options_of
 from langchain_core.documents import Document
 from langchain_text_splitters import TextSplitter
+from pydantic import Field
 
 
 class ChunkerTextSplitter(TextSplitter):
@@ -18,17 +21,22 @@ class ChunkerTextSplitter(TextSplitter):
 
     Every output document gets a deep copy of its source document's metadata plus what the chunker adds
     (e.g. line numbers, scores; the source's own values win, unless the source is itself a chunk of the same
-    chunker, whose positions and paths are then replaced); ``end_index`` accompanies ``start_index``.
-    Use it directly around any chunker: ``ChunkerTextSplitter(SentenceChunker(max_size=500))``.
+    chunker, whose positions and paths are then replaced); ``end_index`` accompanies ``start_index``. With
+    ``context_in_content=True`` (alias ``embed_context``, where the chunker gives a ``context_header``),
+    ``page_content`` is that context followed by the chunk's text, since LangChain embeds only ``page_content``;
+    ``start_index``/``end_index`` still give the chunk's exact span. Use it directly around any chunker:
+    ``ChunkerTextSplitter(SentenceChunker(max_size=500))``.
 
-    Subclasses name an engine class in `engine` and take its settings as keyword arguments, kept as public
-    attributes: the engine chunker is built from them when the splitter runs (and rebuilt when one changes).
-    LangChain's own names work where they mean the same: ``chunk_size`` (``max_size``), ``length_function``
-    (``sizer``), ``chunk_overlap=0``; so do the inherited ``from_huggingface_tokenizer`` and
-    ``from_tiktoken_encoder``. Unknown keyword arguments raise `TypeError`.
+    Faces are declared as ``class SentenceTextSplitter(face_of(SentenceChunker))``: their settings are the engine
+    class's options (`chunkers.core.options`), taken as keyword arguments and kept as public attributes; the engine
+    chunker is built from them when the splitter runs (and rebuilt when one changes). LangChain's own names work
+    where they mean the same: ``chunk_size`` (``max_size``), ``length_function`` (``sizer``), ``chunk_overlap=0``;
+    so do the inherited ``from_huggingface_tokenizer`` and ``from_tiktoken_encoder``. Unknown keyword arguments
+    raise `TypeError`.
     """
 
     engine: ClassVar[type[BaseChunker] | None] = None
+    offers_context: ClassVar[bool] = True  # whether its chunks carry a context_header (context_in_content applies)
     _derived: Derived[BaseChunker]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -38,29 +46,35 @@ class ChunkerTextSplitter(TextSplitter):
 
     def __init__(self, chunker: BaseChunker | None = None, add_start_index: bool = False, **settings: Any) -> None:
         owner = type(self).__name__
-        super().__init__(chunk_size=1, chunk_overlap=0, add_start_index=add_start_index)
         self._derived = Derived()
         self._wrapped = chunker
-        if self.engine is None:
-            if not isinstance(chunker, BaseChunker):
-                raise TypeError(f"chunker must be a chunkers.BaseChunker, got {type(chunker).__name__}")
-            reject_unknown(settings, set(), owner)
-        else:
-            if chunker is not None:
-                raise TypeError(f"{owner} takes its settings as keyword arguments; chunker= is for ChunkerTextSplitter")
-            settings = self._translate_options(settings)
-            names = self.setting_names()
-            reject_unknown(settings, names, owner)
-            for name in names:
-                setattr(self, name, settings[name] if name in settings else default_of(self.engine, name))
-        self.chunker  # noqa: B018  (settings are validated now, not at the first run)
+        if chunker is not None and self.engine is not None:
+            raise TypeError(f"{owner} takes its settings as keyword arguments; chunker= is for ChunkerTextSplitter")
+        if self.engine is None and not isinstance(chunker, BaseChunker):
+            raise TypeError(f"chunker must be a chunkers.BaseChunker, got {type(chunker).__name__}")
+        settings = self._translate_options(settings)
+        if self.offers_context:
+            take_alias(settings, "embed_context", "context_in_content", owner)
+            self.context_in_content = bool(settings.pop("context_in_content", False))
+        names = self.setting_names()
+        reject_unknown(settings, names, owner)
+        for name in names:
+            setattr(self, name, settings[name] if name in settings else default_of(self.engine, name))
+        super().__init__(chunk_size=self.chunker.max_size, chunk_overlap=0, add_start_index=add_start_index)
+
+    @property  # type: ignore[override]
+    def _chunk_size(self) -> int:
+        """LangChain's chunk size: the engine's ``max_size``, as it is now."""
+        return self.chunker.max_size
+
+    @_chunk_size.setter
+    def _chunk_size(self, value: int) -> None:
+        """Set by ``TextSplitter.__init__``; the size is always read from the engine chunker."""
 
     @classmethod
     def setting_names(cls) -> set[str]:
-        """The keyword arguments this splitter takes besides ``add_start_index``."""
-        if cls.engine is None:
-            return set()
-        return {name for name in inspect.signature(cls.engine.__init__).parameters if name != "self"}
+        """The keyword arguments this splitter takes for its engine (besides ``add_start_index``)."""
+        return set(options_of(cls.engine)) if cls.engine is not None else set()
 
     @classmethod
     def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
@@ -79,11 +93,12 @@ class ChunkerTextSplitter(TextSplitter):
         return cls(sizer=tokenizer, **kwargs)
 
     def _engine_settings(self) -> dict[str, Any]:
-        """The settings the engine chunker is built from (it is rebuilt when one of them changes)."""
+        """The engine chunker's constructor arguments, from the settings (subclasses translate framework objects
+        here); the chunker is rebuilt when one of them changes."""
         return {name: getattr(self, name) for name in self.setting_names()}
 
-    def _build(self, **settings: Any) -> BaseChunker:
-        """The engine chunker for these settings (subclasses translate framework objects here)."""
+    def _build_chunker(self, **settings: Any) -> BaseChunker:
+        """The engine chunker for these settings."""
         assert self.engine is not None
         return self.engine(**settings)
 
@@ -92,7 +107,7 @@ class ChunkerTextSplitter(TextSplitter):
         """The engine chunker doing the work, as the settings configure it now."""
         if self._wrapped is not None:
             return self._wrapped
-        return self._derived.get(self._build, self._engine_settings())
+        return self._derived.get(self._build_chunker, self._engine_settings())
 
     def split_text(self, text: str) -> list[str]:
         return [chunk.text for chunk in self.chunker.chunk(text)]
@@ -127,7 +142,9 @@ class ChunkerTextSplitter(TextSplitter):
         return documents
 
     def _content(self, chunk: Chunk) -> str:
-        """The ``page_content`` of a chunk's document (the chunk's text; subclasses may prefix a header)."""
+        """The ``page_content`` of a chunk's document: its text, after its context with ``context_in_content``."""
+        if self.offers_context and self.context_in_content:
+            return embedded_text(chunk.metadata.get("context_header") or "", chunk.text)
         return chunk.text
 
 
@@ -136,14 +153,28 @@ def _keyed(metadata: dict[Any, Any]) -> dict[str, Any]:
     return {str(k): v for k, v in metadata.items()}
 
 
+def option_fields(engine: type) -> dict[str, Any]:
+    """Pydantic field definitions for ``engine``'s options (`chunkers.core.options`), with the engine's defaults and
+    help: for the faces that are pydantic models (the document compressor)."""
+    return {name: (Any, Field(o.default, description=o.help)) for name, o in options_of(engine).items()}
+
+
+def face_of(engine: type[BaseChunker], context: bool = False) -> type[ChunkerTextSplitter]:
+    """The base of a LangChain face of ``engine``: its settings are the engine's options. ``context``: the chunks
+    carry a ``context_header``, so the face has ``context_in_content``."""
+    doc = f"Settings of `{engine.__module__}.{engine.__qualname__}` as a LangChain splitter."
+    namespace = {"engine": engine, "offers_context": context, "__module__": __name__, "__doc__": doc}
+    return type(f"{engine.__name__}Splitter", (ChunkerTextSplitter,), namespace)
+
+
 def splitter_signature(cls: type[ChunkerTextSplitter]) -> inspect.Signature:
-    """The real signature of a splitter class (IDEs, ``help``, ``inspect.signature``): the engine's options with
-    their defaults and annotations, the keyword options the face's own ``__init__`` adds, and ``add_start_index``."""
+    """The real signature of a splitter class (``help``, ``inspect.signature``, IPython): the engine's options with
+    their defaults and annotations, ``context_in_content`` where the chunks carry context, and ``add_start_index``."""
     assert cls.engine is not None
     keyword = inspect.Parameter.KEYWORD_ONLY
-    engine = inspect.signature(cls.engine.__init__).parameters.values()
-    own = [p for p in inspect.signature(cls.__init__).parameters.values() if p.kind == keyword]
-    parameters = [p.replace(kind=keyword) for p in engine if p.name != "self"] + own
+    engine = inspect.signature(cls.engine).parameters.values()
+    parameters = [p.replace(kind=keyword) for p in engine]
+    if cls.offers_context:
+        parameters.append(inspect.Parameter("context_in_content", keyword, default=False, annotation="bool"))
     parameters.append(inspect.Parameter("add_start_index", keyword, default=False, annotation="bool"))
-    unique = {p.name: p for p in parameters}
-    return inspect.Signature(list(unique.values()))
+    return inspect.Signature(parameters)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chunkers import Chunk
 from chunkers.code import ASTChunker
 
-from .base import ChunkerTextSplitter
+from .base import face_of
 
 
-class ASTTextSplitter(ChunkerTextSplitter):
+class ASTTextSplitter(face_of(ASTChunker, context=True)):  # type: ignore[misc]
     """LangChain face of `chunkers.code.ASTChunker`.
 
     Replaces ``RecursiveCharacterTextSplitter.from_language(Language.PYTHON, chunk_size=1500)`` with
@@ -25,12 +24,6 @@ class ASTTextSplitter(ChunkerTextSplitter):
     ``page_content`` differ from the source slice.
     """
 
-    engine = ASTChunker
-
-    def __init__(self, *args: Any, context_in_content: bool = False, **kwargs: Any) -> None:
-        self.context_in_content = context_in_content
-        super().__init__(*args, **kwargs)
-
     @classmethod
     def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
         if "chunk_size" in options and "sizer" not in options and "length_function" not in options:
@@ -39,12 +32,9 @@ class ASTTextSplitter(ChunkerTextSplitter):
 
     def _engine_settings(self) -> dict[str, Any]:
         settings = super()._engine_settings()
-        if self.context_in_content:
+        if self.context_in_content:  # the header to put in page_content
             settings["expand_context"] = True
         return settings
-
-    def _content(self, chunk: Chunk) -> str:
-        return chunk.metadata.get("context", chunk.text) if self.context_in_content else chunk.text
 
     @classmethod
     def from_language(cls, language: Any, **kwargs: Any) -> ASTTextSplitter:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from chunkers import Chunk
 from chunkers.documents import DocumentChunker
 
-from .base import ChunkerTextSplitter
+from .base import face_of
 
 
-class DocumentTextSplitter(ChunkerTextSplitter):
+class DocumentTextSplitter(face_of(DocumentChunker, context=True)):  # type: ignore[misc]
     """LangChain face of `chunkers.documents.DocumentChunker`; stands in for ``MarkdownHeaderTextSplitter``
     followed by a size-capped splitter (and for the HTML header splitters), in one step with exact offsets.
 
@@ -21,13 +18,3 @@ class DocumentTextSplitter(ChunkerTextSplitter):
     ``end_index`` still give the chunk's exact span in the source. As parent and child splitter of
     ``ParentDocumentRetriever``, a child continues its parent's ``header_path``.
     """
-
-    engine = DocumentChunker
-
-    def __init__(self, *args: Any, context_in_content: bool = False, **kwargs: Any) -> None:
-        self.context_in_content = context_in_content
-        super().__init__(*args, **kwargs)
-
-    def _content(self, chunk: Chunk) -> str:
-        context = chunk.metadata.get("context_header")
-        return f"{context}\n\n{chunk.text}" if self.context_in_content and context else chunk.text

@@ -7,17 +7,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from chunkers import Chunk
-from chunkers.core.settings import Derived, reject_unknown
+from chunkers.core.faces import Derived, reject_unknown
+from chunkers.core.options import options_of
 from chunkers.filtering import ChunkFilter
 from langchain_core.callbacks import Callbacks
 from langchain_core.documents import Document
 from langchain_core.documents.compressor import BaseDocumentCompressor
-from pydantic import ConfigDict, PrivateAttr
+from pydantic import ConfigDict, PrivateAttr, create_model
 
+from .base import option_fields
 from .llm_bridge import to_engine_llm
 
 
-class ChunkFilterCompressor(BaseDocumentCompressor):
+class ChunkFilterCompressor(create_model("ChunkFilterFields", __base__=BaseDocumentCompressor,
+                                         **option_fields(ChunkFilter))):  # type: ignore[misc]
     """Keeps the retrieved documents that matter for the query, best first, each with ``relevance_score`` in
     its metadata; works in ``ContextualCompressionRetriever`` and in LCEL.
 
@@ -29,14 +32,6 @@ class ChunkFilterCompressor(BaseDocumentCompressor):
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    scorer: str | None = None  # None: "llm" when llm is given, else "embedding"
-    embeddings: Any = None
-    llm: Any = None
-    threshold: str | float | None = "dynamic"
-    top_k: int | None = None
-    min_keep: int = 1
-    dedup_similarity: float | None = 0.9
 
     _derived: Derived[ChunkFilter] = PrivateAttr(default_factory=Derived)
 
@@ -50,11 +45,8 @@ class ChunkFilterCompressor(BaseDocumentCompressor):
     @property
     def chunk_filter(self) -> ChunkFilter:
         """The engine filter as the fields configure it now (its ``last_dropped`` says what was removed and why)."""
-        return self._derived.get(self._build, {name: getattr(self, name) for name in type(self).model_fields})
-
-    @staticmethod
-    def _build(llm: Any, **settings: Any) -> ChunkFilter:
-        return ChunkFilter(llm=to_engine_llm(llm), **settings)
+        settings = {name: getattr(self, name) for name in options_of(ChunkFilter)}
+        return self._derived.get(ChunkFilter, {**settings, "llm": to_engine_llm(self.llm)})
 
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None

@@ -25,6 +25,12 @@ class LangChainLLM:
     async def acomplete(self, prompt: str) -> str:
         return _text(await self.model.ainvoke(prompt))
 
+    def __eq__(self, other: object) -> bool:  # the same model: the same engine LLM (faces rebuild on a new one)
+        return isinstance(other, LangChainLLM) and other.model is self.model
+
+    def __hash__(self) -> int:
+        return id(self.model)
+
 
 def to_engine_llm(model: Any) -> Any:
     """A LangChain model wrapped for the engine; anything else is passed on for the engine to accept or refuse."""

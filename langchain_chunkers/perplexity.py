@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from chunkers.prose.perplexity import PerplexityChunker
 
-from .base import ChunkerTextSplitter
+from .base import face_of
 
 
-class PerplexityTextSplitter(ChunkerTextSplitter):
+class PerplexityTextSplitter(face_of(PerplexityChunker)):  # type: ignore[misc]
     """LangChain face of `chunkers.prose.perplexity.PerplexityChunker`; takes its settings (``model``, ``tokenizer``,
     ``method``, ``threshold``, ``max_size``, ``target_size``, ``sizer``, ``device``, ...) as keyword arguments."""
-
-    engine = PerplexityChunker

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from chunkers import SentenceChunker
 
-from .base import ChunkerTextSplitter
+from .base import face_of
 
 
-class SentenceTextSplitter(ChunkerTextSplitter):
+class SentenceTextSplitter(face_of(SentenceChunker)):  # type: ignore[misc]
     """LangChain face of `chunkers.SentenceChunker`: ``max_size`` (1000; or ``chunk_size``) in units of
     ``sizer`` ("chars"; or ``length_function``)."""
-
-    engine = SentenceChunker

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
-from chunkers.core.settings import Derived, added_metadata, plain_setting, reject_unknown, restorable
+from chunkers.core.faces import Derived, added_metadata, reject_unknown
+from chunkers.core.options import options_of
+from chunkers.core.spec import restorable, written
 from llama_index.core.bridge.pydantic import Field, PlainSerializer, PrivateAttr, create_model
 from llama_index.core.node_parser.interface import NodeParser
 from llama_index.core.node_parser.node_utils import build_nodes_from_splits, default_id_func
@@ -26,12 +27,13 @@ class ChunkerNodeParser(NodeParser):
     gets the chunker's fresh values); metadata the chunker adds (scores, line numbers, ...) is kept on the node but
     excluded from the embedding and LLM text, except the non-empty keys in `embed_metadata_keys`.
 
-    Subclasses take their fields from their engine class (`engine_fields`: the names and defaults of its
-    signature, the help of its ``OPTIONS``); the engine chunker is built from the fields when the parser runs (and
-    rebuilt when one changes), and `to_dict` (LlamaIndex's cache key) holds its full configuration, every field as
-    plain data (a sizer as its spec, a grammar as its name; an object that cannot be written down is described,
-    and `from_dict` then asks for it by name). Peers' option names (``chunk_size``, ...) are accepted where they mean
-    the same; unknown keyword arguments raise `TypeError`. The generic parser wraps a ready chunker:
+    Faces are declared as ``class SentenceNodeParser(face_of(SentenceChunker))``: their fields are the engine
+    class's options (`chunkers.core.options`: names, defaults and help); the engine chunker is built from the
+    fields when the parser runs (and rebuilt when one changes), and `to_dict` (LlamaIndex's cache key) holds its
+    full configuration, every field as plain data (a sizer as its spec, a grammar as its name; an object that
+    cannot be written down is described, and `from_dict` then asks for it by name). Peers' option names
+    (``chunk_size``, ...) are accepted where they mean the same; unknown keyword arguments raise `TypeError`. The
+    generic parser wraps a ready chunker:
     ``ChunkerNodeParser(chunker=SentenceChunker(max_size=500))`` (such a parser cannot be rebuilt by
     `from_dict`; the subclasses can).
     """
@@ -47,7 +49,7 @@ class ChunkerNodeParser(NodeParser):
         data = self._translate_options(dict(data))
         reject_unknown(data, set(type(self).model_fields), owner)
         if chunker is not None:
-            if type(self)._build_chunker is not ChunkerNodeParser._build_chunker:
+            if self.engine is not None:
                 raise TypeError(f"{owner} takes its settings as fields; chunker=... is for ChunkerNodeParser")
             if not isinstance(chunker, BaseChunker):
                 raise TypeError(f"chunker must be a chunkers.BaseChunker, got {type(chunker).__name__}")
@@ -87,27 +89,25 @@ class ChunkerNodeParser(NodeParser):
             data.pop("id_func")
         return cls(**data)
 
-    def _build_chunker(self) -> BaseChunker:
-        """The engine chunker configured by this parser's fields."""
-        if self.engine is None:
-            raise TypeError(f"{type(self).__name__} needs chunker=... (an engine chunker instance)")
-        return self.engine(**self._engine_settings())
-
     def _engine_settings(self) -> dict[str, Any]:
-        """The engine's constructor arguments, from the fields (subclasses translate framework objects here)."""
+        """The engine chunker's constructor arguments, from the fields (subclasses translate framework objects
+        here); the chunker is rebuilt when one of them changes."""
         assert self.engine is not None
-        return {name: getattr(self, name) for name in engine_options(self.engine)}
+        return {name: getattr(self, name) for name in options_of(self.engine)}
 
-    def _chunker_settings(self) -> dict[str, Any]:
-        """What `_build_chunker` reads: the chunker is rebuilt when any of these changes."""
-        return {name: getattr(self, name) for name in type(self).model_fields}
+    def _build_chunker(self, **settings: Any) -> BaseChunker:
+        """The engine chunker for these settings."""
+        assert self.engine is not None
+        return self.engine(**settings)
 
     @property
     def chunker(self) -> BaseChunker:
         """The engine chunker doing the work, as the fields configure it now."""
         if self._wrapped is not None:
             return self._wrapped
-        return self._derived.get(lambda **_: self._build_chunker(), self._chunker_settings())
+        if self.engine is None:
+            raise TypeError(f"{type(self).__name__} needs chunker=... (an engine chunker instance)")
+        return self._derived.get(self._build_chunker, self._engine_settings())
 
     def _nodes_from_chunks(self, node: BaseNode, chunks: list[Chunk]) -> list[BaseNode]:
         offset = node.start_char_idx if isinstance(node, TextNode) and not isinstance(node, Document) else None
@@ -160,25 +160,26 @@ class ChunkerNodeParser(NodeParser):
         return nodes
 
 
-NOT_SERIALISED = frozenset({"cache", "tokenizer", "llm"})  # objects; their identity is in "engine" (the cache key)
-_Plain = Annotated[Any, PlainSerializer(plain_setting)]
+_Written = Annotated[Any, PlainSerializer(written)]
 
 
-def engine_options(engine: type[BaseChunker]) -> list[str]:
-    """The constructor options of an engine class, in order."""
-    return [name for name in inspect.signature(engine.__init__).parameters if name != "self"]
-
-
-def engine_fields(engine: type[BaseChunker], **defaults: Any) -> type[ChunkerNodeParser]:
-    """A `ChunkerNodeParser` base whose fields are ``engine``'s constructor options: names and defaults from its
-    signature (``defaults`` overrides some, where the face's default is measured to be better), descriptions from
-    its ``OPTIONS``. A face subclasses it and adds only what is LlamaIndex's."""
-    parameters = inspect.signature(engine.__init__).parameters
+def option_fields(engine: type, renames: dict[str, str] | None = None, **defaults: Any) -> dict[str, Any]:
+    """Pydantic field definitions for ``engine``'s options (`chunkers.core.options`): each with the engine's
+    default (``defaults`` overrides some, where the face's default is measured to be better) and help, written by
+    ``to_dict`` as plain data unless the option is an object (an LLM, a tokenizer, a cache). ``renames``: an
+    option's name in LlamaIndex where it differs (``embeddings`` is ``embed_model``)."""
+    renames = renames or {}
     fields: dict[str, Any] = {}
-    for name in engine_options(engine):
-        default = defaults.get(name, parameters[name].default)
-        help_text = engine.OPTIONS.get(name, "")
-        fields[name] = (_Plain, Field(default, description=help_text, exclude=name in NOT_SERIALISED))
-    base = create_model(f"{engine.__name__}Fields", __base__=ChunkerNodeParser, **fields)
+    for name, option in options_of(engine).items():
+        default = defaults.get(name, option.default)
+        field = Field(default, description=option.help, exclude=not option.written)
+        fields[renames.get(name, name)] = (_Written, field)
+    return fields
+
+
+def face_of(engine: type[BaseChunker], **defaults: Any) -> type[ChunkerNodeParser]:
+    """The base of a LlamaIndex face of ``engine``: a `ChunkerNodeParser` whose fields are the engine's options
+    (`option_fields`). A face subclasses it and adds only what is LlamaIndex's."""
+    base = create_model(f"{engine.__name__}Fields", __base__=ChunkerNodeParser, **option_fields(engine, **defaults))
     base.engine = engine
     return base

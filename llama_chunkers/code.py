@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from chunkers.code import ASTChunker
-from chunkers.core.settings import take_alias
+from chunkers.core.faces import take_alias
 
-from .base import engine_fields
+from .base import face_of
 
 
-class ASTNodeParser(engine_fields(ASTChunker, expand_context=True)):  # type: ignore[misc]
+class ASTNodeParser(face_of(ASTChunker, expand_context=True)):  # type: ignore[misc]
     """LlamaIndex face of `chunkers.code.ASTChunker`; a drop-in for LlamaIndex's ``CodeSplitter``.
 
     ``max_size`` counts non-whitespace characters by default (``sizer="chars"`` for plain characters).

@@ -9,10 +9,10 @@ from chunkers.documents import DocumentChunker
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.schema import BaseNode, Document, NodeRelationship, TextNode
 
-from .base import engine_fields
+from .base import face_of
 
 
-class DocumentNodeParser(engine_fields(DocumentChunker)):  # type: ignore[misc]
+class DocumentNodeParser(face_of(DocumentChunker)):  # type: ignore[misc]
     """LlamaIndex face of `chunkers.documents.DocumentChunker`; stands in for ``MarkdownNodeParser`` (and
     ``HTMLNodeParser``) with a size cap. Each node's text is the exact source slice; its ``context_header`` (document
     title and section path, a split table's header row, split code's fence and signatures) is embedded with it and

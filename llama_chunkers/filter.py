@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from chunkers import Chunk
-from chunkers.core.settings import Derived, reject_unknown
+from chunkers.core.faces import Derived, reject_unknown
+from chunkers.core.options import options_of
 from chunkers.filtering import ChunkFilter
-from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.bridge.pydantic import PrivateAttr, create_model
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 
+from .base import option_fields
 from .llm_bridge import app_llm, to_engine_llm
 
+RENAMES = {"embeddings": "embed_model"}  # the engine's option names, as LlamaIndex spells them
 
-class ChunkFilterPostprocessor(BaseNodePostprocessor):
+
+class ChunkFilterPostprocessor(create_model("ChunkFilterFields", __base__=BaseNodePostprocessor,
+                                            **option_fields(ChunkFilter, RENAMES))):  # type: ignore[misc]
     """Scores retrieved nodes against the query, drops near-duplicates and weak ones, returns the rest best first
     with the relevance score in ``NodeWithScore.score``. Use it in ``node_postprocessors=[...]`` of a query
     engine or retriever.
@@ -26,14 +31,6 @@ class ChunkFilterPostprocessor(BaseNodePostprocessor):
     ``llm``, any LlamaIndex LLM, else ``Settings.llm``.
     An empty query filters nothing (the nodes come back unchanged).
     """
-
-    scorer: str | None = Field(default=None, description="'embedding', 'local' or 'llm'; None: 'llm' if llm.")
-    embed_model: Any = Field(default=None, exclude=True, description="A LlamaIndex embedding model; None: MiniLM.")
-    llm: Any = Field(default=None, exclude=True, description="A LlamaIndex LLM for scorer='llm'; None: Settings.llm.")
-    threshold: str | float | None = Field(default="dynamic", description="'dynamic', a number or None.")
-    top_k: int | None = Field(default=None, description="Keep at most this many.")
-    min_keep: int = Field(default=1, description="Always keep at least this many.")
-    dedup_similarity: float | None = Field(default=0.9, description="Drop chunks more similar than this.")
 
     _derived: Derived[ChunkFilter] = PrivateAttr(default_factory=Derived)
 
@@ -49,14 +46,10 @@ class ChunkFilterPostprocessor(BaseNodePostprocessor):
     @property
     def chunk_filter(self) -> ChunkFilter:
         """The engine filter as the fields configure it now (its ``last_dropped`` says what was removed and why)."""
-        settings = {name: getattr(self, name) for name in type(self).model_fields if name != "callback_manager"}
+        settings = {name: getattr(self, RENAMES.get(name, name)) for name in options_of(ChunkFilter)}
         if settings["scorer"] == "llm":
             settings["llm"] = app_llm(settings["llm"])
-        return self._derived.get(self._build, settings)
-
-    @staticmethod
-    def _build(llm: Any, embed_model: Any, **settings: Any) -> ChunkFilter:
-        return ChunkFilter(llm=to_engine_llm(llm), embeddings=embed_model, **settings)
+        return self._derived.get(ChunkFilter, {**settings, "llm": to_engine_llm(settings["llm"])})
 
     def _postprocess_nodes(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None

@@ -7,11 +7,11 @@ from typing import Any
 from chunkers.core.usage import LLMUsage
 from chunkers.prose.llm import LLMChunker
 
-from .base import engine_fields
+from .base import face_of
 from .llm_bridge import app_llm, llm_key, to_engine_llm
 
 
-class LLMNodeParser(engine_fields(LLMChunker)):  # type: ignore[misc]
+class LLMNodeParser(face_of(LLMChunker)):  # type: ignore[misc]
     """LlamaIndex face of `chunkers.prose.llm.LLMChunker`: ``LLMNodeParser(llm=OpenAI(...))`` or any LlamaIndex LLM.
 
     Without ``llm`` it uses the app's ``Settings.llm`` when one is configured (read when the parser runs), and
@@ -22,9 +22,6 @@ class LLMNodeParser(engine_fields(LLMChunker)):  # type: ignore[misc]
     ``arun``) chunks all nodes at once through the LLM's ``acomplete``, with at most ``concurrency`` calls in
     flight.
     """
-
-    def _chunker_settings(self) -> dict[str, Any]:
-        return {**super()._chunker_settings(), "llm": app_llm(self.llm)}
 
     def _engine_settings(self) -> dict[str, Any]:
         return {**super()._engine_settings(), "llm": to_engine_llm(app_llm(self.llm))}

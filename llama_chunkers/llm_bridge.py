@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chunkers.core.settings import describe
+from chunkers.core.spec import describe
 from chunkers.llms import NO_LLM_HELP
 from llama_index.core.base.llms.base import BaseLLM
 
@@ -22,6 +22,12 @@ class LlamaIndexLLM:
 
     async def acomplete(self, prompt: str) -> str:
         return (await self.llm.acomplete(prompt)).text
+
+    def __eq__(self, other: object) -> bool:  # the same LLM: the same engine LLM (faces rebuild on a new one)
+        return isinstance(other, LlamaIndexLLM) and other.llm is self.llm
+
+    def __hash__(self) -> int:
+        return id(self.llm)
 
 
 def to_engine_llm(llm: Any) -> Any:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from chunkers.prose.perplexity import PerplexityChunker
 
-from .base import engine_fields
+from .base import face_of
 
 
-class PerplexityNodeParser(engine_fields(PerplexityChunker)):  # type: ignore[misc]
+class PerplexityNodeParser(face_of(PerplexityChunker)):  # type: ignore[misc]
     """LlamaIndex face of `chunkers.prose.perplexity.PerplexityChunker` (default model: the embedded SmolLM2-135M); its
     fields are the engine's options.
 

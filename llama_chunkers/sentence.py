@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from chunkers import SentenceChunker
-from chunkers.core.settings import no_overlap, take_alias
+from chunkers.core.faces import no_overlap, take_alias
 from chunkers.core.sizing import TokenListSizer
 
-from .base import engine_fields
+from .base import face_of
 
 
-class SentenceNodeParser(engine_fields(SentenceChunker)):  # type: ignore[misc]
+class SentenceNodeParser(face_of(SentenceChunker)):  # type: ignore[misc]
     """LlamaIndex face of `chunkers.SentenceChunker`; stands in for ``SentenceSplitter``.
 
     ``SentenceSplitter``'s options work with the same meaning: ``chunk_size`` is then counted in tokens of

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..io.files import FileResult, chunk_paths, iter_files
-from ..runtime.policy import DTYPES, QUANTIZE, RUNTIME_OPTIONS
+from ..runtime.model_options import RUNTIME_OPTIONS
+from ..runtime.policy import DTYPES, QUANTIZE
 from .routing import METHODS, Router, method_for, option_default
 
 

@@ -17,7 +17,6 @@ whitespace-only document gives no rows, as `chunk_many` gives it no chunks.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import socket
@@ -28,15 +27,13 @@ from typing import Any
 
 from ..core.base import BaseChunker
 from ..core.chunk import Chunk
-from ..core.lazy import import_object
-from ..core.sizing import Sizer, TokenSizer, sizer_spec
+from ..core.spec import NotPlain, from_spec, is_spec, spec_of
 from ..io.files import DEFAULT_MAX_BYTES, FileResult, decode_source
 from .routing import Router, method_for
 
 RAY_INSTALL = 'pip install "rag-chunkers[ray]"'
 OUTPUT_COLUMNS = ("doc_id", "chunk_index", "start", "end", "text", "metadata", "error", "skipped")
 _RESERVED = {"skipped", "error"}  # input columns with these names mark documents that are not to be chunked
-_PLAIN = (str, int, float, bool, type(None))
 
 
 class DistributedError(ValueError):
@@ -46,80 +43,23 @@ class DistributedError(ValueError):
 # ---- serialisable chunker specs ----------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> bool:
-    """True for JSON-like values: None, bool, numbers, strings and lists/tuples/dicts of them."""
-    if isinstance(value, _PLAIN):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return False
-
-
-def _sizer_spec(sizer: Sizer, owner: str) -> str:
-    spec = sizer_spec(sizer)
-    if spec is not None:
-        return spec
-    if isinstance(sizer, TokenSizer):
-        raise DistributedError(
-            f"{owner}: parameter 'sizer' is a tokenizer not loaded from a local directory "
-            f"({getattr(sizer.tokenizer, 'name_or_path', None)!r}); pass sizer='path/to/tokenizer_dir' so each "
-            "worker can load it"
-        )
-    raise DistributedError(
-        f"{owner}: parameter 'sizer' is {sizer!r}, a Python callable that cannot be sent to Ray workers as a "
-        "spec; use 'chars', 'non_whitespace' or a local tokenizer directory"
-    )
-
-
-def _llm_spec(llm: Any, owner: str) -> dict[str, Any]:
-    from ..llms.local import LocalLLM
-
-    if type(llm) is LocalLLM:
-        names = [name for name in inspect.signature(LocalLLM.__init__).parameters if name != "self"]
-        params = {name: getattr(llm, name) for name in names}
-        if _plain(params):
-            return {"local_llm": params}
-    raise DistributedError(
-        f"{owner}: parameter 'llm' is {type(llm).__name__} (a Python callable or a loaded model), which cannot be "
-        "rebuilt on Ray workers from a spec; use the local LLM (llm='local', or LocalLLM(model='path/to/dir')) or "
-        "run this chunker with chunk_many in one process"
-    )
-
-
 def chunker_spec(chunker: BaseChunker) -> dict[str, Any]:
-    """A plain, JSON-serialisable description of ``chunker``: ``{"class": "module:Name", "params": {...}}``.
-
-    Built on `BaseChunker.params`. Sizers become their name (or a local tokenizer directory), the local LLM
-    its model path; ``cache`` arguments are dropped (a cache only saves work, it never changes the chunks).
-    Raises `DistributedError` naming the parameter that cannot be described (a Python callable as ``llm`` or
-    ``sizer``, a loaded model or tokenizer object).
-    """
+    """A plain, JSON-serialisable description of ``chunker``: ``{"class": "module:Name", "params": {...}}``
+    (`chunkers.core.spec.spec_of`: sizers as their name or local tokenizer folder, the local LLM as its own spec,
+    ``cache`` left out, since it never changes the chunks). Raises `DistributedError` naming the parameter that
+    cannot be described (a Python callable as ``llm`` or ``sizer``, a loaded model or tokenizer object)."""
     if not isinstance(chunker, BaseChunker):
         raise DistributedError(f"expected a chunkers BaseChunker, got {type(chunker).__name__}")
-    cls = type(chunker)
-    owner = cls.__name__
-    if "<locals>" in cls.__qualname__:
+    try:
+        return spec_of(chunker)
+    except NotPlain as exc:
+        name = getattr(exc, "option", None)
+        where = f"parameter {name!r} is {exc.description}" if name else exc.description
         raise DistributedError(
-            f"{owner} is defined inside a function; Ray workers can only import module-level classes"
-        )
-    params: dict[str, Any] = {}
-    for name, value in chunker.params().items():
-        if name == "cache":
-            continue
-        if name == "sizer" and isinstance(value, Sizer):
-            params[name] = _sizer_spec(value, owner)
-        elif name == "llm" and value is not None and not isinstance(value, str):
-            params[name] = _llm_spec(value, owner)
-        elif _plain(value):
-            params[name] = value
-        else:
-            raise DistributedError(
-                f"{owner}: parameter {name!r} is a {type(value).__name__} object, which cannot be sent to Ray "
-                "workers as a spec; pass a plain value instead (e.g. a local model directory as a string)"
-            )
-    return {"class": f"{cls.__module__}:{cls.__qualname__}", "params": params}
+            f"{type(chunker).__name__}: {where}, which cannot be sent to Ray workers as a spec; pass a plain value "
+            "instead ('chars', 'non_whitespace', a local model or tokenizer folder, llm='local'), or run this "
+            "chunker with chunk_many in one process"
+        ) from None
 
 
 def chunker_from_spec(spec: Mapping[str, Any]) -> BaseChunker:
@@ -127,20 +67,9 @@ def chunker_from_spec(spec: Mapping[str, Any]) -> BaseChunker:
     if not isinstance(spec, Mapping) or not isinstance(spec.get("class"), str) or ":" not in spec["class"]:
         raise DistributedError(f"a chunker spec needs 'class': 'module:Name' and 'params', got {spec!r}")
     try:
-        target = import_object(spec["class"])
-    except (ImportError, AttributeError) as exc:
-        raise DistributedError(f"cannot rebuild chunker {spec['class']!r}: {exc}") from None
-    if not (isinstance(target, type) and issubclass(target, BaseChunker)):
-        raise DistributedError(f"cannot rebuild chunker {spec['class']!r}: not a chunkers BaseChunker class")
-    params = dict(spec.get("params") or {})
-    if isinstance(params.get("llm"), Mapping) and "local_llm" in params["llm"]:
-        from ..llms.local import LocalLLM
-
-        params["llm"] = LocalLLM(**params["llm"]["local_llm"])
-    try:
-        return target(**params)
+        return from_spec({"class": spec["class"], "params": spec.get("params") or {}}, BaseChunker)
     except (TypeError, ValueError, OSError) as exc:
-        raise DistributedError(f"cannot rebuild chunker {spec['class']!r} from its spec: {exc}") from None
+        raise DistributedError(f"cannot rebuild chunker {spec['class']!r}: {exc}") from None
 
 
 def _specs(chunker: Any) -> dict[str, dict[str, Any]]:
@@ -337,7 +266,7 @@ def _num_gpus(specs: Mapping[str, Mapping[str, Any]]) -> float:
     for spec in specs.values():
         params = spec.get("params", {})
         llm = params.get("llm")
-        devices = [params.get("device"), llm.get("local_llm", {}).get("device") if isinstance(llm, Mapping) else None]
+        devices = [params.get("device"), llm["params"].get("device") if is_spec(llm) else None]
         if any(isinstance(d, str) and d.startswith("cuda") for d in devices):
             return 1
     return 0

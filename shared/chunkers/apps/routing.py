@@ -9,13 +9,13 @@ classes' signatures.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..core.base import BaseChunker
 from ..core.lazy import import_object
+from ..core.options import options_of
 
 METHODS: dict[str, str] = {
     "ast": "chunkers.code:ASTChunker",
@@ -37,12 +37,12 @@ def engine_class(method: str) -> type[BaseChunker]:
 
 def option_default(method: str, name: str) -> Any:
     """The default of constructor option ``name`` of ``method``'s engine class."""
-    return inspect.signature(engine_class(method).__init__).parameters[name].default
+    return options_of(engine_class(method))[name].default
 
 
 def takes(method: str, name: str) -> bool:
     """Whether ``method``'s engine class has the constructor option ``name``."""
-    return name in inspect.signature(engine_class(method).__init__).parameters
+    return name in options_of(engine_class(method))
 
 
 def method_for(path: Path, method: str = "auto") -> str:

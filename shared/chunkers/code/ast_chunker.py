@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any
 
-from ..core.base import BaseChunker
-from ..core.chunk import Chunk
+from ..core.base import MAX_SIZE, SIZER, BaseChunker
+from ..core.chunk import Chunk, source_path
 from ..core.merge import Span, pack_spans, trim
+from ..core.options import Option, non_negative
 from ..core.sizing import SpanMeasure
 from .languages import (
     OFFSIDE_RULE,
@@ -20,8 +22,15 @@ from .languages import (
 )
 from .windows import Source, Window, build_windows, tile
 
-PATH_KEYS = ("file_path", "file_name", "source", "path")
 
+def language_check(name: str, language: Any) -> Any:
+    """A language name made canonical ("JS" -> "javascript"), a loaded tree-sitter ``Language`` as it is, or None."""
+    if language is not None and not is_grammar(language):
+        language = normalise_language(language)
+    return language or None
+
+
+@dataclass(eq=False)
 class ASTChunker(BaseChunker):
     """Chunks source code along its syntax tree so functions and classes stay whole when they fit.
 
@@ -52,37 +61,21 @@ class ASTChunker(BaseChunker):
     inside an otherwise parsed file are chunked like any other node.
     """
 
-    OPTIONS: ClassVar[dict[str, str]] = {
-        **BaseChunker.OPTIONS,
-        "sizer": "'non_whitespace' (cAST's measure), 'chars', a tokenizer, a local tokenizer folder or a callable.",
-        "language": "Grammar name (or a tree-sitter Language); None: from the file name or shebang.",
-        "overlap_nodes": "Syntax units shared with each neighbouring chunk.",
-        "expand_context": "Add the file path + enclosing signatures header (context_header) to each chunk.",
-    }
-
-    def __init__(
-        self,
-        language: Any = None,
-        max_size: int = 1500,
-        sizer: Any = "non_whitespace",
-        overlap_nodes: int = 0,
-        expand_context: bool = False,
-    ) -> None:
-        super().__init__(max_size, sizer)
-        if language is not None and not is_grammar(language):
-            language = normalise_language(language)
-        self.language = language or None  # a name, or a loaded tree-sitter Language (e.g. a user's parser's)
-        if isinstance(overlap_nodes, bool) or not isinstance(overlap_nodes, int) or overlap_nodes < 0:
-            raise ValueError(f"overlap_nodes must be a non-negative integer, got {overlap_nodes!r}")
-        self.overlap_nodes = overlap_nodes
-        self.expand_context = expand_context
+    language: Any = Option(None, "Grammar name (or a tree-sitter Language); None: from the file name or shebang.",
+                           language_check).field()
+    max_size: int = MAX_SIZE.field(1500)
+    sizer: Any = SIZER.field("non_whitespace", help="'non_whitespace' (cAST's measure), 'chars', a tokenizer, a local "
+                             "tokenizer folder or a callable.")
+    overlap_nodes: int = Option(0, "Syntax units shared with each neighbouring chunk.", non_negative).field()
+    expand_context: bool = Option(False, "Add the file path + enclosing signatures header (context_header) to each "
+                                  "chunk.").field()
 
     def __repr__(self) -> str:
         return f"ASTChunker(language={self.language!r}, max_size={self.max_size}, sizer={self.sizer!r})"
 
     def _language_for(self, text: str, metadata: dict[str, Any]) -> tuple[str | None, str | None]:
         """The language (None when it cannot be told) and the file path from the metadata."""
-        path = next((str(metadata[k]) for k in PATH_KEYS if metadata.get(k)), None)
+        path = source_path(metadata)
         if self.language:
             return self.language, path
         return (language_for_path(path) if path else None) or language_for_shebang(text), path

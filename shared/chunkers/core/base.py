@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from .chunk import Chunk
+from .configurable import Configurable
+from .options import Option, positive
 from .sizing import Sizer, get_sizer
 
 
@@ -43,25 +44,23 @@ def validate_batch(
     return checked, metadatas or [{}] * len(checked)
 
 
-def check_positive(name: str, value: Any) -> int:
-    """``value`` as an int if it is a positive integer, else a clear `ValueError`."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
+def to_sizer(name: str, value: Any) -> Sizer:
+    """The `Sizer` a sizer spec names (see `chunkers.core.sizing.get_sizer`)."""
+    return get_sizer(value)
 
 
-class BaseChunker(ABC):
-    """Splits a string into `Chunk`s with exact offsets. Subclasses implement `_chunk` and describe each constructor
-    option in `OPTIONS` (the faces and the command line take their help from there)."""
+MAX_SIZE = Option(1000, "Largest chunk, in units of `sizer` (a hard cap).", positive)
+SIZER = Option("chars", "'chars', 'non_whitespace', a tokenizer, a local tokenizer folder or a callable(str) -> int.",
+               to_sizer)  # fmt: skip
 
-    OPTIONS: ClassVar[dict[str, str]] = {
-        "max_size": "Largest chunk, in units of `sizer` (a hard cap).",
-        "sizer": "'chars', 'non_whitespace', a tokenizer, a local tokenizer folder or a callable(str) -> int.",
-    }
 
-    def __init__(self, max_size: int, sizer: Any = "chars") -> None:
-        self.max_size = check_positive("max_size", max_size)
-        self.sizer: Sizer = get_sizer(sizer)
+class BaseChunker(Configurable, ABC):
+    """Splits a string into `Chunk`s with exact offsets. A chunker is a ``@dataclass(eq=False)`` whose fields are its
+    options (`chunkers.core.options`: at least ``max_size = MAX_SIZE.field(...)`` and ``sizer = SIZER.field(...)``),
+    and implements `_chunk`."""
+
+    max_size: int
+    sizer: Sizer
 
     @abstractmethod
     def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
@@ -99,24 +98,6 @@ class BaseChunker(ABC):
     ) -> list[list[Chunk]]:
         """`chunk_many` without blocking the event loop."""
         return await asyncio.to_thread(self.chunk_many, list(texts), metadatas)
-
-    def params(self) -> dict[str, Any]:
-        """The constructor arguments that rebuild this chunker: ``type(c)(**c.params())`` chunks like ``c``.
-
-        Every chunker keeps each constructor argument as an attribute of the same name (a `Sizer` for
-        ``sizer``, the bridged `LLM` for ``llm``), so subclasses need not override this.
-        """
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def config(self) -> dict[str, Any]:
-        """What decides this chunker's output, as a stable JSON-friendly dict (the faces' cache keys): the class
-        and every parameter but ``cache`` and ``concurrency``, which change only how fast the same chunks come."""
-        from .settings import describe
-
-        cls = type(self)
-        settings = {k: describe(v) for k, v in self.params().items() if k not in ("cache", "concurrency")}
-        return {"class": f"{cls.__module__}.{cls.__qualname__}", **settings}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(max_size={self.max_size}, sizer={self.sizer!r})"

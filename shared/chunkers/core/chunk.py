@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+SOURCE_KEYS = ("file_path", "file_name", "source", "path")
+"""The metadata keys that may name the file a text came from (LlamaIndex readers, LangChain loaders, ours)."""
+
+
+def source_path(metadata: Mapping[str, Any]) -> str | None:
+    """The file a text came from: the first of `SOURCE_KEYS` its metadata holds (a string, a path), as a string."""
+    return next((str(metadata[key]) for key in SOURCE_KEYS if metadata.get(key)), None)
 
 
 @dataclass(slots=True)
@@ -33,3 +42,12 @@ class Chunk:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict: ``text``, ``start``, ``end``, ``metadata``."""
         return {"text": self.text, "start": self.start, "end": self.end, "metadata": dict(self.metadata)}
+
+
+def embedded_text(context: str, text: str) -> str:
+    """What is embedded for a chunk with a context: the context, then the chunk's text on the lines after it (a blank
+    line between them unless the context already ends with a line break, as the code header does); the text
+    alone when the context is blank."""
+    if not context.strip():
+        return text
+    return context + text if context.endswith("\n") else f"{context}\n\n{text}"

@@ -9,10 +9,11 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any, ClassVar
+from typing import Any
 
-from ..core.base import BaseChunker
-from ..core.chunk import Chunk
+from ..core.base import MAX_SIZE, SIZER, BaseChunker
+from ..core.chunk import SOURCE_KEYS, Chunk
+from ..core.options import Option, one_of
 from .html import html_blocks
 from .markdown import front_matter_title, markdown_blocks
 from .outline import Node, build_outline, sections_of, tile
@@ -25,7 +26,6 @@ EXTENSION_FORMATS = {
 }  # fmt: skip
 DOCUMENT_SUFFIXES = frozenset(EXTENSION_FORMATS)
 METADATA_STYLES = ("llamaindex", "langchain")
-PATH_KEYS = ("file_path", "file_name", "source", "path")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ def parse(text: str, format: str) -> Node:
     return build_outline(tile(blocks, 0, len(text), text), len(text), title)
 
 
+@dataclass(eq=False)
 class DocumentChunker(BaseChunker):
     """Chunks Markdown (CommonMark + GFM) and HTML along their structure, each chunk an exact slice of the source.
 
@@ -76,33 +77,20 @@ class DocumentChunker(BaseChunker):
     LangChain's ``ParentDocumentRetriever``) continues that path.
     """
 
-    OPTIONS: ClassVar[dict[str, str]] = {
-        **BaseChunker.OPTIONS,
-        "format": "'markdown' or 'html'; None: from the file name, else from the text.",
-        "metadata_style": "'llamaindex' or 'langchain': the peers' header metadata as well; None: ours only.",
-        "context_title": "Start context_header with the document's title (its first H1 or <title>), not only sections.",
-    }
-
-    def __init__(
-        self,
-        max_size: int = 1000,
-        sizer: Any = "chars",
-        format: str | None = None,
-        metadata_style: str | None = None,
-        context_title: bool = True,
-    ) -> None:
-        super().__init__(max_size, sizer)
-        if format is not None and format not in FORMATS:
-            raise ValueError(f"format must be 'markdown', 'html' or None (from the file name or text), got {format!r}")
-        if metadata_style is not None and metadata_style not in METADATA_STYLES:
-            raise ValueError(f"metadata_style must be 'llamaindex', 'langchain' or None, got {metadata_style!r}")
-        self.format, self.metadata_style, self.context_title = format, metadata_style, context_title
+    max_size: int = MAX_SIZE.field(1000)
+    sizer: Any = SIZER.field()
+    format: str | None = Option(None, "'markdown' or 'html'; None: from the file name, else from the text.",
+                                one_of(*FORMATS, none=True, hint="from the file name or text")).field()
+    metadata_style: str | None = Option(None, "'llamaindex' or 'langchain': the peers' header metadata as well; None: "
+                                        "ours only.", one_of(*METADATA_STYLES, none=True)).field()
+    context_title: bool = Option(True, "Start context_header with the document's title (its first H1 or <title>), "
+                                 "not only sections.").field()
 
     def format_of(self, text: str, metadata: dict[str, Any]) -> str:
         """The format ``text`` is read in (see the class docstring)."""
         if self.format is not None:
             return self.format
-        for key in PATH_KEYS:
+        for key in SOURCE_KEYS:
             if isinstance(metadata.get(key), str):
                 known = EXTENSION_FORMATS.get(PurePath(metadata[key]).suffix.lower())
                 if known:

@@ -19,33 +19,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
 from ..core.chunk import Chunk
+from ..core.configurable import Configurable
+from ..core.options import Option, positive
+from ..runtime.model_options import ModelOptions
 
 
-class ChunkPerplexity:
+@dataclass(eq=False)
+class ChunkPerplexity(ModelOptions, Configurable):
     """Perplexity of a chunk alone and given another chunk before it, from a local causal LM.
 
-    ``model``/``tokenizer``/``device``/``dtype``/``quantize`` as for every model here
-    (`chunkers.runtime.models.CausalLM`; None: the embedded SmolLM2 on the runtime `chunkers.runtime` chooses, int8
-    on CPU). Each text is truncated to
+    ``model``, ``tokenizer`` and the runtime options as for every model here (`chunkers.runtime.ModelOptions`;
+    None: the embedded SmolLM2 on the runtime `chunkers.runtime` chooses, int8 on CPU). Each text is truncated to
     ``max_tokens`` tokens (the chunk's first ones; the context's last ones).
     """
 
-    def __init__(
-        self,
-        model: Any = None,
-        tokenizer: Any = None,
-        device: str | None = None,
-        max_tokens: int = 256,
-        dtype: str | None = None,
-        quantize: str | bool | None = None,
-    ) -> None:
-        from ..runtime.models import CausalLM
+    max_tokens: int = Option(256, "Tokens of each text scored (a chunk's first, a context's last).", positive).field()
 
-        self._lm = CausalLM(model, tokenizer, device, dtype, quantize)
-        self.max_tokens = max_tokens
+    def _validate(self) -> None:
+        self._lm = self.causal_lm()
 
     def perplexities(self, pairs: Sequence[tuple[str | None, str]]) -> list[float]:
         """ppl(q | d) for each ``(d, q)``; ``d=None`` gives ppl(q) alone."""

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.chunk import Chunk
+from ..core.configurable import Configurable
+from ..core.options import Option
 from ..runtime.embeddings import unit_rows
 from .scorers import SCORERS as SCORERS
 from .scorers import EmbeddingScorer, Scorer, make_scorer
@@ -42,6 +44,27 @@ class DroppedChunk:
     flags: list[str] = field(default_factory=list)
 
 
+def threshold_check(name: str, value: Any) -> Any:
+    """'dynamic', a number or None."""
+    if value is None or value == "dynamic" or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    raise ValueError(f"{name} must be 'dynamic', a number or None, got {value!r}")
+
+
+def top_k_check(name: str, value: Any) -> Any:
+    """None or a positive integer."""
+    if value is not None and value < 1:
+        raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
+    return value
+
+
+def min_keep_check(name: str, value: Any) -> Any:
+    """An integer >= 0."""
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return value
+
+
 def largest_gap_threshold(scores: Sequence[float]) -> float:
     """The cut in the largest gap between consecutive sorted scores (keeps the top cluster)."""
     ordered = sorted(scores, reverse=True)
@@ -52,7 +75,8 @@ def largest_gap_threshold(scores: Sequence[float]) -> float:
     return (ordered[i] + ordered[i + 1]) / 2
 
 
-class ChunkFilter:
+@dataclass(eq=False)
+class ChunkFilter(Configurable):
     """Keeps the retrieved chunks that matter for a query, best first.
 
     1. Redundancy: in the given (retrieval) order, a chunk whose MiniLM similarity to an already kept chunk
@@ -70,30 +94,24 @@ class ChunkFilter:
     flag "empty_query".
     """
 
-    def __init__(
-        self,
-        scorer: Any = None,
-        threshold: str | float | None = "dynamic",
-        top_k: int | None = None,
-        min_keep: int = 1,
-        dedup_similarity: float | None = 0.9,
-        llm: Any = None,
-        embeddings: Any = None,
-    ) -> None:
-        if not (threshold is None or threshold == "dynamic" or isinstance(threshold, (int, float))):
-            raise ValueError(f"threshold must be 'dynamic', a number or None, got {threshold!r}")
-        if top_k is not None and top_k < 1:
-            raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
-        if min_keep < 0:
-            raise ValueError(f"min_keep must be >= 0, got {min_keep!r}")
-        if scorer is None or isinstance(scorer, str):
-            scorer = make_scorer(scorer or ("llm" if llm is not None else "embedding"), llm, embeddings)
-        self.scorer = scorer
-        self.llm, self.embeddings = llm, embeddings
+    scorer: Any = Option(None, "'embedding', 'local', 'llm' or a Scorer; None: 'llm' if llm is given, else "
+                         "'embedding'.").field()
+    threshold: str | float | None = Option("dynamic", "'dynamic' (the largest score gap), a number or None.",
+                                           threshold_check).field()
+    top_k: int | None = Option(None, "Keep at most this many.", top_k_check).field()
+    min_keep: int = Option(1, "Always keep at least this many.", min_keep_check).field()
+    dedup_similarity: float | None = Option(0.9, "Drop chunks more similar than this to a kept one; None: no "
+                                            "deduplication.").field()
+    llm: Any = Option(None, "The LLM of scorer='llm'.", written=False).field()
+    embeddings: Any = Option(None, "The embedding model of scorer='embedding' and of deduplication; None: the "
+                             "embedded MiniLM.", written=False).field()
+
+    def _validate(self) -> None:
+        if self.scorer is None or isinstance(self.scorer, str):
+            kind = self.scorer or ("llm" if self.llm is not None else "embedding")
+            self.scorer = make_scorer(kind, self.llm, self.embeddings)
         if not isinstance(self.scorer, Scorer):
             raise TypeError(f"scorer must have score(query, texts), got {type(self.scorer).__name__}")
-        self.threshold, self.top_k, self.min_keep = threshold, top_k, min_keep
-        self.dedup_similarity = dedup_similarity
         self.last_dropped: list[DroppedChunk] = []
 
     @staticmethod

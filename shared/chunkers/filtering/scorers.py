@@ -9,11 +9,14 @@ import asyncio
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from ..core.configurable import Configurable
+from ..core.options import Option, positive, positive_or_none
 from ..llms.protocol import as_llm
 from ..runtime.embeddings import as_embeddings, unit_rows
-from ..runtime.models import CausalLM
+from ..runtime.model_options import ModelOptions
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +61,8 @@ RELEVANCE_QUESTION = (
 )
 
 
-class LocalLMScorer:
+@dataclass(eq=False)
+class LocalLMScorer(ModelOptions, Configurable):
     """P("Yes") / (P("Yes") + P("No")) for the next token after a relevance question, from a local causal LM
     (the embedded SmolLM2-135M-Instruct by default): batched forward passes, logits of the last position
     only, no generation. Passages longer than ``max_passage_tokens`` are truncated for scoring (flag
@@ -67,23 +71,11 @@ class LocalLMScorer:
     batches of up to ``batch_tokens`` padded tokens (None: the device's default), at most ``batch_size``
     prompts if given."""
 
-    def __init__(
-        self,
-        model: Any = None,
-        tokenizer: Any = None,
-        batch_size: int | None = None,
-        max_passage_tokens: int = 384,
-        device: str | None = None,
-        dtype: str | None = None,
-        quantize: str | bool | None = None,
-        batch_tokens: int | None = None,
-    ) -> None:
-        self.model, self.tokenizer = model, tokenizer
-        self.device, self.dtype, self.quantize = device, dtype, quantize
-        self.batch_size = batch_size
-        self.batch_tokens = batch_tokens
-        self.max_passage_tokens = max_passage_tokens
-        self._lm = CausalLM(model, tokenizer, device, dtype, quantize, batch_tokens)
+    batch_size: int | None = Option(None, "Most prompts per forward pass.", positive_or_none).field()
+    max_passage_tokens: int = Option(384, "Passages are cut to this many tokens for scoring.", positive).field()
+
+    def _validate(self) -> None:
+        self._lm = self.causal_lm()
 
     @property
     def runtime(self) -> Any:

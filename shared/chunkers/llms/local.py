@@ -7,42 +7,46 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from ..core.base import check_positive
+from ..core.configurable import Configurable
+from ..core.options import Option, positive
 from ..core.usage import LLMUsage
-from ..runtime.models import CausalLM
+from ..runtime.model_options import MODEL, QUANTIZE, TOKENIZER, ModelOptions
 
 
-class LocalLLM:
+def generation_quantize(name: str, value: Any) -> Any:
+    """None or 'none': the int8 path only scores."""
+    if value not in (None, False, "none"):
+        raise ValueError(
+            f"LocalLLM generates, and the int8 path only scores: {name} must be None or 'none', got {value!r}"
+        )
+    return value
+
+
+@dataclass(eq=False)
+class LocalLLM(ModelOptions, Configurable):
     """The embedded SmolLM2-135M-Instruct (or any local causal LM), chat template, greedy decoding.
 
-    ``device``/``dtype`` (None: chosen by `chunkers.runtime.resolve_runtime`) and ``runtime`` as for every model
-    here. ``quantize``: None or "none" (the int8 path scores, it does not generate). `complete_batch` answers
+    ``device``/``dtype`` (None: chosen by `chunkers.runtime.policy.resolve_runtime`) and ``runtime`` as for every
+    model here. ``quantize``: None or "none" (the int8 path scores, it does not generate). `complete_batch` answers
     several prompts in shared ``generate`` calls of at most the runtime's ``batch_tokens``; `cancel` stops the
     generations running or waiting (a caller's timeout uses it, so an abandoned call does not hold the model)."""
 
-    def __init__(
-        self,
-        model: Any = None,
-        tokenizer: Any = None,
-        max_new_tokens: int = 16,
-        device: str | None = None,
-        dtype: str | None = None,
-        quantize: str | bool | None = None,
-    ):
-        if quantize not in (None, False, "none"):
-            raise ValueError(
-                f"LocalLLM generates, and the int8 path only scores: quantize must be None or 'none', got {quantize!r}"
-            )
-        self.model, self.tokenizer, self.device, self.dtype, self.quantize = model, tokenizer, device, dtype, quantize
-        self._lm = CausalLM(model, tokenizer, device, dtype, "none", generate=True)
-        self.max_new_tokens = check_positive("max_new_tokens", max_new_tokens)
+    model: Any = MODEL.field(help="Local causal LM folder or loaded model; None: the embedded SmolLM2-135M-Instruct.")
+    tokenizer: Any = TOKENIZER.field()
+    max_new_tokens: int = Option(16, "Most tokens generated per reply.", positive).field()
+    quantize: str | bool | None = QUANTIZE.field(kw_only=True, help="None or 'none': generation has no int8 path.")
+
+    def _validate(self) -> None:
+        generation_quantize("quantize", self.quantize)
+        self._lm = self.causal_lm(generate=True)
         self.usage = LLMUsage()
         self._lock = threading.Lock()  # one generation at a time; the counters stay exact
         self._requests = 0  # generations asked for so far
         self._cancelled_below = 0  # generations asked for before this number are to stop
-        self.model_id = str(model) if isinstance(model, str) else "smollm2-135m-instruct"
+        self.model_id = str(self.model) if isinstance(self.model, str) else "smollm2-135m-instruct"
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_lock": None}

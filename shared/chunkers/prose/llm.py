@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Generator, Iterable, MutableMapping, Sequence
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any
 
-from ..core.base import BaseChunker, check_positive, validate_batch
+from ..core.base import MAX_SIZE, SIZER, BaseChunker, validate_batch
 from ..core.chunk import Chunk
+from ..core.faces import Derived
 from ..core.merge import Span, pack_spans, split_span, trim
+from ..core.options import Option, positive, seconds_or_none
 from ..core.segment import paragraph_spans, sentence_spans
-from ..core.settings import Derived
 from ..core.usage import LLMUsage
 from ..llms.protocol import LLM as LLM
 from ..llms.protocol import NO_LLM_HELP as NO_LLM_HELP
@@ -32,6 +34,7 @@ _LOCK = threading.Lock()  # guards usage merges across threads (held for microse
 PIECES_PER_GROUP = 4  # a paragraph longer than a group is cut into pieces of about a quarter group
 
 
+@dataclass(eq=False)
 class LLMChunker(BaseChunker):
     """Lets an LLM decide where the topic shifts (LumberChunker).
 
@@ -56,42 +59,23 @@ class LLMChunker(BaseChunker):
     starts where the last boundary fell).
     """
 
-    OPTIONS: ClassVar[dict[str, str]] = {
-        **BaseChunker.OPTIONS,
-        "llm": "Any LLM (complete(prompt) -> str), a callable, or 'local' (the embedded SmolLM2-135M).",
-        "group_tokens": "Token budget of each paragraph group shown to the LLM.",
-        "prompt": "The instruction; must contain {paragraphs}.",
-        "max_retries": "Retries with a stricter prompt before the embedding fallback.",
-        "timeout": "Seconds per LLM call; None: no limit.",
-        "cache": "Dict-like store of replies, keyed by model and prompt (speed only).",
-        "concurrency": "LLM calls in flight at once (threads, or async calls).",
-        "min_tail": "Fewer paragraphs than this left: they form the last chunk.",
-    }
+    llm: Any = Option(None, "Any LLM (complete(prompt) -> str), a callable, or 'local' (the embedded SmolLM2-135M).",
+                      lambda name, value: as_llm(value), written=False).field()
+    group_tokens: int = Option(550, "Token budget of each paragraph group shown to the LLM.", positive).field()
+    max_size: int = MAX_SIZE.field(4000)
+    sizer: Any = SIZER.field()
+    prompt: str = Option(LUMBER_PROMPT, "The instruction; must contain {paragraphs}.").field()
+    max_retries: int = Option(1, "Retries with a stricter prompt before the embedding fallback.",
+                              lambda name, value: max(0, int(value))).field()
+    timeout: float | None = Option(None, "Seconds per LLM call; None: no limit.", seconds_or_none).field()
+    cache: MutableMapping[str, str] | None = Option(
+        None, "Dict-like store of replies, keyed by model and prompt (speed only).", affects_output=False, written=False
+    ).field()
+    concurrency: int = Option(4, "LLM calls in flight at once (threads, or async calls).", positive,
+                              affects_output=False).field()
+    min_tail: int = Option(5, "Fewer paragraphs than this left: they form the last chunk.", positive).field()
 
-    def __init__(
-        self,
-        llm: Any = None,
-        group_tokens: int = 550,
-        max_size: int = 4000,
-        sizer: Any = "chars",
-        prompt: str = LUMBER_PROMPT,
-        max_retries: int = 1,
-        timeout: float | None = None,
-        cache: MutableMapping[str, str] | None = None,
-        concurrency: int = 4,
-        min_tail: int = 5,
-    ) -> None:
-        super().__init__(max_size, sizer)
-        if timeout is not None and not timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
-        self.llm = as_llm(llm)
-        self.group_tokens = check_positive("group_tokens", group_tokens)
-        self.prompt = prompt
-        self.max_retries = max(0, int(max_retries))
-        self.timeout = timeout
-        self.cache = cache
-        self.concurrency = check_positive("concurrency", concurrency)
-        self.min_tail = check_positive("min_tail", min_tail)
+    def _validate(self) -> None:
         self.usage = LLMUsage()
         self._prompter()  # checks the prompt now
         self._runners: Derived[StepRunner] = Derived()

@@ -12,23 +12,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import MutableMapping
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any
 
-from ..core.base import BaseChunker, check_positive, validate_text
+from ..core.base import MAX_SIZE, SIZER, BaseChunker, validate_text
 from ..core.chunk import Chunk
+from ..core.faces import Derived
 from ..core.merge import Span, pack, split_span
+from ..core.options import Option, finite_non_negative, number, one_of, positive, positive_or_none
 from ..core.segmentation_dp import mean_sized_segmentation, standardized
-from ..core.settings import Derived
 from ..core.sizing import SpanMeasure
-from ..runtime.models import CausalLM
-from ..runtime.policy import RUNTIME_OPTIONS
+from ..runtime.model_options import MODEL, TOKENIZER, ModelOptions
 from .perplexity_scores import MARGIN_PROMPT as MARGIN_PROMPT
 from .perplexity_scores import ScoredText, SentenceScorer, mean_of, rise_gains, threshold_cuts
 
 __all__ = ["MARGIN_PROMPT", "PerplexityChunker", "rise_gains"]
 
 
-class PerplexityChunker(BaseChunker):
+def tokens_or_zero(name: str, value: Any) -> int:
+    """0 (none) or a positive number of tokens."""
+    return positive(name, value) if value else 0
+
+
+@dataclass(eq=False)
+class PerplexityChunker(ModelOptions, BaseChunker):
     """Cuts prose where a causal LM finds the logic changes.
 
     ``method="ppl"``: each sentence's perplexity given the text before it comes from one forward pass per
@@ -57,66 +64,35 @@ class PerplexityChunker(BaseChunker):
     ``size_weight`` or ``threshold`` does not run the model again.
     """
 
-    OPTIONS: ClassVar[dict[str, str]] = {
-        **BaseChunker.OPTIONS,
-        **RUNTIME_OPTIONS,
-        "model": "Local causal LM folder or loaded model; None: the embedded SmolLM2-135M.",
-        "tokenizer": "The loaded model's tokenizer.",
-        "method": "'ppl' (perplexity rise) or 'margin' (the LM's split/keep margin).",
-        "threshold": "boundary='threshold': the minimum drop or margin of a cut.",
-        "dynamic_threshold": "boundary='threshold': adapt the threshold as it runs.",
-        "target_size": "Mean chunk size aimed at; None: max_size // 2 (dp) or max_size (threshold).",
-        "window_tokens": "Tokens scored per model window.",
-        "context_tokens": "Tokens of left context carried into each window.",
-        "batch_size": "Most windows per forward pass (deprecated: batch_tokens).",
-        "cache": "Dict-like store of sentence scores (speed only; not in cache keys).",
-        "boundary": "'dp' (the best cuts under the size limits) or 'threshold' (the paper's minima rule).",
-        "size_weight": "boundary='dp': how strongly sizes are kept near target_size.",
-    }
+    model: Any = MODEL.field(help="Local causal LM folder or loaded model; None: the embedded SmolLM2-135M.")
+    tokenizer: Any = TOKENIZER.field()
+    method: str = Option("ppl", "'ppl' (perplexity rise) or 'margin' (the LM's split/keep margin).",
+                         one_of("ppl", "margin")).field()
+    threshold: float = Option(0.0, "boundary='threshold': the minimum drop or margin of a cut.", number).field()
+    dynamic_threshold: bool = Option(False, "boundary='threshold': adapt the threshold as it runs.").field()
+    max_size: int = MAX_SIZE.field(1000)
+    target_size: int | None = Option(None, "Mean chunk size aimed at; None: max_size // 2 (dp) or max_size "
+                                     "(threshold).", positive_or_none).field()
+    sizer: Any = SIZER.field()
+    window_tokens: int = Option(1024, "Tokens scored per model window.", positive).field()
+    context_tokens: int = Option(256, "Tokens of left context carried into each window.", tokens_or_zero).field()
+    batch_size: int | None = Option(None, "Most windows per forward pass (deprecated: batch_tokens).",
+                                    positive_or_none).field()
+    cache: MutableMapping[str, list[float]] | None = Option(
+        None, "Dict-like store of sentence scores (speed only; not in cache keys).", affects_output=False, written=False
+    ).field()
+    boundary: str = Option("dp", "'dp' (the best cuts under the size limits) or 'threshold' (the paper's minima rule).",
+                           one_of("dp", "threshold")).field()
+    size_weight: float = Option(16.0, "boundary='dp': how strongly sizes are kept near target_size.",
+                                finite_non_negative).field()
 
-    def __init__(
-        self,
-        model: Any = None,
-        tokenizer: Any = None,
-        method: str = "ppl",
-        threshold: float = 0.0,
-        dynamic_threshold: bool = False,
-        max_size: int = 1000,
-        target_size: int | None = None,
-        sizer: Any = "chars",
-        window_tokens: int = 1024,
-        context_tokens: int = 256,
-        batch_size: int | None = None,
-        device: str | None = None,
-        dtype: str | None = None,
-        quantize: str | bool | None = None,
-        batch_tokens: int | None = None,
-        cache: MutableMapping[str, list[float]] | None = None,
-        boundary: str = "dp",
-        size_weight: float = 16.0,
-    ) -> None:
-        super().__init__(max_size, sizer)
-        if method not in ("ppl", "margin"):
-            raise ValueError(f"method must be 'ppl' or 'margin', got {method!r}")
-        if boundary not in ("dp", "threshold"):
-            raise ValueError(f"boundary must be 'dp' or 'threshold', got {boundary!r}")
-        if not isinstance(size_weight, (int, float)) or not size_weight >= 0 or math.isinf(size_weight):
-            raise ValueError(f"size_weight must be a finite number >= 0, got {size_weight!r}")
-        if not isinstance(threshold, (int, float)) or math.isnan(threshold):
-            raise ValueError(f"threshold must be a number, got {threshold!r}")
-        self.boundary, self.size_weight = boundary, float(size_weight)
-        default_target = max(max_size // 2, 1) if boundary == "dp" else max_size
-        self.target_size = check_positive("target_size", target_size) if target_size is not None else default_target
-        if self.target_size > max_size:
-            raise ValueError(f"target_size={target_size} exceeds max_size={max_size}")
-        self.window_tokens = check_positive("window_tokens", window_tokens)
-        self.context_tokens = check_positive("context_tokens", context_tokens) if context_tokens else 0
-        self.batch_size = check_positive("batch_size", batch_size) if batch_size is not None else None
-        self.batch_tokens = check_positive("batch_tokens", batch_tokens) if batch_tokens is not None else None
-        self.method, self.threshold, self.dynamic_threshold = method, float(threshold), dynamic_threshold
-        self.model, self.tokenizer, self.device, self.dtype, self.quantize = model, tokenizer, device, dtype, quantize
-        self.cache = cache
-        self._lm = CausalLM(model, tokenizer, device, dtype, quantize, batch_tokens)
+    def _validate(self) -> None:
+        default_target = max(self.max_size // 2, 1) if self.boundary == "dp" else self.max_size
+        if self.target_size is None:
+            self.target_size = default_target
+        elif self.target_size > self.max_size:
+            raise ValueError(f"target_size={self.target_size} exceeds max_size={self.max_size}")
+        self._lm = self.causal_lm()
         self._scorers: Derived[SentenceScorer] = Derived()
 
     @property

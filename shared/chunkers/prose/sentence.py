@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from ..core.base import BaseChunker
+from ..core.base import MAX_SIZE, SIZER, BaseChunker
 from ..core.chunk import Chunk
 from ..core.merge import pack_spans
 from ..core.segment import sentence_spans
 
 
+@dataclass(eq=False)
 class SentenceChunker(BaseChunker):
     """Packs consecutive sentences into chunks of at most ``max_size`` (measured by ``sizer``).
 
     A sentence longer than the budget is split at clauses, spaces, then characters.
     """
 
-    def __init__(self, max_size: int = 1000, sizer: Any = "chars") -> None:
-        super().__init__(max_size, sizer)
+    max_size: int = MAX_SIZE.field(1000)
+    sizer: Any = SIZER.field()
 
     def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
         measure = self.sizer.span_measure(text)

@@ -7,12 +7,14 @@ data with a grammar (JSON, YAML, TOML) goes to `chunkers.code.ASTChunker` instea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any, ClassVar
+from typing import Any
 
-from ..core.base import BaseChunker
-from ..core.chunk import Chunk
+from ..core.base import MAX_SIZE, SIZER, BaseChunker
+from ..core.chunk import Chunk, source_path
 from ..core.merge import Span, pack, split_span, trim
+from ..core.options import Option, one_of
 
 FORMATS = ("lines", "csv", "tsv")
 EXTENSION_FORMATS = {".jsonl": "lines", ".ndjson": "lines", ".jsonlines": "lines", ".csv": "csv", ".tsv": "tsv"}
@@ -40,6 +42,7 @@ def record_spans(text: str, quoted: bool) -> list[Span]:
     return spans
 
 
+@dataclass(eq=False)
 class RecordChunker(BaseChunker):
     """Packs whole records (lines of JSON Lines, rows of CSV/TSV) into chunks of at most ``max_size``.
 
@@ -50,24 +53,16 @@ class RecordChunker(BaseChunker):
     ``split_record``).
     """
 
-    OPTIONS: ClassVar[dict[str, str]] = {
-        **BaseChunker.OPTIONS,
-        "format": "'lines', 'csv' or 'tsv'; None: from the file name, else lines.",
-    }
-
-    def __init__(self, max_size: int = 1000, sizer: Any = "chars", format: str | None = None) -> None:
-        super().__init__(max_size, sizer)
-        if format is not None and format not in FORMATS:
-            raise ValueError(f"format must be one of {', '.join(FORMATS)} or None (from the file name), got {format!r}")
-        self.format = format
+    max_size: int = MAX_SIZE.field(1000)
+    sizer: Any = SIZER.field()
+    format: str | None = Option(None, "'lines', 'csv' or 'tsv'; None: from the file name, else lines.",
+                                one_of(*FORMATS, none=True, hint="from the file name")).field()
 
     def _format_of(self, metadata: dict[str, Any]) -> str:
         if self.format is not None:
             return self.format
-        for key in ("file_path", "file_name", "source", "path"):
-            if isinstance(metadata.get(key), str):
-                return EXTENSION_FORMATS.get(PurePath(metadata[key]).suffix.lower(), "lines")
-        return "lines"
+        path = source_path(metadata)
+        return EXTENSION_FORMATS.get(PurePath(path).suffix.lower(), "lines") if path else "lines"
 
     def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
         kind = self._format_of(metadata)

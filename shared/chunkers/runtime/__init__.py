@@ -2,6 +2,7 @@
 (`models`, `CausalLM`), the int8 CPU path (`onnx_int8`), per-token losses (`losses`) and the one embeddings adapter
 (`embeddings`)."""
 
+from .model_options import RUNTIME_OPTIONS, ModelOptions
 from .policy import (
     CPU_DEFAULT_QUANTIZE,
     DEFAULT_BATCH_TOKENS,
@@ -9,7 +10,6 @@ from .policy import (
     DTYPES,
     LOCAL_EXTRA_INSTALL,
     QUANTIZE,
-    RUNTIME_OPTIONS,
     ModelNotInstalledError,
     Runtime,
     default_batch_tokens,
@@ -32,6 +32,7 @@ __all__ = [
     "QUANTIZE",
     "RUNTIME_OPTIONS",
     "ModelNotInstalledError",
+    "ModelOptions",
     "Runtime",
     "default_batch_tokens",
     "device_kind",

@@ -20,13 +20,6 @@ CPU_DEFAULT_QUANTIZE = "int8"
 # Tokens per forward pass (rows x padded width) when the caller gives no budget.
 DEFAULT_BATCH_TOKENS = {"cpu": 5120, "mps": 16384, "cuda": 65536}
 DEFAULT_EMBED_BATCH = {"cpu": 64, "mps": 128, "cuda": 256}
-# The help of the runtime options, for every class that takes them (faces and command line read it from there).
-RUNTIME_OPTIONS = {
-    "device": "'cpu', 'cuda', 'cuda:N' or 'mps'; None: CUDA, then MPS, then CPU.",
-    "dtype": "'float32', 'bfloat16' or 'float16'; None: bf16/fp16 on GPU, fp32 on CPU.",
-    "quantize": "'int8' (ONNX Runtime, CPU, scoring) or 'none'; None: int8 on CPU unless dtype is given.",
-    "batch_tokens": "Tokens per forward pass; None: the device's default.",
-}
 
 
 class ModelNotInstalledError(ImportError):

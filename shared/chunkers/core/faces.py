@@ -1,4 +1,5 @@
-"""What the framework faces share: stable descriptions of settings (cache keys) and chunkers derived from them.
+"""What the framework faces share: engine objects derived from their fields, the peers' option names, unknown
+keywords refused, and the metadata a chunk adds to its source. (Describing and writing settings: `chunkers.core.spec`.)
 
 A face (LlamaIndex node parser, LangChain splitter, postprocessor, compressor) keeps its settings as public
 fields and builds the engine object from them when it runs: `Derived` rebuilds it only when a setting changed,
@@ -7,37 +8,12 @@ so a field set after construction takes effect and the engine object never goes 
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
-from .sizing import Sizer, callable_name, get_sizer, sizer_spec
+from .options import options_of
 
 T = TypeVar("T")
-
-
-def describe(value: Any) -> Any:
-    """A stable, JSON-friendly description of a setting: equal settings give equal descriptions, and no memory
-    address appears in it (LlamaIndex's cache keys drop those, which would make different objects collide)."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [describe(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): describe(v) for k, v in value.items()}
-    if isinstance(value, Sizer):
-        return value.describe()
-    kind = f"{type(value).__module__}.{type(value).__qualname__}"
-    for attribute in ("model_id", "name_or_path", "model_name", "model", "name"):
-        name = getattr(value, attribute, None)
-        if isinstance(name, str) and name:
-            return f"{kind}({name})"
-    config_name = getattr(getattr(value, "config", None), "_name_or_path", None)
-    if isinstance(config_name, str) and config_name:
-        return f"{kind}({config_name})"
-    if callable(value) and hasattr(value, "__qualname__"):
-        return callable_name(value)
-    return kind
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -73,9 +49,9 @@ class Derived(Generic[T]):
 
 
 def default_of(cls: type, name: str) -> Any:
-    """The default of constructor argument ``name`` of ``cls`` (faces declare their fields with the engine's
-    defaults, so the two never drift apart)."""
-    return inspect.signature(cls.__init__).parameters[name].default
+    """The default of option ``name`` of engine class ``cls`` (faces take the engine's defaults, so the two never
+    drift apart)."""
+    return options_of(cls)[name].default
 
 
 def take_alias(options: dict[str, Any], alias: str, name: str, owner: str) -> None:
@@ -101,38 +77,6 @@ def no_overlap(options: dict[str, Any], owner: str, name: str = "chunk_overlap")
         if overlap:
             raise ValueError(
                 f"{owner} does not overlap chunks: {name}={overlap!r} is not supported (pass 0 or leave it out)"
-            )
-
-
-UNRESTORABLE = "unrestorable"
-
-
-def plain_setting(value: Any) -> Any:
-    """A setting as plain JSON data that rebuilds it where possible: plain values as they are, a sizer as its spec
-    (`chunkers.core.sizing.sizer_spec`), a tree-sitter grammar as its name; anything else (a loaded model, a callable, a
-    tokenizer from a hub) as ``{"unrestorable": <description>}``, which `restorable` refuses by name."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [plain_setting(v) for v in value]
-    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
-        return {k: plain_setting(v) for k, v in value.items()}
-    if isinstance(value, Sizer) or callable(getattr(value, "encode", None)):  # a sizer, or a tokenizer as one
-        sizer = get_sizer(value)
-        spec = sizer_spec(sizer)
-        return spec if spec is not None else {UNRESTORABLE: sizer.describe()}
-    if type(value).__name__ == "Language" and isinstance(getattr(value, "name", None), str):
-        return value.name  # a tree-sitter grammar: restored by name from the installed grammars
-    return {UNRESTORABLE: describe(value)}
-
-
-def restorable(settings: Mapping[str, Any], owner: str) -> None:
-    """A `ValueError` naming the first setting that `plain_setting` could only describe."""
-    for name, value in settings.items():
-        if isinstance(value, Mapping) and set(value) == {UNRESTORABLE}:
-            raise ValueError(
-                f"{owner}.from_dict: field {name!r} held {value[UNRESTORABLE]}, which a dict can describe but not "
-                f"rebuild; pass {name}=... to from_dict (or use a spec: a local folder, 'chars', ...)"
             )
 
 
