@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
+from typing import TypeVar
 
 from .sizing import SpanMeasure
 
 Span = tuple[int, int]
+T = TypeVar("T")
 
 # Tried in order by `split_span`: paragraphs, lines, sentence ends, clause punctuation, spaces.
 DEFAULT_SEPARATORS: tuple[re.Pattern[str], ...] = (
@@ -48,6 +50,20 @@ def pack(
             first = k
     if spans:
         groups.append((first, len(spans)))
+    return groups
+
+
+def join_adjacent(
+    groups: list[T], items: Iterable[T], can_join: Callable[[T, T], bool], join: Callable[[T, T], None]
+) -> list[T]:
+    """The one greedy left-to-right merge of adjacent pieces: each item joins the last group (``join(last, item)``)
+    when ``can_join(last, item)``, else starts a group of its own. ``groups`` (the groups so far) is extended in
+    place and returned. The tree chunkers (code windows, document pieces) merge through it, each with its rule."""
+    for item in items:
+        if groups and can_join(groups[-1], item):
+            join(groups[-1], item)
+        else:
+            groups.append(item)
     return groups
 
 
@@ -111,11 +127,36 @@ def _cut_characters(source: str, start: int, end: int, measure: SpanMeasure, max
     return pieces
 
 
+def fitted(source: str, start: int, end: int, measure: SpanMeasure, max_size: int) -> list[Span]:
+    """``source[start:end]`` cut by `split_span` into pieces that fit, each trimmed of surrounding whitespace, the
+    blank ones left out."""
+    pieces = (trim(source, a, b) for a, b in split_span(source, start, end, measure, max_size))
+    return [(a, b) for a, b in pieces if a < b]
+
+
 def pack_spans(source: str, spans: Sequence[Span], measure: SpanMeasure, max_size: int) -> list[Span]:
     """Split every span to fit, then pack adjacent ones: the usual "units to chunks" step."""
-    units: list[Span] = []
-    for start, end in spans:
-        # Trimmed units: a group's size is then measured without the whitespace its chunk will not keep.
-        pieces = (trim(source, a, b) for a, b in split_span(source, start, end, measure, max_size))
-        units.extend(piece for piece in pieces if piece[0] < piece[1])
+    # Trimmed units: a group's size is then measured without the whitespace its chunk will not keep.
+    units = [piece for start, end in spans for piece in fitted(source, start, end, measure, max_size)]
     return [(units[i][0], units[j - 1][1]) for i, j in pack(units, measure, max_size)]
+
+
+def pack_even(
+    spans: Sequence[Span], measure: SpanMeasure, max_size: int, opener: int | None = None
+) -> list[tuple[int, int]]:
+    """Like `pack` (every span must fit), but a run that needs k groups is cut into k groups of about equal size
+    (each group closes once it reaches the remaining size over the groups still needed), not k - 1 full ones and a
+    remainder. ``opener``: where text that will share the first group starts (a heading before the spans), so that
+    the first group is sized to fit with it."""
+    groups: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spans):
+        begin = opener if opener is not None and not groups else spans[i][0]
+        remaining = measure(begin, spans[-1][1])
+        soft = remaining / -(-remaining // max_size)
+        j = i + 1
+        while j < len(spans) and measure(begin, spans[j][1]) <= max_size and measure(begin, spans[j - 1][1]) < soft:
+            j += 1
+        groups.append((i, j))
+        i = j
+    return groups

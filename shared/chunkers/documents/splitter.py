@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..core.merge import pack_spans, split_span, trim
+from ..core.merge import fitted, join_adjacent, pack_even, pack_spans, trim
 from ..core.segment import sentence_spans
 from ..core.sizing import Sizer, SpanMeasure
 from .outline import CONTAINERS, Node
@@ -42,7 +42,6 @@ class Piece:
 class TreeSplitter:
     """Pieces of a document tree within ``max_size`` measured by ``sizer`` (see the module docstring)."""
 
-    balanced = True  # a run cut in k pieces gets k pieces of about equal size, not k - 1 full ones and a remainder
     headings_open = True  # a heading always opens the first piece of what follows it, never stands alone
 
     def __init__(self, text: str, sizer: Sizer, max_size: int) -> None:
@@ -70,27 +69,13 @@ class TreeSplitter:
 
     def _text(self, start: int, end: int, opener: int | None = None) -> list[Piece]:
         """A leaf's text packed into pieces of whole sentences (the first one sized to fit with ``opener``), a
-        sentence too large split at lines, spaces, then characters; with ``balanced``, pieces of about equal size."""
-        units = [(a, b) for s, e in sentence_spans(self.text, start, end) for a, b in self._fitted(s, e)]
+        sentence too large split at lines, spaces, then characters; a run cut in k pieces gets k pieces of about equal
+        size (`chunkers.core.merge.pack_even`)."""
+        text, measure, max_size = self.text, self.measure, self.max_size
+        units = [piece for s, e in sentence_spans(text, start, end) for piece in fitted(text, s, e, measure, max_size)]
         if not units:
             return [Piece(start, end)]
-        measure, pieces, i = self.measure, [], 0
-        while i < len(units):
-            begin = opener if opener is not None and not pieces else units[i][0]
-            remaining = measure(begin, units[-1][1])
-            soft = remaining / -(-remaining // self.max_size) if self.balanced else self.max_size
-            j = i + 1
-            while j < len(units) and measure(begin, units[j][1]) <= self.max_size and (
-                    measure(begin, units[j - 1][1]) < soft):  # fmt: skip
-                j += 1
-            pieces.append(Piece(units[i][0], units[j - 1][1]))
-            i = j
-        return pieces
-
-    def _fitted(self, start: int, end: int) -> list[tuple[int, int]]:
-        """``[start, end)`` trimmed and cut into spans that each fit the budget."""
-        spans = (trim(self.text, a, b) for a, b in split_span(self.text, start, end, self.measure, self.max_size))
-        return [(a, b) for a, b in spans if a < b]
+        return [Piece(units[i][0], units[j - 1][1]) for i, j in pack_even(units, measure, max_size, opener)]
 
     def _merge(self, node: Node, depth: int, opener: int | None = None) -> list[Piece]:
         """Each child split (or whole), then neighbours merged greedily under the heading rule; a child split right
@@ -105,13 +90,14 @@ class TreeSplitter:
                     merged[-1].first == merged[-1].last)  # fmt: skip
                 child_opener = merged[-1].start if room >= self.max_size // 4 or (lone_heading and room > 0) else None
             parts = self.split(child, depth + 1, child_opener)
-            for k, part in enumerate(parts):
-                piece = Piece(part.start, part.end, index, index, k == 0, k == len(parts) - 1, part.note)
+            last = len(parts) - 1
+            pieces = [Piece(p.start, p.end, index, index, k == 0, k == last, p.note) for k, p in enumerate(parts)]
+
+            def may_join(left: Piece, right: Piece) -> bool:
                 begin = opener if opener is not None and len(merged) == 1 else None
-                if merged and self._mergeable(merged[-1], piece, children, begin):
-                    merged[-1].end, merged[-1].last, merged[-1].tail = piece.end, index, piece.tail
-                else:
-                    merged.append(piece)
+                return self._mergeable(left, right, children, begin)
+
+            join_adjacent(merged, pieces, may_join, _join)
         header = next((c for c in children if c.kind == "row" and c.info == "header"), None)
         if header is not None:  # a table's pieces after the first carry its header row
             for piece in merged:
@@ -167,6 +153,10 @@ class TreeSplitter:
         pieces[0].start, pieces[0].note = node.start, ""
         pieces[-1].end = node.end
         return pieces
+
+
+def _join(left: Piece, right: Piece) -> None:
+    left.end, left.last, left.tail = right.end, right.last, right.tail
 
 
 def pieces_of(root: Node, text: str, sizer: Sizer, max_size: int) -> list[tuple[int, int, str]]:

@@ -17,7 +17,7 @@ from typing import Any
 from ..core.base import MAX_SIZE, SIZER, BaseChunker, validate_batch
 from ..core.chunk import Chunk
 from ..core.faces import Derived
-from ..core.merge import Span, pack_spans, split_span, trim
+from ..core.merge import Span, fitted, pack_spans
 from ..core.options import Option, positive, seconds_or_none
 from ..core.segment import paragraph_spans, sentence_spans
 from ..core.usage import LLMUsage
@@ -172,10 +172,8 @@ class LLMChunker(BaseChunker):
         measure = self.sizer.span_measure(text)
         for stop, source in boundaries:
             span_start, span_end = paragraphs[begin][0], paragraphs[stop - 1][1]
-            for a, b in split_span(text, span_start, span_end, measure, self.max_size):
-                a, b = trim(text, a, b)
-                if a < b:
-                    chunks.append(Chunk(text[a:b], a, b, {"chunker": "llm", "boundary": source}))
+            for a, b in fitted(text, span_start, span_end, measure, self.max_size):
+                chunks.append(Chunk(text[a:b], a, b, {"chunker": "llm", "boundary": source}))
             begin = stop
         return chunks
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.base import MAX_SIZE, SIZER, BaseChunker
 from ..core.chunk import Chunk, source_path
-from ..core.merge import Span, pack, split_span, trim
+from ..core.merge import Span, fitted, pack, trim
 from ..core.options import Option, one_of
 
 FORMATS = ("lines", "csv", "tsv")
@@ -81,8 +81,7 @@ class RecordChunker(BaseChunker):
                 run.append((start, end))
                 continue
             flush()  # a record too large is cut into pieces that share a chunk with no other record
-            pieces = (trim(text, a, b) for a, b in split_span(text, start, end, measure, self.max_size))
-            groups.extend(((a, b), 1, True) for a, b in pieces if a < b)
+            groups.extend(((a, b), 1, True) for a, b in fitted(text, start, end, measure, self.max_size))
         flush()
         chunks = []
         for (start, end), count, split in groups:
