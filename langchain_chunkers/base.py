@@ -9,14 +9,14 @@ from typing import Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
 from chunkers.core.chunk import embedded_text
-from chunkers.core.faces import Derived, added_metadata, default_of, no_overlap, reject_unknown, take_alias
+from chunkers.core.faces import Derived, EngineFace, added_metadata, default_of, no_overlap, reject_unknown, take_alias
 from chunkers.core.options import options_of
 from langchain_core.documents import Document
 from langchain_text_splitters import TextSplitter
 from pydantic import Field
 
 
-class ChunkerTextSplitter(TextSplitter):
+class ChunkerTextSplitter(EngineFace, TextSplitter):
     """Runs an engine chunker; ``start_index`` (with ``add_start_index=True``) is the engine's exact offset.
 
     Every output document gets a deep copy of its source document's metadata plus what the chunker adds
@@ -91,23 +91,6 @@ class ChunkerTextSplitter(TextSplitter):
     def from_huggingface_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> ChunkerTextSplitter:
         """A splitter whose sizes count ``tokenizer``'s tokens (as LangChain's splitters do)."""
         return cls(sizer=tokenizer, **kwargs)
-
-    def _engine_settings(self) -> dict[str, Any]:
-        """The engine chunker's constructor arguments, from the settings (subclasses translate framework objects
-        here); the chunker is rebuilt when one of them changes."""
-        return {name: getattr(self, name) for name in self.setting_names()}
-
-    def _build_chunker(self, **settings: Any) -> BaseChunker:
-        """The engine chunker for these settings."""
-        assert self.engine is not None
-        return self.engine(**settings)
-
-    @property
-    def chunker(self) -> BaseChunker:
-        """The engine chunker doing the work, as the settings configure it now."""
-        if self._wrapped is not None:
-            return self._wrapped
-        return self._derived.get(self._build_chunker, self._engine_settings())
 
     def split_text(self, text: str) -> list[str]:
         return [chunk.text for chunk in self.chunker.chunk(text)]

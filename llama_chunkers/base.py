@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
-from chunkers.core.faces import Derived, added_metadata, reject_unknown
+from chunkers.core.faces import Derived, EngineFace, added_metadata, reject_unknown
 from chunkers.core.options import options_of
 from chunkers.core.spec import restorable, written
 from llama_index.core.bridge.pydantic import Field, PlainSerializer, PrivateAttr, create_model
@@ -18,7 +18,7 @@ from llama_index.core.utils import get_tqdm_iterable
 PARSE_BATCH = 16  # nodes chunked together by one chunk_many call
 
 
-class ChunkerNodeParser(NodeParser):
+class ChunkerNodeParser(EngineFace, NodeParser):
     """Runs an engine chunker over each node's text and returns one `TextNode` per chunk.
 
     ``start_char_idx``/``end_char_idx`` are the engine's exact offsets into the parsed node's text (plus
@@ -88,26 +88,6 @@ class ChunkerNodeParser(NodeParser):
                 )
             data.pop("id_func")
         return cls(**data)
-
-    def _engine_settings(self) -> dict[str, Any]:
-        """The engine chunker's constructor arguments, from the fields (subclasses translate framework objects
-        here); the chunker is rebuilt when one of them changes."""
-        assert self.engine is not None
-        return {name: getattr(self, name) for name in options_of(self.engine)}
-
-    def _build_chunker(self, **settings: Any) -> BaseChunker:
-        """The engine chunker for these settings."""
-        assert self.engine is not None
-        return self.engine(**settings)
-
-    @property
-    def chunker(self) -> BaseChunker:
-        """The engine chunker doing the work, as the fields configure it now."""
-        if self._wrapped is not None:
-            return self._wrapped
-        if self.engine is None:
-            raise TypeError(f"{type(self).__name__} needs chunker=... (an engine chunker instance)")
-        return self._derived.get(self._build_chunker, self._engine_settings())
 
     def _nodes_from_chunks(self, node: BaseNode, chunks: list[Chunk]) -> list[BaseNode]:
         offset = node.start_char_idx if isinstance(node, TextNode) and not isinstance(node, Document) else None

@@ -1,4 +1,4 @@
-"""Property tests: every registered chunker keeps the DESIGN.md invariants on arbitrary text."""
+"""Property tests: every registered chunker keeps the invariants of docs/architecture.md on arbitrary text."""
 
 from __future__ import annotations
 

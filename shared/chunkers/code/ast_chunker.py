@@ -1,4 +1,4 @@
-"""`ASTChunker`: cAST split-then-merge over tree-sitter syntax trees (see ALGORITHMS.md, "cAST")."""
+"""`ASTChunker`: cAST split-then-merge over tree-sitter syntax trees (docs/algorithms.md, "cAST")."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ so a field set after construction takes effect and the engine object never goes 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from .options import options_of
 
@@ -46,6 +46,34 @@ class Derived(Generic[T]):
 
     def __getstate__(self) -> dict[str, Any]:
         return {"_settings": None, "_built": None}  # rebuilt after unpickling (models are never pickled)
+
+
+class EngineFace:
+    """What a LlamaIndex and a LangChain face of an engine class share (mixed into each framework's base): the
+    engine chunker built from the face's fields whenever one changed. A face sets ``engine`` (or wraps a ready
+    chunker in ``_wrapped``) and keeps a `Derived` in ``_derived``; it may translate framework objects (an LLM) in
+    `_engine_settings`."""
+
+    engine: ClassVar[type | None] = None
+    _wrapped: Any
+    _derived: Derived[Any]
+
+    def _engine_settings(self) -> dict[str, Any]:
+        """The engine chunker's constructor arguments, from the face's fields."""
+        return {name: getattr(self, name) for name in options_of(self.engine)} if self.engine is not None else {}
+
+    def _build_chunker(self, **settings: Any) -> Any:
+        """The engine chunker for these settings."""
+        if self.engine is None:
+            raise TypeError(f"{type(self).__name__} needs chunker=... (an engine chunker instance)")
+        return self.engine(**settings)
+
+    @property
+    def chunker(self) -> Any:
+        """The engine chunker doing the work, as the fields configure it now."""
+        if self._wrapped is not None:
+            return self._wrapped
+        return self._derived.get(self._build_chunker, self._engine_settings())
 
 
 def default_of(cls: type, name: str) -> Any:

@@ -1,8 +1,8 @@
 """Chunk filtering (ChunkRAG): score retrieved chunks against the query, drop near-duplicates and weak ones.
 
-See ALGORITHMS.md, "ChunkRAG". The scorers live in `chunkers.filtering.scorers` (one protocol, `Scorer`; the default is
-`EmbeddingScorer`, cosine similarity with any embedding model or the embedded MiniLM, the one measured to help: see
-the README) and are importable from here too.
+See docs/algorithms.md, "ChunkRAG". The scorers live in `chunkers.filtering.scorers` (one protocol, `Scorer`; the
+default is `EmbeddingScorer`, cosine similarity with any embedding model or the embedded MiniLM, the one measured to
+help: see the README) and are importable from here too.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`LLMChunker`: LLM-guided chunking (LumberChunker; see ALGORITHMS.md, "LumberChunker").
+"""`LLMChunker`: LLM-guided chunking (LumberChunker; docs/algorithms.md, "LumberChunker").
 
 This module walks the paragraph groups and assembles the chunks; the conversation with the LLM (prompt, reading
 replies, retries, cache) is `chunkers.prose.lumber`'s, and how calls are made (sync, threads, shared batches, async,

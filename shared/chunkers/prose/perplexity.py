@@ -1,4 +1,4 @@
-"""`PerplexityChunker`: Meta-Chunking with a small causal LM (see ALGORITHMS.md, "Meta-Chunking").
+"""`PerplexityChunker`: Meta-Chunking with a small causal LM (docs/algorithms.md, "Meta-Chunking").
 
 Every sentence boundary gets a score from the LM (`chunkers.prose.perplexity_scores`): how much more perplexing the next
 sentence is than this one ("ppl"), or the LM's margin for splitting there ("margin"). This module picks the cuts:

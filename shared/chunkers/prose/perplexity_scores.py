@@ -1,5 +1,5 @@
 """Sentence scores from a causal LM, the signal of the perplexity chunker (`chunkers.prose.perplexity`; Meta-Chunking,
-see ALGORITHMS.md): each sentence's perplexity given all the text before it ("ppl"), or the LM's margin for
+docs/algorithms.md): each sentence's perplexity given all the text before it ("ppl"), or the LM's margin for
 starting a new chunk before the next sentence ("margin"). The model is held by a `chunkers.runtime.models.CausalLM`; the
 per-token losses come from `chunkers.runtime.losses`."""
 
