@@ -6,7 +6,6 @@ the sections; splitting: `chunkers.documents.splitter`. This module turns pieces
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from ..core.base import MAX_SIZE, SIZER, BaseChunker
 from ..core.chunk import SOURCE_KEYS, Chunk
 from ..core.options import Option, one_of
+from .context import PATHS, SectionPaths, context_line
 from .html import html_blocks
 from .markdown import front_matter_title, markdown_blocks
 from .outline import Node, build_outline, sections_of, tile
@@ -85,6 +85,8 @@ class DocumentChunker(BaseChunker):
                                         "ours only.", one_of(*METADATA_STYLES, none=True)).field()
     context_title: bool = Option(True, "Start context_header with the document's title (its first H1 or <title>), "
                                  "not only sections.").field()
+    context_path: str = Option("enclosing", "Section titles in context_header: 'enclosing' (headings before the "
+                               "chunk), 'full' (its own heading too) or 'none'.", one_of(*PATHS)).field()
 
     def format_of(self, text: str, metadata: dict[str, Any]) -> str:
         """The format ``text`` is read in (see the class docstring)."""
@@ -114,12 +116,13 @@ class DocumentChunker(BaseChunker):
         order = {id(node): i for i, node in enumerate(sections_of(root))}
         inherited = metadata.get("header_path")
         prefix = [str(t) for t in inherited] if isinstance(inherited, list) else []
-        chains = _Chains(root)
+        sections = SectionPaths(root)
         chunks, line, position = [], 1, 0
         for start, end, note in pieces_of(root, text, self.sizer, self.max_size):
-            chain = chains.at(start)
-            path = prefix + [s.title for s in chain[1:] if _heading_end(s) <= start and s.title]
-            context = " > ".join(self._context_path(root, path))
+            chain = sections.chain(start)
+            path = prefix + sections.path(start)
+            shown = path if self.context_path == "enclosing" else prefix + sections.path(start, self.context_path)
+            context = context_line(sections.title, shown, self.context_title)
             line += text.count("\n", position, start)
             position = start
             extra: dict[str, Any] = {
@@ -132,47 +135,11 @@ class DocumentChunker(BaseChunker):
             chunks.append(Chunk(text[start:end], start, end, extra))
         return chunks
 
-    def _context_path(self, root: Node, path: list[str]) -> list[str]:
-        """The titles ``context_header`` joins: the document's title (front matter or ``<title>``, else the first
-        heading when it is a level-1 one) unless ``context_title`` is off, then the sections in ``path``."""
-        first = next((c for c in root.children if c.kind == "section"), None)
-        title = root.title or (first.title if first is not None and first.level == 1 else "")
-        if not self.context_title:
-            return [t for t in path if t != title]
-        return path if not title or (path and path[0] == title) else [title, *path]
-
     def _style(self, metadata: dict[str, Any], path: list[str], chain: list[Node]) -> None:
         if self.metadata_style == "llamaindex":
             metadata["header_path"] = "/" + "".join(f"{title}/" for title in path)
         elif self.metadata_style == "langchain":
             metadata.update({f"Header {s.level}": s.title for s in chain[1:] if s.title})
-
-
-def _heading_end(section: Node) -> int:
-    """Where a section's heading block ends (its start when it has none)."""
-    first = section.children[0] if section.children else None
-    return first.end if first is not None and first.kind == "heading" else section.start
-
-
-class _Chains:
-    """The sections holding a position, outermost first, found by bisection at each level."""
-
-    def __init__(self, root: Node) -> None:
-        self.root = root
-        self._levels: dict[int, tuple[list[int], list[Node]]] = {}
-
-    def at(self, position: int) -> list[Node]:
-        chain = [self.root]
-        while True:
-            node = chain[-1]
-            if id(node) not in self._levels:
-                subsections = [c for c in node.children if c.kind == "section"]
-                self._levels[id(node)] = ([c.start for c in subsections], subsections)
-            starts, subsections = self._levels[id(node)]
-            k = bisect_right(starts, position) - 1
-            if k < 0 or not subsections[k].start <= position < subsections[k].end:
-                return chain
-            chain.append(subsections[k])
 
 
 def _innermost(chain: list[Node], start: int, end: int) -> Node:
