@@ -17,6 +17,7 @@ that need them, when they first run. ``compat`` keeps the module paths of 0.1 im
 
 from . import compat
 from .code import ASTChunker
+from .context import LateChunkingEmbedder
 from .core.base import BaseChunker, validate_text
 from .core.chunk import Chunk
 from .core.merge import BudgetError, pack, pack_spans, split_span
@@ -46,6 +47,7 @@ __all__ = [
     "FunctionSizer",
     "LLMChunker",
     "LLMScorer",
+    "LateChunkingEmbedder",
     "LocalLLM",
     "LocalLMScorer",
     "NonWhitespaceSizer",

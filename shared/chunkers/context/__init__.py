@@ -1,5 +1,7 @@
-"""Context embedded with a chunk beyond its own text: LLM-written context (`writer`, contextual retrieval)."""
+"""Context embedded with a chunk beyond its own text: the whole document's, through late chunking (`late`), and
+LLM-written context (`writer`, contextual retrieval)."""
 
+from .late import LateChunkingEmbedder
 from .writer import CONTEXT_PROMPT, ContextWriter
 
-__all__ = ["CONTEXT_PROMPT", "ContextWriter"]
+__all__ = ["CONTEXT_PROMPT", "ContextWriter", "LateChunkingEmbedder"]

@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -264,6 +265,61 @@ def embed(texts: list[str], model: Any = None, batch_size: int | None = None, de
     if batch_size is None:
         batch_size = DEFAULT_EMBED_BATCH.get(device_kind(str(encoder.device)), 64)
     return encoder.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+
+
+@dataclass(frozen=True)
+class TokenEncoder:
+    """An embedding model opened for its token vectors (late chunking): the transformer ``module`` (last hidden
+    state per token), its fast ``tokenizer`` (character offsets), ``window`` (tokens per pass, special tokens
+    included), and ``embedder``: the sentence-transformers model for ordinary (query) embeddings, or None."""
+
+    module: Any
+    tokenizer: Any
+    window: int
+    embedder: Any = None
+
+    @property
+    def device(self) -> Any:
+        return next(self.module.parameters()).device
+
+
+def load_token_encoder(model: Any = None, device: str | None = None, dtype: str | None = None) -> TokenEncoder:
+    """``model`` (None: the embedded all-MiniLM-L6-v2; a sentence-transformers folder or model; a local Hugging Face
+    encoder folder) as a `TokenEncoder` on `resolve_device`'s device, in ``dtype`` (None: float32 on CPU, half
+    precision on a GPU). Never downloads."""
+    import torch
+
+    from .policy import resolve_dtype
+
+    if model is None:
+        model = minilm_path()
+    path = Path(model) if isinstance(model, (str, os.PathLike)) else None
+    if path is not None and not (path / "modules.json").is_file():  # a plain Hugging Face encoder folder
+        module, tokenizer = _load_hf_encoder(str(path), resolve_device(device))
+        embedder, window = None, min(int(tokenizer.model_max_length), module.config.max_position_embeddings)
+    else:
+        embedder = load_embedder(model, device)
+        module, tokenizer, window = embedder[0].auto_model, embedder.tokenizer, int(embedder.max_seq_length)
+    if not getattr(tokenizer, "is_fast", False):
+        raise ValueError(f"late chunking needs a fast tokenizer (character offsets); {type(tokenizer).__name__} is not")
+    precision = getattr(torch, resolve_dtype(dtype, str(next(module.parameters()).device)))
+    if next(module.parameters()).dtype != precision:
+        module = module.to(precision)
+    return TokenEncoder(module.eval(), tokenizer, window, embedder)
+
+
+@lru_cache(maxsize=2)
+def _load_hf_encoder(path: str, device: str) -> tuple[Any, Any]:
+    require_local_extra()
+    _quiet_transformers()
+    from transformers import AutoModel, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        module = AutoModel.from_pretrained(path, local_files_only=True)
+    except OSError as exc:
+        raise ValueError(f"Could not load an encoder from {path!r} without downloading: {exc}") from None
+    return module.to(device).eval(), tokenizer
 
 
 def prepare() -> dict[str, str]:
