@@ -17,6 +17,7 @@ _EXPORTS = {
     "ChunkerTextSplitter": ".base",
     "ContextualDocumentTransformer": ".contextual",
     "DocumentTextSplitter": ".document",
+    "LateChunkingEmbeddings": ".late",
     "LocalEmbeddings": ".embeddings",
     "SentenceTextSplitter": ".sentence",
 }
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from .document import DocumentTextSplitter as DocumentTextSplitter
     from .embeddings import LocalEmbeddings as LocalEmbeddings
     from .filter import ChunkFilterCompressor as ChunkFilterCompressor
+    from .late import LateChunkingEmbeddings as LateChunkingEmbeddings
     from .llm import LLMTextSplitter as LLMTextSplitter
     from .perplexity import PerplexityTextSplitter as PerplexityTextSplitter
     from .sentence import SentenceTextSplitter as SentenceTextSplitter

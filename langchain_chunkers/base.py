@@ -37,6 +37,7 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
 
     engine: ClassVar[type[BaseChunker] | None] = None
     offers_context: ClassVar[bool] = True  # whether its chunks carry a context_header (context_in_content applies)
+    face_defaults: ClassVar[dict[str, Any]] = {}  # where the face's default differs from the engine's
     _derived: Derived[BaseChunker]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -59,7 +60,7 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         names = self.setting_names()
         reject_unknown(settings, names, owner)
         for name in names:
-            setattr(self, name, settings[name] if name in settings else default_of(self.engine, name))
+            setattr(self, name, settings[name] if name in settings else self._default(name))
         super().__init__(chunk_size=self.chunker.max_size, chunk_overlap=0, add_start_index=add_start_index)
 
     @property  # type: ignore[override]
@@ -70,6 +71,14 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
     @_chunk_size.setter
     def _chunk_size(self, value: int) -> None:
         """Set by ``TextSplitter.__init__``; the size is always read from the engine chunker."""
+
+    @classmethod
+    def _default(cls, name: str) -> Any:
+        """The face's default for an engine option (the engine's, unless `face_defaults` says otherwise)."""
+        return cls.face_defaults[name] if name in cls.face_defaults else default_of(cls.engine, name)
+
+    def _embeds_context(self) -> bool:
+        return self.offers_context and self.context_in_content
 
     @classmethod
     def setting_names(cls) -> set[str]:
@@ -144,9 +153,12 @@ def option_fields(engine: type) -> dict[str, Any]:
 
 def face_of(engine: type[BaseChunker], context: bool = False) -> type[ChunkerTextSplitter]:
     """The base of a LangChain face of ``engine``: its settings are the engine's options. ``context``: the chunks
-    carry a ``context_header``, so the face has ``context_in_content``."""
+    carry a ``context_header``, so the face has ``context_in_content`` (and ``context_in_budget`` defaults to None:
+    on when ``context_in_content`` is)."""
     doc = f"Settings of `{engine.__module__}.{engine.__qualname__}` as a LangChain splitter."
-    namespace = {"engine": engine, "offers_context": context, "__module__": __name__, "__doc__": doc}
+    defaults = {"context_in_budget": None} if "context_in_budget" in options_of(engine) else {}
+    namespace = {"engine": engine, "offers_context": context, "face_defaults": defaults, "__module__": __name__,
+                 "__doc__": doc}  # fmt: skip
     return type(f"{engine.__name__}Splitter", (ChunkerTextSplitter,), namespace)
 
 
@@ -156,7 +168,7 @@ def splitter_signature(cls: type[ChunkerTextSplitter]) -> inspect.Signature:
     assert cls.engine is not None
     keyword = inspect.Parameter.KEYWORD_ONLY
     engine = inspect.signature(cls.engine).parameters.values()
-    parameters = [p.replace(kind=keyword) for p in engine]
+    parameters = [p.replace(kind=keyword, default=cls._default(p.name)) for p in engine]
     if cls.offers_context:
         parameters.append(inspect.Parameter("context_in_content", keyword, default=False, annotation="bool"))
     parameters.append(inspect.Parameter("add_start_index", keyword, default=False, annotation="bool"))

@@ -16,6 +16,7 @@ _EXPORTS = {
     "ASTNodeParser": ".code",
     "ChunkerNodeParser": ".base",
     "DocumentNodeParser": ".document",
+    "LateChunkingEmbedding": ".late",
     "SentenceNodeParser": ".sentence",
 }
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from .code import ASTNodeParser as ASTNodeParser
     from .document import DocumentNodeParser as DocumentNodeParser
     from .filter import ChunkFilterPostprocessor as ChunkFilterPostprocessor
+    from .late import LateChunkingEmbedding as LateChunkingEmbedding
     from .llm import LLMNodeParser as LLMNodeParser
     from .perplexity import PerplexityNodeParser as PerplexityNodeParser
     from .sentence import SentenceNodeParser as SentenceNodeParser

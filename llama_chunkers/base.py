@@ -16,6 +16,10 @@ from llama_index.core.schema import BaseNode, Document, MetadataMode, TextNode
 from llama_index.core.utils import get_tqdm_iterable
 
 PARSE_BATCH = 16  # nodes chunked together by one chunk_many call
+# How a node with an embedded context writes its metadata into the embedded and LLM text: the values alone, so the
+# context line is "Guide > Install", not "context_header: Guide > Install" (measured: benchmarks/results/
+# context_ablation.md, where the label costs IoU).
+CONTEXT_TEMPLATE = "{value}"
 
 
 class ChunkerNodeParser(EngineFace, NodeParser):
@@ -101,11 +105,16 @@ class ChunkerNodeParser(EngineFace, NodeParser):
             hidden = [k for k in added if k not in self._embedded_keys() or added[k] in ("", None)]
             new.excluded_embed_metadata_keys = [*new.excluded_embed_metadata_keys, *hidden]
             new.excluded_llm_metadata_keys = [*new.excluded_llm_metadata_keys, *hidden]
+            if any(k not in hidden for k in added):  # a context line: embedded bare, as measured (no "key: " label)
+                new.metadata_template = CONTEXT_TEMPLATE
         return built
 
     def _embedded_keys(self) -> tuple[str, ...]:
         """The chunk metadata keys embedded with the node and shown to the LLM."""
         return self.embed_metadata_keys
+
+    def _embeds_context(self) -> bool:
+        return "context_header" in self._embedded_keys()
 
     @staticmethod
     def _text_of(node: BaseNode) -> str:
@@ -159,7 +168,10 @@ def option_fields(engine: type, renames: dict[str, str] | None = None, **default
 
 def face_of(engine: type[BaseChunker], **defaults: Any) -> type[ChunkerNodeParser]:
     """The base of a LlamaIndex face of ``engine``: a `ChunkerNodeParser` whose fields are the engine's options
-    (`option_fields`). A face subclasses it and adds only what is LlamaIndex's."""
+    (`option_fields`; ``context_in_budget`` defaults to None: on when the face embeds the context). A face
+    subclasses it and adds only what is LlamaIndex's."""
+    if "context_in_budget" in options_of(engine):
+        defaults.setdefault("context_in_budget", None)
     base = create_model(f"{engine.__name__}Fields", __base__=ChunkerNodeParser, **option_fields(engine, **defaults))
     base.engine = engine
     return base

@@ -57,7 +57,8 @@ def test_langchain_from_language_and_split_documents_with_start_index() -> None:
 
 def test_langchain_context_in_content_puts_the_header_where_langchain_embeds() -> None:
     code = (DATA / "textwrap.py").read_text(encoding="utf-8")
-    splitter = ASTTextSplitter(language="python", max_size=300, add_start_index=True, context_in_content=True)
+    splitter = ASTTextSplitter(language="python", max_size=300, add_start_index=True, context_in_content=True,
+                               context_in_budget=False)  # the same chunks as without the header: compared below
     docs = splitter.split_documents([LCDocument(page_content=code, metadata={"source": "textwrap.py"})])
     method = next(d for d in docs if d.metadata["ancestors"] == ["class TextWrapper:"])
     header = method.metadata["context_header"]
@@ -65,3 +66,6 @@ def test_langchain_context_in_content_puts_the_header_where_langchain_embeds() -
     assert method.page_content == header + code[method.metadata["start_index"] : method.metadata["end_index"]]
     plain = ASTTextSplitter(language="python", max_size=300, add_start_index=True)
     assert [code[d.metadata["start_index"] : d.metadata["end_index"]] for d in docs] == plain.split_text(code)
+    counted = ASTTextSplitter(language="python", max_size=300, context_in_content=True)  # the default: header counted
+    pages = counted.split_documents([LCDocument(page_content=code, metadata={"source": "textwrap.py"})])
+    assert all(counted.chunker.sizer(d.page_content) <= 300 for d in pages)

@@ -315,7 +315,11 @@ LLAMA_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
 
 
 # Where a face's default differs from the engine's on purpose: measured for what the framework embeds.
-ENGINE_DEFAULT_EXCEPTIONS: dict[Any, dict[str, Any]] = {ASTNodeParser: {"expand_context": True}}
+# The budget counts the context wherever the face embeds it (context_in_budget follows embed_context).
+ENGINE_DEFAULT_EXCEPTIONS: dict[Any, dict[str, Any]] = {
+    ASTNodeParser: {"expand_context": True, "context_in_budget": True},
+    DocumentNodeParser: {"context_in_budget": True},
+}
 
 
 @pytest.mark.parametrize(("face", "arguments", "changes"), LLAMA_FACES, ids=lambda v: getattr(v, "__name__", ""))

@@ -31,6 +31,9 @@ def add_parsers(sub: Any) -> None:
     chunk.add_argument("--address", default=None, help="Ray cluster (host:port, auto); default: a local Ray")
     chunk.add_argument("--no-gitignore", action="store_true", help="also chunk gitignored files")
     chunk.add_argument("--no-progress", dest="progress", action="store_false")
+    chunk.add_argument("--embed", choices=["plain", "late"], default=None,
+                       help="also write each chunk's vector (JSONL \"embedding\"), from the embedded MiniLM: plain "
+                       "(the chunk's text) or late (late chunking: pooled from the whole file's token vectors)")
     add_runtime_arguments(chunk)
 
     show = sub.add_parser("show", help="print a file with its chunk boundaries (and section paths) coloured")
@@ -65,6 +68,16 @@ def _records(result: FileResult, method: str) -> list[dict[str, Any]]:
     ]
 
 
+def _vectors(result: FileResult, args: argparse.Namespace) -> list[list[float]]:
+    """The vectors of a file's chunks (``--embed``): plain embeddings of their texts, or late-chunking vectors."""
+    from ..context.late import LateChunkingEmbedder
+
+    embedder = args.embedder = getattr(args, "embedder", None) or LateChunkingEmbedder(device=args.device)
+    if args.embed == "plain":
+        return embedder.embed_documents([c.text for c in result.chunks])
+    return embedder.embed_chunks(result.path.read_text(encoding="utf-8"), result.chunks)
+
+
 def _progress(total: int, enabled: bool) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -81,6 +94,8 @@ def _progress(total: int, enabled: bool) -> Any:
 
 def _file_results(files: list[Path], router: Router, args: argparse.Namespace) -> Any:
     """One `FileResult` per file, in order: from local processes, or from Ray (``--engine ray``)."""
+    if args.embed and args.format != "jsonl":
+        raise ValueError("--embed writes vectors into the JSONL records: use --format jsonl")
     if args.engine == "ray":
         from .distributed import file_results
 
@@ -114,7 +129,10 @@ def cmd_chunk(args: argparse.Namespace, out: TextIO) -> int:
             elif result.skipped:
                 skipped.append(result)
             elif args.format == "jsonl":
-                for record in _records(result, method):
+                vectors = _vectors(result, args) if args.embed else None
+                for index, record in enumerate(_records(result, method)):
+                    if vectors is not None:
+                        record["embedding"] = vectors[index]
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
             else:
                 sizes = [len(c.text) for c in result.chunks]

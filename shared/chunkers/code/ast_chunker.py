@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.base import MAX_SIZE, SIZER, BaseChunker
+from ..core.base import CONTEXT_IN_BUDGET, MAX_SIZE, SIZER, BaseChunker
 from ..core.chunk import Chunk, source_path
 from ..core.merge import Span, pack_spans, trim
 from ..core.options import Option, non_negative
@@ -69,6 +69,7 @@ class ASTChunker(BaseChunker):
     overlap_nodes: int = Option(0, "Syntax units shared with each neighbouring chunk.", non_negative).field()
     expand_context: bool = Option(False, "Add the file path + enclosing signatures header (context_header) to each "
                                   "chunk.").field()
+    context_in_budget: bool = CONTEXT_IN_BUDGET.field()
 
     def __repr__(self) -> str:
         return f"ASTChunker(language={self.language!r}, max_size={self.max_size}, sizer={self.sizer!r})"

@@ -48,6 +48,22 @@ def windows(count: int, size: int, overlap: int) -> list[tuple[int, int, int, in
     return out
 
 
+def document_of(pieces: Sequence[tuple[int, int, str]]) -> str | None:
+    """The text of a document rebuilt from chunks ``(start, end, text)`` that tile it (as this library's chunkers'
+    do: only whitespace lies between them), each gap filled with spaces so every offset stays exact; None when two
+    chunks disagree where they overlap, or a chunk's span does not match its text's length."""
+    if not pieces or any(start < 0 or end - start != len(text) for start, end, text in pieces):
+        return None
+    buffer = [" "] * max(end for _, end, _ in pieces)
+    written = [False] * len(buffer)
+    for start, end, text in pieces:
+        for position, char in zip(range(start, end), text):
+            if written[position] and buffer[position] != char:
+                return None
+            buffer[position], written[position] = char, True
+    return "".join(buffer)
+
+
 @dataclass(eq=False)
 class LateChunkingEmbedder(Configurable):
     """Chunk vectors pooled from the whole document's contextual token vectors (see the module docstring).

@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .budget import fit_contexts
 from .chunk import Chunk
 from .configurable import Configurable
 from .options import Option, positive
@@ -49,6 +50,7 @@ def to_sizer(name: str, value: Any) -> Sizer:
     return get_sizer(value)
 
 
+CONTEXT_IN_BUDGET = Option(False, "max_size holds for context_header and the chunk together, as they are embedded.")
 MAX_SIZE = Option(1000, "Largest chunk, in units of `sizer` (a hard cap).", positive)
 SIZER = Option("chars", "'chars', 'non_whitespace', a tokenizer, a local tokenizer folder or a callable(str) -> int.",
                to_sizer)  # fmt: skip
@@ -82,7 +84,8 @@ class BaseChunker(Configurable, ABC):
             if metadatas[i]:
                 for chunk in chunks:
                     chunk.metadata = {**metadatas[i], **chunk.metadata}
-            results[i] = chunks
+            results[i] = fit_contexts(texts[i], chunks, self.sizer, self.max_size) if getattr(
+                self, "context_in_budget", False) else chunks  # fmt: skip
         return results
 
     def _chunk_batch(self, texts: list[str], metadatas: list[dict[str, Any]]) -> list[list[Chunk]]:

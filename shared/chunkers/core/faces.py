@@ -59,8 +59,16 @@ class EngineFace:
     _derived: Derived[Any]
 
     def _engine_settings(self) -> dict[str, Any]:
-        """The engine chunker's constructor arguments, from the face's fields."""
-        return {name: getattr(self, name) for name in options_of(self.engine)} if self.engine is not None else {}
+        """The engine chunker's constructor arguments, from the face's fields; ``context_in_budget`` left at None
+        follows whether the face embeds the chunks' context (`_embeds_context`)."""
+        settings = {name: getattr(self, name) for name in options_of(self.engine)} if self.engine is not None else {}
+        if settings.get("context_in_budget", False) is None:
+            settings["context_in_budget"] = self._embeds_context()
+        return settings
+
+    def _embeds_context(self) -> bool:
+        """Whether the face embeds each chunk's ``context_header`` with it (then the budget counts it by default)."""
+        return False
 
     def _build_chunker(self, **settings: Any) -> Any:
         """The engine chunker for these settings."""

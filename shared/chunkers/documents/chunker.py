@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from ..core.base import MAX_SIZE, SIZER, BaseChunker
+from ..core.base import CONTEXT_IN_BUDGET, MAX_SIZE, SIZER, BaseChunker
 from ..core.chunk import SOURCE_KEYS, Chunk
 from ..core.options import Option, one_of
 from .context import PATHS, SectionPaths, context_line
@@ -87,6 +87,7 @@ class DocumentChunker(BaseChunker):
                                  "not only sections.").field()
     context_path: str = Option("enclosing", "Section titles in context_header: 'enclosing' (headings before the "
                                "chunk), 'full' (its own heading too) or 'none'.", one_of(*PATHS)).field()
+    context_in_budget: bool = CONTEXT_IN_BUDGET.field()
 
     def format_of(self, text: str, metadata: dict[str, Any]) -> str:
         """The format ``text`` is read in (see the class docstring)."""

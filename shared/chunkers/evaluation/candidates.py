@@ -87,6 +87,7 @@ class Registry:
                              lambda t: peers.perplexity(t, self.perplexity_cache), local_models),
             "llm": Candidate(llm, True, lambda t: peers.llm_chunker(t, self.llm), local_models),
             "ast": Candidate("rag-chunkers ASTChunker", True, peers.ast),
+            "document": Candidate("rag-chunkers DocumentChunker", True, peers.document),
             "langchain-recursive": Candidate("LangChain RecursiveCharacterTextSplitter", False, peers.recursive,
                                              ("langchain_text_splitters",)),
             "llamaindex-sentence": Candidate("LlamaIndex SentenceSplitter", False, peers.sentence_splitter,
@@ -103,8 +104,8 @@ DEFAULT_CHUNKERS = ("sentence", "langchain-recursive", "llamaindex-sentence", "s
 
 
 def resolve(names: list[Any], registry: Registry, skip_missing: bool = False) -> list[Candidate]:
-    """Candidates for ``names``: built-in short names, "all" (every installed built-in but the LLM and AST
-    chunkers, which are asked for by name), `Candidate` objects, ``(name, factory)`` pairs, or
+    """Candidates for ``names``: built-in short names, "all" (every installed built-in but the LLM, AST and
+    document chunkers, which are asked for by name), `Candidate` objects, ``(name, factory)`` pairs, or
     ``"module:attribute"`` strings naming a factory ``target -> chunker``. An unknown name is an error; a built-in
     peer that is not installed is an error too, unless ``skip_missing`` (then it is left out)."""
     known = registry.candidates()
@@ -115,7 +116,7 @@ def resolve(names: list[Any], registry: Registry, skip_missing: bool = False) ->
         elif isinstance(item, tuple) and len(item) == 2:
             out.append(custom(str(item[0]), item[1]))
         elif item == "all":
-            out += [c for key, c in known.items() if c.available() and key not in ("llm", "ast")]
+            out += [c for key, c in known.items() if c.available() and key not in ("llm", "ast", "document")]
         elif isinstance(item, str) and item in known:
             candidate = known[item]
             if candidate.available():

@@ -46,6 +46,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     parser.add_argument("--embedding", default="minilm",
                         help="minilm (embedded, default), a sentence-transformers folder, or module:attribute naming a "
                         "LlamaIndex/LangChain embedding (a class is instantiated without arguments)")
+    parser.add_argument("--context", default="none",
+                        help="what is embedded with each chunk, comma-separated, each measured as a row of its own: "
+                        "none (the text alone, default), chunker (the chunker's context_header), path / full-path / "
+                        "title+path (the section path at the chunk, its own heading in full-path), late (late "
+                        "chunking: pooled from the whole document's token vectors)")
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("chunkers-eval"), help="report folder (default %(default)s)")
     parser.add_argument("--fresh", action="store_true", help="measure every setting again (ignore saved results)")
@@ -92,7 +97,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     names = [name.strip() for name in args.chunkers.split(",") if name.strip()]
     try:
         result = compare(corpus, questions, names, args.sizes, embedding, args.top_k, args.matched, args.out,
-                         resume=not args.fresh, progress=args.progress and sys.stderr.isatty(), llm=llm)  # fmt: skip
+                         resume=not args.fresh, progress=args.progress and sys.stderr.isatty(), llm=llm,
+                         contexts=[c.strip() for c in args.context.split(",") if c.strip()])  # fmt: skip
     except KeyboardInterrupt:
         err.print(f"interrupted: finished settings are saved in {args.out}; run the same command again to resume")
         return 130

@@ -13,7 +13,7 @@ from .documents import Corpus, Document, EvaluationInputError, load_documents
 from .embedding import Embedder
 from .matching import common_sizes, matched, speed_rows
 from .questions import Question, load_questions, questions_fingerprint
-from .scoring import measure
+from .scoring import CONTEXTS, measure
 from .store import SettingStore
 
 DEFAULT_SIZES = (200, 400, 800)
@@ -60,6 +60,7 @@ def compare(
     resume: bool = True,
     progress: bool = False,
     llm: Any = None,
+    contexts: Sequence[str] = ("none",),
 ) -> Comparison:
     """Chunk ``documents`` with each chunker at each target size in ``sizes`` (characters), retrieve the ``top_k``
     chunks per question with ``embedding`` (None: the embedded MiniLM; or a LlamaIndex / LangChain embedding, a
@@ -67,7 +68,9 @@ def compare(
     `candidates.Registry`), "all", `Candidate` objects or ``(name, factory(target) -> chunker)`` pairs; built-in
     peers that are not installed are skipped when left at the default. With ``out``, the report (Markdown, JSON,
     PNG plots) is written there and each setting's row is saved as it finishes, so a rerun with ``resume``
-    continues an interrupted comparison. ``llm`` drives the LLM chunker ("llm")."""
+    continues an interrupted comparison. ``llm`` drives the LLM chunker ("llm"). ``contexts``: what is embedded with
+    each chunk, each one a row of its own (`chunkers.evaluation.scoring.CONTEXTS`: "none", "chunker", "path",
+    "full-path", "title+path", "late"; the chunker is named with "+ <context>" for every context but "none")."""
     if not isinstance(documents, Corpus):
         beside = [Path(questions)] if isinstance(questions, (str, Path)) else []
         documents = load_documents(documents, exclude=beside + ([Path(out)] if out is not None else []))
@@ -85,7 +88,13 @@ def compare(
         {"corpus": corpus.fingerprint(), "questions": questions_fingerprint(question_list),
          "embedding": embedder.name, "top_k": top_k},
     )  # fmt: skip
-    rows = _run(corpus, question_list, candidates, list(sizes), embedder, top_k, store, progress, resume)
+    unknown = [c for c in contexts if c not in CONTEXTS]
+    if unknown or not contexts:
+        named = unknown[0] if unknown else None
+        raise EvaluationInputError(f"unknown context {named!r}; choose from {', '.join(CONTEXTS)}")
+    late = _late_embedder(embedding) if "late" in contexts else None
+    rows = _run(corpus, question_list, candidates, list(sizes), embedder, top_k, store, progress, resume,
+                list(contexts), late)  # fmt: skip
     sizes_at = list(matched_sizes) if matched_sizes else common_sizes(rows)
     setup = _setup(corpus, question_list, embedder, top_k, sizes)
     result = Comparison(rows, matched(rows, sizes_at), speed_rows(rows), setup, top_k, len(corpus.documents))
@@ -96,9 +105,24 @@ def compare(
     return result
 
 
+def labelled(name: str, context: str) -> str:
+    """A chunker's name in the report for one context ("none": the name alone)."""
+    return name if context == "none" else f"{name} + {context}"
+
+
+def _late_embedder(embedding: Any) -> Any:
+    """The late-chunking embedder for the comparison's embedding model (a local one: late chunking needs its token
+    vectors)."""
+    from ..context.late import LateChunkingEmbedder
+
+    if embedding is not None and not isinstance(embedding, (str, Path)):
+        raise EvaluationInputError("--context late needs a local embedding model (the embedded MiniLM or a folder)")
+    return LateChunkingEmbedder(model=embedding)
+
+
 def _run(
     corpus: Corpus, questions: list[Question], candidates: list[Candidate], sizes: list[int], embedder: Embedder,
-    top_k: int, store: SettingStore, show: bool, resume: bool,
+    top_k: int, store: SettingStore, show: bool, resume: bool, contexts: list[str], late: Any,
 ) -> list[dict[str, Any]]:  # fmt: skip
     rows: list[dict[str, Any]] = []
     query_vectors = None
@@ -107,15 +131,19 @@ def _run(
         for candidate in candidates:
             for target in sizes:
                 bar.update(task, description=f"{candidate.name} @ {target}")
-                row = store.load(candidate.name, target) if resume else None
-                if row is None:
+                saved = {c: store.load(labelled(candidate.name, c), target) if resume else None for c in contexts}
+                missing = [c for c in contexts if saved[c] is None]
+                if missing:
                     if query_vectors is None:  # embedded once, and only when something is measured
                         query_vectors = embedder.queries([q.text for q in questions])
-                    measured, _ = measure(corpus, questions, candidate.make(target), embedder, query_vectors, top_k)
-                    row = {"corpus": corpus.name, "target": target, "chunker": candidate.name,
-                           "ours": candidate.ours, **measured}  # fmt: skip
-                    store.save(candidate.name, target, row)
-                rows.append(row)
+                    measured, _ = measure(corpus, questions, candidate.make(target), embedder, query_vectors, top_k,
+                                          missing, late)  # fmt: skip
+                    for context, row in zip(missing, measured):
+                        name = labelled(candidate.name, context)
+                        saved[context] = {"corpus": corpus.name, "target": target, "chunker": name,
+                                          "ours": candidate.ours, **row}  # fmt: skip
+                        store.save(name, target, saved[context])
+                rows += [saved[c] for c in contexts]
                 bar.advance(task)
     return rows
 

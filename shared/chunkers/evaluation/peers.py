@@ -47,6 +47,14 @@ def llm_chunker(target: int, llm: Any = None) -> Setting:
     return Setting(f"group_tokens={group}, max_size={2 * target}", chunk, notes)
 
 
+def document(target: int) -> Setting:
+    """`DocumentChunker` (its chunks keep their context_header, for ``--context chunker``)."""
+    from ..documents import DocumentChunker
+
+    chunker = DocumentChunker(max_size=target)
+    return Setting(f"max_size={target}", chunker.chunk)
+
+
 def ast(target: int) -> Setting:
     from ..code import ASTChunker
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from ..core.base import MAX_SIZE, SIZER, BaseChunker
+from ..core.base import CONTEXT_IN_BUDGET, MAX_SIZE, SIZER, BaseChunker
 from ..core.chunk import Chunk, source_path
 from ..core.merge import Span, fitted, pack, trim
 from ..core.options import Option, one_of
@@ -57,6 +57,7 @@ class RecordChunker(BaseChunker):
     sizer: Any = SIZER.field()
     format: str | None = Option(None, "'lines', 'csv' or 'tsv'; None: from the file name, else lines.",
                                 one_of(*FORMATS, none=True, hint="from the file name")).field()
+    context_in_budget: bool = CONTEXT_IN_BUDGET.field()
 
     def _format_of(self, metadata: dict[str, Any]) -> str:
         if self.format is not None:

@@ -10,7 +10,7 @@ embedding objects (``langchain_chunkers.LocalEmbeddings``). Loading and device c
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -49,14 +49,16 @@ def describe_model(model: Any) -> str:
 class UnitEmbeddings:
     """Unit vectors of documents and queries from one embedding model (see the module docstring for what
     ``model`` may be). With ``memo``, document vectors are remembered by text, so texts that recur (chunks across
-    settings, sentences across breakpoints) are embedded once. ``batch_size`` applies to local models (None: the
-    device's default)."""
+    settings, sentences across breakpoints) are embedded once: True keeps them in memory, a mapping (e.g. a
+    ``shelve`` on disk) keeps them there. ``batch_size`` applies to local models (None: the device's default)."""
 
-    def __init__(self, model: Any = None, memo: bool = False, batch_size: int | None = None) -> None:
+    def __init__(
+        self, model: Any = None, memo: bool | MutableMapping[str, Any] = False, batch_size: int | None = None
+    ) -> None:
         self.model = model
         self.batch_size = batch_size
         self.name = describe_model(model)
-        self._memo: dict[str, Any] | None = {} if memo else None
+        self._memo: MutableMapping[str, Any] | None = ({} if memo is True else memo) if memo is not False else None
 
     def documents(self, texts: Sequence[str]) -> Any:
         """Unit vectors of ``texts``, one row each."""
@@ -68,7 +70,8 @@ class UnitEmbeddings:
         missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
         if missing:
             self._memo.update(zip(missing, self._run(missing, query=False)))
-        return np.stack([self._memo[t] for t in texts])
+        found = {t: self._memo[t] for t in dict.fromkeys(texts)}  # one look-up per text (a disk memo is slow)
+        return np.stack([found[t] for t in texts])
 
     def queries(self, texts: Sequence[str]) -> Any:
         """Unit vectors of queries (a framework model's query method, which may add an instruction)."""

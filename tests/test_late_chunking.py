@@ -1,0 +1,152 @@
+"""Late chunking with the real MiniLM: chunk vectors pooled from the whole document's token vectors through exact
+character offsets (CRLF, CJK, emoji, text past the window), the windows of a long document, and the faces in a real
+IngestionPipeline with a cache, a VectorStoreIndex, an InMemoryVectorStore and FAISS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from chunkers import Chunk, DocumentChunker, LateChunkingEmbedder, SentenceChunker
+from chunkers.context.late import document_of, windows
+from langchain_core.documents import Document as LCDocument
+from langchain_core.vectorstores import InMemoryVectorStore
+from llama_index.core import Document, VectorStoreIndex
+from llama_index.core.ingestion import IngestionCache, IngestionPipeline
+from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import TextNode
+
+from langchain_chunkers import DocumentTextSplitter, LateChunkingEmbeddings
+from llama_chunkers import LateChunkingEmbedding, SentenceNodeParser
+
+MIXED = "Line one ends here.\r\nSecond line, café crème. 🙂 Then 数据处理很快。\r\n\r\nA new paragraph with more words."
+
+
+@pytest.fixture(scope="module")
+def late() -> LateChunkingEmbedder:
+    return LateChunkingEmbedder()
+
+
+def reference(embedder: LateChunkingEmbedder, text: str, start: int, end: int) -> np.ndarray:
+    """One forward pass over the whole (short) text, the span's tokens found from the tokenizer's own offsets."""
+    encoder = embedder.encoder
+    encoding = encoder.tokenizer(text, return_offsets_mapping=True, return_tensors="pt")
+    offsets = encoding.pop("offset_mapping")[0].tolist()
+    with torch.inference_mode():
+        hidden = encoder.module(**encoding).last_hidden_state[0].numpy()
+    rows = [i for i, (a, b) in enumerate(offsets) if b > a and a < end and b > start]  # specials have (0, 0)
+    vector = hidden[rows].mean(axis=0)
+    return vector / np.linalg.norm(vector)
+
+
+def test_a_chunk_vector_is_the_mean_of_its_tokens_through_exact_offsets(late: LateChunkingEmbedder) -> None:
+    chunks = SentenceChunker(max_size=40).chunk(MIXED)
+    assert len(chunks) >= 3
+    vectors = late.embed_chunks(MIXED, chunks)
+    for chunk, vector in zip(chunks, vectors):
+        assert np.allclose(vector, reference(late, MIXED, chunk.start, chunk.end), atol=1e-5), chunk
+        assert abs(np.linalg.norm(vector) - 1) < 1e-5
+    assert late.embed_chunks(MIXED, [(c.start, c.end) for c in chunks]) == vectors  # spans work as well
+
+
+def test_windows_cover_every_token_once_with_context_on_both_sides() -> None:
+    assert windows(10, 20, 4) == [(0, 10, 0, 10)]
+    for count, size, overlap in [(1000, 254, 64), (300, 100, 0), (257, 254, 200)]:
+        spans = windows(count, size, overlap)
+        kept = [i for _, _, a, b in spans for i in range(a, b)]
+        assert kept == list(range(count))
+        assert all(b - a == size for a, b, _, _ in spans)
+        for start, end, keep_from, keep_to in spans[1:-1]:
+            assert keep_from - start >= overlap // 2 - 1 and end - keep_to >= overlap // 2 - 1
+
+
+def test_text_past_the_window_and_whitespace_chunks(late: LateChunkingEmbedder) -> None:
+    text = " ".join(f"Sentence number {i} talks about topic {i % 7}." for i in range(400))  # ~3,600 tokens
+    chunks = SentenceChunker(max_size=300).chunk(text)
+    vectors = np.array(late.embed_chunks(text, chunks))
+    assert vectors.shape == (len(chunks), 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    assert len({tuple(np.round(v, 4)) for v in vectors}) == len(chunks)
+    blank = Chunk(text="   ", start=0, end=3)
+    padded = "   " + text
+    whitespace_vector = late.embed_chunks(padded, [blank])[0]
+    assert np.allclose(whitespace_vector, late.embed_documents(["   "])[0], atol=1e-6)  # the ordinary embedding
+    with pytest.raises(ValueError, match="outside the text"):
+        late.embed_chunks("short", [(0, 99)])
+
+
+def test_a_document_is_rebuilt_from_tiling_chunks_with_exact_offsets() -> None:
+    text = "First part.\n\n  Second part.\tThird."
+    chunks = SentenceChunker(max_size=12).chunk(text)
+    rebuilt = document_of([(c.start, c.end, c.text) for c in chunks])
+    assert rebuilt is not None and all(rebuilt[c.start : c.end] == c.text for c in chunks)
+    assert document_of([(0, 5, "abcde"), (3, 6, "xyz")]) is None  # disagreeing overlap
+
+
+def test_llamaindex_pipeline_with_cache_and_index(late: LateChunkingEmbedder) -> None:
+    text = (
+        "# Garden\n\nRoses need sun.\n\n## Pruning\n\nCut roses in late winter, above an outward bud.\n\n"
+        "## Pests\n\nAphids gather on new shoots; wash them off with water.\n"
+    )
+    embedding = LateChunkingEmbedding()
+    cache = IngestionCache()
+    pipeline = IngestionPipeline(transformations=[SentenceNodeParser(max_size=60), embedding], cache=cache)
+    nodes = pipeline.run(documents=[Document(text=text, id_="garden")])
+    chunks = SentenceChunker(max_size=60).chunk(text)
+    assert [n.embedding for n in nodes] == late.embed_chunks(text, chunks)  # the late vectors, node for node
+    again = IngestionPipeline(transformations=[SentenceNodeParser(max_size=60), embedding], cache=cache)
+    cached = again.run(documents=[Document(text=text, id_="garden")])
+    assert [n.embedding for n in cached] == [n.embedding for n in nodes]
+    index = VectorStoreIndex(nodes, embed_model=embedding)
+    found = index.as_retriever(similarity_top_k=1).retrieve("When should I prune roses?")
+    assert "late winter" in found[0].node.text
+    # Nodes of another parser with consistent offsets get late vectors too; a node with no source, ordinary ones.
+    theirs = SentenceSplitter(chunk_size=30, chunk_overlap=0).get_nodes_from_documents([Document(text=text)])
+    embedding(theirs)
+    assert all(n.embedding is not None for n in theirs)
+    loose = TextNode(text="Roses need sun.")
+    embedding([loose])
+    assert np.allclose(loose.embedding, late.embed_documents(["Roses need sun."])[0], atol=1e-6)
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        LateChunkingEmbedding(window=3)
+    embedding.overlap_tokens = 8  # a field set late takes effect
+    assert embedding.embedder.overlap_tokens == 8 and embedding.to_dict()["overlap_tokens"] == 8
+
+
+def test_langchain_vector_stores_get_the_late_vectors(late: LateChunkingEmbedder) -> None:
+    text = "# Garden\n\nRoses need sun.\n\n## Pruning\n\nCut roses in late winter, above an outward bud.\n"
+    splitter = DocumentTextSplitter(max_size=60, add_start_index=True)
+    embeddings = LateChunkingEmbeddings(splitter)
+    docs = embeddings.split_documents([LCDocument(page_content=text, metadata={"source": "garden.md"})])
+    chunks = DocumentChunker(max_size=60).chunk(text, source="garden.md")
+    expected = late.embed_chunks(text, chunks)
+    store = InMemoryVectorStore.from_documents(docs, embeddings)
+    stored = [store.store[i]["vector"] for i in store.store]
+    assert [list(v) for v in stored] == expected
+    assert "late winter" in store.similarity_search("When should I prune roses?", k=1)[0].page_content
+    assert embeddings.embed_documents(["not split here"]) == late.embed_documents(["not split here"])
+    from langchain_community.vectorstores import FAISS
+
+    faiss_store = FAISS.from_documents(embeddings.split_documents([LCDocument(page_content=text)]), embeddings)
+    assert "late winter" in faiss_store.similarity_search("When should I prune roses?", k=1)[0].page_content
+
+
+def test_the_command_line_writes_late_vectors_and_eval_measures_the_context_axes(tmp_path, late) -> None:
+    import json
+
+    from chunkers.apps.cli import main
+    from chunkers.evaluation import compare
+
+    source = tmp_path / "guide.md"
+    source.write_text("# Guide\n\nIntro here.\n\n## Install\n\nRun the installer, then restart it.\n", encoding="utf-8")
+    out = tmp_path / "chunks.jsonl"
+    assert main(["chunk", str(source), "--embed", "late", "--out", str(out), "--no-progress"]) == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    chunks = DocumentChunker().chunk(source.read_text(encoding="utf-8"))
+    assert [r["embedding"] for r in records] == late.embed_chunks(source.read_text(encoding="utf-8"), chunks)
+    questions = [{"question": "How do I install it?", "evidence": ["Run the installer, then restart it."]}]
+    documents = [{"id": "guide.md", "text": source.read_text(encoding="utf-8")}]
+    contexts = ["none", "chunker", "full-path", "late"]
+    result = compare(documents, questions, chunkers=["document"], sizes=[40, 80], contexts=contexts)
+    names = {r["chunker"] for r in result.rows}
+    assert names == {"rag-chunkers DocumentChunker", "rag-chunkers DocumentChunker + chunker",
+                     "rag-chunkers DocumentChunker + full-path", "rag-chunkers DocumentChunker + late"}  # fmt: skip
