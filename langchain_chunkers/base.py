@@ -89,7 +89,8 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
     def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
         """LangChain's option names turned into the engine's (subclasses may add theirs)."""
         owner = cls.__name__
-        no_overlap(options, owner)
+        if cls.engine is None or "chunk_overlap" not in options_of(cls.engine):
+            no_overlap(options, owner)  # this chunker does not overlap chunks: only 0 is accepted
         take_alias(options, "chunk_size", "max_size", owner)
         if options.get("length_function") is len:
             options["length_function"] = "chars"

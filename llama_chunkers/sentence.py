@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chunkers import SentenceChunker
-from chunkers.core.faces import no_overlap, take_alias
+from chunkers.core.faces import take_alias
 from chunkers.core.sizing import TokenListSizer
 
 from .base import face_of
@@ -15,13 +15,13 @@ class SentenceNodeParser(face_of(SentenceChunker)):  # type: ignore[misc]
     """LlamaIndex face of `chunkers.SentenceChunker`; stands in for ``SentenceSplitter``.
 
     ``SentenceSplitter``'s options work with the same meaning: ``chunk_size`` is then counted in tokens of
-    ``tokenizer`` (default: LlamaIndex's global tokenizer, ``Settings.tokenizer``), ``chunk_overlap`` must be 0.
+    ``tokenizer`` (default: LlamaIndex's global tokenizer, ``Settings.tokenizer``); ``chunk_overlap`` too (the end of
+    the chunk before, at whole sentences, within ``chunk_size``).
     """
 
     @classmethod
     def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
         owner = cls.__name__
-        no_overlap(options, owner)
         if "chunk_size" in options and "sizer" not in options:
             options.setdefault("tokenizer", None)  # SentenceSplitter counts chunk_size in tokens
         take_alias(options, "chunk_size", "max_size", owner)

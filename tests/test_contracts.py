@@ -3,6 +3,7 @@ arguments, the peers' option names and constructors, and the quickstart over a r
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -152,8 +153,11 @@ def test_sentence_splitter_options_keep_their_meaning() -> None:
     assert all(len(Settings.tokenizer(n.text)) <= 10 for n in nodes)
     assert len(nodes) == 2  # the wide setting (characters) would give one node
     assert len(SentenceNodeParser(max_size=10).get_nodes_from_documents([Document(text=PROSE)])) > 2
+    overlapping = SentenceNodeParser(chunk_size=10, chunk_overlap=5).get_nodes_from_documents([Document(text=PROSE)])
+    assert all(len(Settings.tokenizer(n.text)) <= 10 for n in overlapping)
+    assert all(a.end_char_idx > b.start_char_idx for a, b in itertools.pairwise(overlapping))  # they share text
     with pytest.raises(ValueError, match="does not overlap"):
-        SentenceNodeParser(chunk_size=10, chunk_overlap=5)
+        ASTTextSplitter(language="python", chunk_overlap=5)  # overlap in code is counted in syntax units
     lc = SentenceTextSplitter(chunk_size=30, chunk_overlap=0, length_function=len)
     assert (lc.max_size, lc.chunker.sizer.name) == (30, "chars")
     assert len(lc.split_text(PROSE)) == 3

@@ -11,6 +11,7 @@ from .budget import fit_contexts
 from .chunk import Chunk
 from .configurable import Configurable
 from .options import Option, positive
+from .overlap import add_overlap
 from .sizing import Sizer, get_sizer
 
 
@@ -50,6 +51,15 @@ def to_sizer(name: str, value: Any) -> Sizer:
     return get_sizer(value)
 
 
+def overlap_check(name: str, value: Any) -> int:
+    """0 or a positive integer (the size of the text consecutive chunks share, at most)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer (in units of the sizer), got {value!r}")
+    return value
+
+
+CHUNK_OVERLAP = Option(0, "Text consecutive chunks share, at most, in units of sizer (the end of the chunk before, "
+                       "at whole sentences); the budget still holds.", overlap_check)  # fmt: skip
 CONTEXT_IN_BUDGET = Option(False, "max_size holds for context_header and the chunk together, as they are embedded.")
 MAX_SIZE = Option(1000, "Largest chunk, in units of `sizer` (a hard cap).", positive)
 SIZER = Option("chars", "'chars', 'non_whitespace', a tokenizer, a local tokenizer folder or a callable(str) -> int.",
@@ -63,6 +73,18 @@ class BaseChunker(Configurable, ABC):
 
     max_size: int
     sizer: Sizer
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        overlap = getattr(self, "chunk_overlap", 0)
+        if overlap and overlap >= self.max_size:
+            raise ValueError(f"chunk_overlap={overlap} must be smaller than max_size={self.max_size}")
+
+    @property
+    def core_size(self) -> int:
+        """The budget of a chunk's own text before overlap: ``max_size`` less ``chunk_overlap`` (so that a chunk with
+        the end of the one before it still fits ``max_size``)."""
+        return self.max_size - getattr(self, "chunk_overlap", 0)
 
     @abstractmethod
     def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
@@ -84,9 +106,24 @@ class BaseChunker(Configurable, ABC):
             if metadatas[i]:
                 for chunk in chunks:
                     chunk.metadata = {**metadatas[i], **chunk.metadata}
-            results[i] = fit_contexts(texts[i], chunks, self.sizer, self.max_size) if getattr(
-                self, "context_in_budget", False) else chunks  # fmt: skip
+            results[i] = self._finished(texts[i], chunks)
         return results
+
+    def _finished(self, text: str, chunks: list[Chunk]) -> list[Chunk]:
+        """The chunks as returned: fitted with their context (``context_in_budget``), then overlapped
+        (``chunk_overlap``), for the chunkers that have those options."""
+        counted = getattr(self, "context_in_budget", False)
+        if counted:
+            chunks = fit_contexts(text, chunks, self.sizer, self.core_size)
+        overlap = getattr(self, "chunk_overlap", 0)
+        if overlap:
+            chunks = add_overlap(text, chunks, self.sizer, self.max_size, overlap, self._may_overlap, counted)
+        return chunks
+
+    def _may_overlap(self, previous: Chunk, chunk: Chunk) -> bool:
+        """Whether ``chunk`` may start with the end of ``previous`` (chunkers with boundaries overlap must not cross
+        override it)."""
+        return True
 
     def _chunk_batch(self, texts: list[str], metadatas: list[dict[str, Any]]) -> list[list[Chunk]]:
         """Chunks of several validated, non-blank texts; chunkers that can share work across texts override it."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from ..core.base import CONTEXT_IN_BUDGET, MAX_SIZE, SIZER, BaseChunker
+from ..core.base import CHUNK_OVERLAP, CONTEXT_IN_BUDGET, MAX_SIZE, SIZER, BaseChunker
 from ..core.chunk import SOURCE_KEYS, Chunk
 from ..core.options import Option, one_of
 from .context import PATHS, SectionPaths, context_line
@@ -88,6 +88,7 @@ class DocumentChunker(BaseChunker):
     context_path: str = Option("enclosing", "Section titles in context_header: 'enclosing' (headings before the "
                                "chunk), 'full' (its own heading too) or 'none'.", one_of(*PATHS)).field()
     context_in_budget: bool = CONTEXT_IN_BUDGET.field()
+    chunk_overlap: int = CHUNK_OVERLAP.field()
 
     def format_of(self, text: str, metadata: dict[str, Any]) -> str:
         """The format ``text`` is read in (see the class docstring)."""
@@ -119,7 +120,7 @@ class DocumentChunker(BaseChunker):
         prefix = [str(t) for t in inherited] if isinstance(inherited, list) else []
         sections = SectionPaths(root)
         chunks, line, position = [], 1, 0
-        for start, end, note in pieces_of(root, text, self.sizer, self.max_size):
+        for start, end, note in pieces_of(root, text, self.sizer, self.core_size):
             chain = sections.chain(start)
             path = prefix + sections.path(start)
             shown = path if self.context_path == "enclosing" else prefix + sections.path(start, self.context_path)
@@ -135,6 +136,10 @@ class DocumentChunker(BaseChunker):
             self._style(extra, path, chain)
             chunks.append(Chunk(text[start:end], start, end, extra))
         return chunks
+
+    def _may_overlap(self, previous: Chunk, chunk: Chunk) -> bool:
+        """Overlap stays inside a section: only between chunks whose innermost sections are the same."""
+        return previous.metadata.get("section") == chunk.metadata.get("section")
 
     def _style(self, metadata: dict[str, Any], path: list[str], chain: list[Node]) -> None:
         if self.metadata_style == "llamaindex":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ..core.base import MAX_SIZE, SIZER, BaseChunker, validate_batch
+from ..core.base import CHUNK_OVERLAP, MAX_SIZE, SIZER, BaseChunker, validate_batch
 from ..core.chunk import Chunk
 from ..core.faces import Derived
 from ..core.merge import Span, fitted, pack_spans
@@ -74,6 +74,7 @@ class LLMChunker(BaseChunker):
     concurrency: int = Option(4, "LLM calls in flight at once (threads, or async calls).", positive,
                               affects_output=False).field()
     min_tail: int = Option(5, "Fewer paragraphs than this left: they form the last chunk.", positive).field()
+    chunk_overlap: int = CHUNK_OVERLAP.field()
 
     def _validate(self) -> None:
         self.usage = LLMUsage()
@@ -172,7 +173,7 @@ class LLMChunker(BaseChunker):
         measure = self.sizer.span_measure(text)
         for stop, source in boundaries:
             span_start, span_end = paragraphs[begin][0], paragraphs[stop - 1][1]
-            for a, b in fitted(text, span_start, span_end, measure, self.max_size):
+            for a, b in fitted(text, span_start, span_end, measure, self.core_size):
                 chunks.append(Chunk(text[a:b], a, b, {"chunker": "llm", "boundary": source}))
             begin = stop
         return chunks

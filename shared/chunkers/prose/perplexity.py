@@ -15,7 +15,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.base import MAX_SIZE, SIZER, BaseChunker, validate_text
+from ..core.base import CHUNK_OVERLAP, MAX_SIZE, SIZER, BaseChunker, validate_text
 from ..core.chunk import Chunk
 from ..core.faces import Derived
 from ..core.merge import Span, pack, split_span
@@ -85,6 +85,7 @@ class PerplexityChunker(ModelOptions, BaseChunker):
                            one_of("dp", "threshold")).field()
     size_weight: float = Option(16.0, "boundary='dp': how strongly sizes are kept near target_size.",
                                 finite_non_negative).field()
+    chunk_overlap: int = CHUNK_OVERLAP.field()
 
     def _validate(self) -> None:
         default_target = max(self.max_size // 2, 1) if self.boundary == "dp" else self.max_size
@@ -165,10 +166,10 @@ class PerplexityChunker(ModelOptions, BaseChunker):
             groups.append((begin, len(sentences)))
         pieces: list[tuple[Span, tuple[int, int]]] = []
         for first, last in groups:
-            pieces += capped(text, sentences, ppl, first, last, measure, self.max_size)
+            pieces += capped(text, sentences, ppl, first, last, measure, self.core_size)
         spans = [span for span, _ in pieces]
         chunks = []
-        for i, j in pack(spans, measure, self.target_size, allow_oversized=True):
+        for i, j in pack(spans, measure, min(self.target_size, self.core_size), allow_oversized=True):
             start, end = spans[i][0], spans[j - 1][1]
             first, last = pieces[i][1][0], pieces[j - 1][1][1] - 1
             chunks.append(Chunk(text[start:end], start, end, self._metadata(ppl, first, last, cuts.get(last))))
@@ -187,13 +188,13 @@ class PerplexityChunker(ModelOptions, BaseChunker):
         owner: list[int] = []  # the sentence of each unit
         unit_gains: list[float] = []
         for s, (start, end) in enumerate(sentences):
-            pieces = split_span(text, start, end, measure, self.max_size)
+            pieces = split_span(text, start, end, measure, self.core_size)
             units += pieces
             owner += [s] * len(pieces)
             unit_gains += [floor] * (len(pieces) - 1) + [z[s] if s < len(z) else 0.0]
         chunks = []
         segments = mean_sized_segmentation(
-            units, unit_gains, measure, self.max_size, self.target_size, self.size_weight
+            units, unit_gains, measure, self.core_size, min(self.target_size, self.core_size), self.size_weight
         )
         for i, j in segments:
             start, end, first, last = units[i][0], units[j - 1][1], owner[i], owner[j - 1]

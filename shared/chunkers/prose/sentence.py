@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.base import MAX_SIZE, SIZER, BaseChunker
+from ..core.base import CHUNK_OVERLAP, MAX_SIZE, SIZER, BaseChunker
 from ..core.chunk import Chunk
 from ..core.merge import pack_spans
 from ..core.segment import sentence_spans
@@ -20,8 +20,9 @@ class SentenceChunker(BaseChunker):
 
     max_size: int = MAX_SIZE.field(1000)
     sizer: Any = SIZER.field()
+    chunk_overlap: int = CHUNK_OVERLAP.field()
 
     def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
         measure = self.sizer.span_measure(text)
-        spans = pack_spans(text, sentence_spans(text), measure, self.max_size)
+        spans = pack_spans(text, sentence_spans(text), measure, self.core_size)
         return [Chunk.from_span(text, start, end, chunker="sentence") for start, end in spans]
