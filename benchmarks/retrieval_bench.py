@@ -111,8 +111,8 @@ def _locate(text: str, chunks: list[str]) -> list[Span]:
 def entries() -> list[Candidate]:
     """The chunkers compared on prose: the library's built-in candidates (chunkers.evaluation) and lmchunker."""
     built_in = Registry().candidates()
-    keys = ("sentence", "ppl", "llm", "langchain-recursive", "llamaindex-sentence", "llamaindex-semantic", "semchunk",
-            "chonkie-recursive")  # fmt: skip
+    keys = ("sentence", "ppl", "llm", "semantic", "langchain-recursive", "llamaindex-sentence", "llamaindex-semantic",
+            "langchain-semantic", "semchunk", "chonkie-recursive")  # fmt: skip
     return [*(built_in[k] for k in keys), Candidate("lmchunker (Meta-Chunking authors, SmolLM2)", False, _lmchunker)]
 
 
@@ -135,7 +135,7 @@ def _measure(
     corpus: Corpus, questions: list[Question], target: int, candidate: Candidate, embedder: Embedder, query_vectors: Any
 ) -> tuple[dict, list[Span]]:
     """One chunker at one setting on one corpus (chunkers.evaluation.measure): its table row and its chunk spans."""
-    measured, spans = measure(corpus, questions, candidate.make(target), embedder, query_vectors, TOP_K)
+    (measured,), spans = measure(corpus, questions, candidate.make(target), embedder, query_vectors, TOP_K)
     row = {"corpus": corpus.name, "target": target, "chunker": candidate.name, "ours": candidate.ours, **measured}
     print({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
     return row, spans

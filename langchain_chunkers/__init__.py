@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from chunkers.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "SemanticTextSplitter": ".semantic",
     "ChunkFilterCompressor": ".filter",
     "LLMTextSplitter": ".llm",
     "PerplexityTextSplitter": ".perplexity",
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from .late import LateChunkingEmbeddings as LateChunkingEmbeddings
     from .llm import LLMTextSplitter as LLMTextSplitter
     from .perplexity import PerplexityTextSplitter as PerplexityTextSplitter
+    from .semantic import SemanticTextSplitter as SemanticTextSplitter
     from .sentence import SentenceTextSplitter as SentenceTextSplitter
 
 __all__ = sorted(_EXPORTS)

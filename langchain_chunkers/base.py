@@ -169,7 +169,10 @@ def splitter_signature(cls: type[ChunkerTextSplitter]) -> inspect.Signature:
     assert cls.engine is not None
     keyword = inspect.Parameter.KEYWORD_ONLY
     engine = inspect.signature(cls.engine).parameters.values()
-    parameters = [p.replace(kind=keyword, default=cls._default(p.name)) for p in engine]
+    own = inspect.signature(cls.__init__).parameters.values()  # e.g. SemanticTextSplitter's positional embeddings
+    kinds = {p.name: p.kind for p in own if p.kind == p.POSITIONAL_OR_KEYWORD and p.name not in ("self", "chunker")}
+    ordered = sorted(engine, key=lambda p: p.name not in kinds)
+    parameters = [p.replace(kind=kinds.get(p.name, keyword), default=cls._default(p.name)) for p in ordered]
     if cls.offers_context:
         parameters.append(inspect.Parameter("context_in_content", keyword, default=False, annotation="bool"))
     parameters.append(inspect.Parameter("add_start_index", keyword, default=False, annotation="bool"))

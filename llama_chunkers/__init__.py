@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from chunkers.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "SemanticNodeParser": ".semantic",
     "ChunkFilterPostprocessor": ".filter",
     "LLMNodeParser": ".llm",
     "PerplexityNodeParser": ".perplexity",
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from .late import LateChunkingEmbedding as LateChunkingEmbedding
     from .llm import LLMNodeParser as LLMNodeParser
     from .perplexity import PerplexityNodeParser as PerplexityNodeParser
+    from .semantic import SemanticNodeParser as SemanticNodeParser
     from .sentence import SentenceNodeParser as SentenceNodeParser
 
 __all__ = sorted(_EXPORTS)

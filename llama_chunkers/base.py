@@ -166,12 +166,15 @@ def option_fields(engine: type, renames: dict[str, str] | None = None, **default
     return fields
 
 
-def face_of(engine: type[BaseChunker], **defaults: Any) -> type[ChunkerNodeParser]:
+def face_of(
+    engine: type[BaseChunker], renames: dict[str, str] | None = None, **defaults: Any
+) -> type[ChunkerNodeParser]:
     """The base of a LlamaIndex face of ``engine``: a `ChunkerNodeParser` whose fields are the engine's options
-    (`option_fields`; ``context_in_budget`` defaults to None: on when the face embeds the context). A face
-    subclasses it and adds only what is LlamaIndex's."""
+    (`option_fields`, ``renames`` for LlamaIndex's names of some; ``context_in_budget`` defaults to None: on when the
+    face embeds the context). A face subclasses it and adds only what is LlamaIndex's."""
     if "context_in_budget" in options_of(engine):
         defaults.setdefault("context_in_budget", None)
-    base = create_model(f"{engine.__name__}Fields", __base__=ChunkerNodeParser, **option_fields(engine, **defaults))
-    base.engine = engine
+    fields = option_fields(engine, renames, **defaults)
+    base = create_model(f"{engine.__name__}Fields", __base__=ChunkerNodeParser, **fields)
+    base.engine, base.renames = engine, dict(renames or {})
     return base

@@ -17,6 +17,7 @@ from chunkers import (
     NonWhitespaceSizer,
     PerplexityChunker,
     RecordChunker,
+    SemanticChunker,
     SentenceChunker,
 )
 from hypothesis import strategies as st
@@ -61,5 +62,8 @@ CASES: list[Case] = [
     Case("records-lines", lambda: RecordChunker(max_size=50), st.one_of(RECORDS, ANY_TEXT)),
     Case("records-csv", lambda: RecordChunker(max_size=40, format="csv"), st.one_of(RECORDS, ANY_TEXT)),
     Case("perplexity", lambda: PerplexityChunker(max_size=80, target_size=40), max_examples=6),
+    Case("semantic-dp", lambda: SemanticChunker(max_size=70, cache={}), max_examples=40),
+    Case("semantic-threshold-capped", lambda: SemanticChunker(max_size=50, boundary="threshold",
+                                                               breakpoint_threshold_type="interquartile"), PROSE, 25),
     Case("llm-scripted", lambda: LLMChunker(llm=_second_paragraph, group_tokens=12, max_size=60, min_tail=2), PROSE),
 ]

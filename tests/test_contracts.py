@@ -23,6 +23,7 @@ from langchain_chunkers import (
     DocumentTextSplitter,
     LLMTextSplitter,
     PerplexityTextSplitter,
+    SemanticTextSplitter,
     SentenceTextSplitter,
 )
 from llama_chunkers import (
@@ -32,6 +33,7 @@ from llama_chunkers import (
     DocumentNodeParser,
     LLMNodeParser,
     PerplexityNodeParser,
+    SemanticNodeParser,
     SentenceNodeParser,
 )
 
@@ -277,7 +279,9 @@ def test_quickstart_over_a_source_folder_with_non_code_files(tmp_path: Path) -> 
 
 LLAMA_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     # (face, constructor arguments, {field: a different value})
-    (SentenceNodeParser, {}, {"max_size": 30, "sizer": "non_whitespace"}),
+    (SentenceNodeParser, {}, {"max_size": 30, "sizer": "non_whitespace", "chunk_overlap": 5}),
+    (SemanticNodeParser, {}, {"max_size": 300, "buffer_size": 2, "boundary": "threshold",
+                              "breakpoint_threshold_type": "gradient", "target_size": 100, "chunk_overlap": 20}),
     (
         ASTNodeParser,
         {"language": "python"},
@@ -339,7 +343,7 @@ def test_sweep_llamaindex_cache_key_and_fields(face: Any, arguments: dict[str, A
     # Every engine setting is a field of the face (so none is unreachable or silently fixed), with the
     # engine's default (the face's defaults are the engine's).
     engine = type(base.chunker)
-    missing = set(base.chunker.params()) - set(type(base).model_fields)
+    missing = {type(base).renames.get(p, p) for p in base.chunker.params()} - set(type(base).model_fields)
     assert not missing, f"{face.__name__} lacks fields for {engine.__name__} settings {sorted(missing)}"
     engine_arguments = {k: v for k, v in arguments.items() if k != "llm"}
     if "llm" in arguments:
@@ -349,7 +353,8 @@ def test_sweep_llamaindex_cache_key_and_fields(face: Any, arguments: dict[str, A
 
 
 LANGCHAIN_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
-    (SentenceTextSplitter, {}, {"max_size": 30, "sizer": "non_whitespace"}),
+    (SentenceTextSplitter, {}, {"max_size": 30, "sizer": "non_whitespace", "chunk_overlap": 5}),
+    (SemanticTextSplitter, {}, {"max_size": 300, "buffer_size": 2, "boundary": "threshold", "chunk_overlap": 20}),
     (ASTTextSplitter, {"language": "python"}, {"language": "javascript", "max_size": 20, "overlap_nodes": 1}),
     (PerplexityTextSplitter, {}, {"method": "margin", "max_size": 500, "boundary": "threshold"}),
     (LLMTextSplitter, {"llm": lambda prompt: "ID 1"}, {"group_tokens": 100, "min_tail": 2, "max_retries": 3}),

@@ -6,7 +6,7 @@ two import each other round a loop (``tests/test_layers.py`` checks both; ``docs
 1. ``core``: chunks, sizes, spans, packing, the optimal segmentation, option declarations, settings specs.
 2. ``runtime`` (device policy, models, int8, losses, embeddings), ``llms`` (the LLM protocol, how calls run, the
    local LLM), ``io`` (files, chunk records).
-3. chunkers: ``prose`` (sentence, perplexity, LLM-guided), ``code`` (AST), ``documents`` (Markdown, HTML),
+3. chunkers: ``prose`` (sentence, perplexity, LLM-guided, semantic), ``code`` (AST), ``documents`` (Markdown, HTML),
    ``records`` (JSON Lines, CSV, TSV).
 4. services over chunks: ``filtering`` (ChunkRAG), ``context`` (what is embedded with a chunk).
 5. applications: ``apps`` (the command line, routing, Ray), ``evaluation``.
@@ -27,7 +27,7 @@ from .documents import DocumentChunker
 from .filtering import ChunkFilter, EmbeddingScorer, LLMScorer, LocalLMScorer, ScoredChunk
 from .llms import LLM
 from .llms.local import LocalLLM
-from .prose import LLMChunker, PerplexityChunker, SentenceChunker
+from .prose import LLMChunker, PerplexityChunker, SemanticChunker, SentenceChunker
 from .records import RecordChunker
 
 __version__ = "0.2.0"
@@ -54,6 +54,7 @@ __all__ = [
     "PerplexityChunker",
     "RecordChunker",
     "ScoredChunk",
+    "SemanticChunker",
     "SentenceChunker",
     "Sizer",
     "TokenSizer",

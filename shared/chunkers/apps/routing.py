@@ -3,8 +3,8 @@
 
 ``auto`` picks by extension: JSON Lines / CSV / TSV -> "records"; Markdown and HTML -> "document"; code and
 structured data with a grammar (JSON, YAML, TOML, ...) -> "ast"; anything else (plain text) -> "sentence". The
-model-driven "ppl" runs only when asked for. Defaults and the runtime options a method takes come from the engine
-classes' signatures.
+model-driven "ppl" and "semantic" run only when asked for. Defaults and the runtime options a method takes come from
+the engine classes' option declarations.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ METHODS: dict[str, str] = {
     "document": "chunkers.documents:DocumentChunker",
     "ppl": "chunkers.prose.perplexity:PerplexityChunker",
     "records": "chunkers.records:RecordChunker",
+    "semantic": "chunkers.prose.semantic:SemanticChunker",
     "sentence": "chunkers.prose.sentence:SentenceChunker",
 }
 RUNTIME_OPTIONS = ("device", "dtype", "quantize")

@@ -55,13 +55,15 @@ class EngineFace:
     `_engine_settings`."""
 
     engine: ClassVar[type | None] = None
+    renames: ClassVar[dict[str, str]] = {}  # an engine option's name in the framework, where it differs
     _wrapped: Any
     _derived: Derived[Any]
 
     def _engine_settings(self) -> dict[str, Any]:
         """The engine chunker's constructor arguments, from the face's fields; ``context_in_budget`` left at None
         follows whether the face embeds the chunks' context (`_embeds_context`)."""
-        settings = {name: getattr(self, name) for name in options_of(self.engine)} if self.engine is not None else {}
+        names = options_of(self.engine) if self.engine is not None else {}
+        settings = {name: getattr(self, self.renames.get(name, name)) for name in names}
         if settings.get("context_in_budget", False) is None:
             settings["context_in_budget"] = self._embeds_context()
         return settings

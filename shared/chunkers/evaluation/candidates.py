@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..runtime.embeddings import Embeddings
 from .documents import EvaluationInputError
 from .setting import Setting, spans_of
 
@@ -56,6 +57,7 @@ class Registry:
         self.llm = llm
         self.embedding = embedding
         self.perplexity_cache: dict = {}
+        self.semantic_cache: dict = {}
         self._semantic_embedding: Any = None
 
     def semantic_embedding(self) -> Any:
@@ -72,6 +74,17 @@ class Registry:
 
         return peers.semantic(self.semantic_embedding(), semantic_percentile(target))
 
+    def _langchain_semantic(self, target: int) -> Setting:
+        from . import peers
+
+        if isinstance(self.embedding, Embeddings):  # a LangChain Embeddings of the user's
+            embeddings = self.embedding
+        else:  # the embedded MiniLM, remembering its sentence vectors across breakpoint settings
+            from ..runtime.embeddings import UnitEmbeddings
+
+            embeddings = _LangChainMemo(UnitEmbeddings(memo=True))
+        return peers.langchain_semantic(embeddings, semantic_percentile(target))
+
     def candidates(self) -> dict[str, Candidate]:
         """Short name -> candidate, for every built-in chunker (installed or not: see `Candidate.available`)."""
         from . import peers
@@ -86,6 +99,8 @@ class Registry:
             "ppl": Candidate("rag-chunkers PerplexityChunker", True,
                              lambda t: peers.perplexity(t, self.perplexity_cache), local_models),
             "llm": Candidate(llm, True, lambda t: peers.llm_chunker(t, self.llm), local_models),
+            "semantic": Candidate("rag-chunkers SemanticChunker (MiniLM)", True,
+                                  lambda t: peers.our_semantic(t, self.semantic_cache), local_models),
             "ast": Candidate("rag-chunkers ASTChunker", True, peers.ast),
             "document": Candidate("rag-chunkers DocumentChunker", True, peers.document),
             "langchain-recursive": Candidate("LangChain RecursiveCharacterTextSplitter", False, peers.recursive,
@@ -94,9 +109,24 @@ class Registry:
                                              ("llama_index.core",)),
             "llamaindex-semantic": Candidate(semantic, False, self._semantic,
                                              ("llama_index.core", "llama_index.embeddings.huggingface")),
+            "langchain-semantic": Candidate("LangChain SemanticChunker (MiniLM)", False, self._langchain_semantic,
+                                            ("langchain_experimental",)),
             "semchunk": Candidate("semchunk", False, peers.semchunk, ("semchunk",)),
             "chonkie-recursive": Candidate("chonkie RecursiveChunker", False, peers.chonkie, ("chonkie",)),
         }  # fmt: skip
+
+
+class _LangChainMemo:
+    """`chunkers.runtime.embeddings.UnitEmbeddings` with LangChain's method names (for the LangChain peer)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.engine.documents(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.engine.query(text).tolist()
 
 
 # What `chunkers eval` compares when no --chunkers is given: the fast ones (the model-driven ones on request).

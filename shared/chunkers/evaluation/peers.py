@@ -84,6 +84,23 @@ def semantic(embedding: Any, percentile: int) -> Setting:
     return Setting(f"breakpoint_percentile={percentile}", lambda text: spans_of(splitter, text))
 
 
+def our_semantic(target: int, cache: dict) -> Setting:
+    """`SemanticChunker` at ``max_size = 2 * target`` (its DP aims at half of it), the sentence-group vectors kept
+    across sizes."""
+    from ..prose.semantic import SemanticChunker
+
+    chunker = SemanticChunker(max_size=2 * target, cache=cache)
+    return Setting(f"max_size={2 * target}", chunker.chunk)
+
+
+def langchain_semantic(embeddings: Any, percentile: int) -> Setting:
+    from langchain_experimental.text_splitter import SemanticChunker
+
+    splitter = SemanticChunker(embeddings, breakpoint_threshold_type="percentile",
+                               breakpoint_threshold_amount=percentile, add_start_index=True)  # fmt: skip
+    return Setting(f"breakpoint_percentile={percentile}", lambda text: spans_of(splitter, text))
+
+
 def semchunk(target: int) -> Setting:
     import semchunk as library
 
