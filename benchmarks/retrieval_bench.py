@@ -42,13 +42,15 @@ class Suite:
     code_subpackages: tuple[str, ...]  # the code corpus: these langchain-core subpackages (see code_retrieval.py)
     code_targets: tuple[int, ...] = (500, 1000, 2000)  # budgets, in each code chunker's own unit
     code_matched: tuple[int, ...] = (600, 900)
+    left_out: tuple[str, ...] = ()  # prose candidates not run in this suite (by name prefix)
 
 
 SUITES = {
     # The quick suite (a smoke test in `make test`) leaves out the LLM chunker: its real-model run is tested on
-    # its own (tests/test_llm_chunker.py), and here it cost 80 s of the test time.
+    # its own (tests/test_llm_chunker.py), and here it cost 80 s of the test time; and LangChain's SemanticChunker
+    # (45 s; the peers' semantic splitting is LlamaIndex's here, and both are in the full suite).
     "quick": Suite(("chatlogs",), (200, 400, 800), (300, 500), (), (), 3000, 2, (),
-                   ("documents", "output_parsers")),
+                   ("documents", "output_parsers"), left_out=("LangChain SemanticChunker",)),
     "full": Suite(("chatlogs", "wikitexts", "pubmed"), (200, 400, 800), (300, 500), (400, 800), ("chatlogs",),
                   3000, 2, ("chatlogs",),
                   ("documents", "output_parsers", "prompts", "tools", "vectorstores", "callbacks")),
@@ -159,6 +161,7 @@ def run(suite_name: str, out: Path, only: list[str] | None = None) -> dict[str, 
     load_causal_lm(), load_embedder()  # model loading is not chunking time
     candidates, scorer, embedder = entries(), ChunkPerplexity(), Embedder()
     candidates = [c for c in candidates if not only or any(o in c.name for o in only)]
+    candidates = [c for c in candidates if not c.name.startswith(suite.left_out)]
     rows, intrinsic, sizes, counts = [], [], {}, {}
     for name in suite.corpora:
         corpus, questions = prose_corpus(name)

@@ -288,7 +288,7 @@ async def test_a_batching_llm_gets_the_prompts_of_all_documents_in_shared_calls(
 
 
 def test_local_llm_batches_prompts_of_several_documents_with_the_boundaries_of_one_at_a_time() -> None:
-    texts = [WIKI[:2200], WIKI[2200:4600], WIKI[4600:6400]]
+    texts = [WIKI[:1500], WIKI[1500:3100], WIKI[3100:4300]]  # two or three calls each
     one_at_a_time = LLMChunker(llm=LocalLLM(), group_tokens=250, min_tail=3)
     want = [one_at_a_time.chunk(text) for text in texts]
     llm = LocalLLM()

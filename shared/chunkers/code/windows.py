@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.merge import Span, fitted, join_adjacent, split_span, trim
+from ..core.merge import Span, fitted, split_span, trim
 from ..core.segment import utf8_char_offsets
 from ..core.sizing import SpanMeasure
 
@@ -159,18 +159,18 @@ def _descend(
     frame.junctions.append(len(out))
 
 def _merge_at_junctions(out: list[Window], frame: Frame, source: Source) -> None:
-    """Greedy left-to-right merge of ``frame``'s windows (``out[frame.base:]``), where its runs meet only."""
-    windows = out[frame.base :]
-    if not windows:
-        return
-    at_junction = {id(out[k]) for k in frame.junctions if frame.base < k < len(out)}
-
-    def can_join(left: Window, right: Window) -> bool:
-        shallower = source.offside and source.indent(right.start) < source.indent(left.start)
-        return id(right) in at_junction and source.fits(left.start, right.end) and not shallower
-
-    merged = join_adjacent([windows[0]], windows[1:], can_join, lambda left, right: left.units.extend(right.units))
-    out[frame.base :] = merged
+    """Greedy left-to-right merge of ``frame``'s windows (``out[frame.base:]``), where its runs meet only. It visits
+    the junctions alone, not every window after ``frame.base`` (which holds the windows of every frame below it), so
+    a deep tree costs linear time, not quadratic (`chunkers.core.merge.join_adjacent` would visit them all)."""
+    removed = 0
+    for junction in frame.junctions:
+        k = junction - removed
+        if frame.base < k < len(out) and source.fits(out[k - 1].start, out[k].end) and not (
+            source.offside and source.indent(out[k].start) < source.indent(out[k - 1].start)
+        ):
+            out[k - 1].units.extend(out[k].units)
+            del out[k]
+            removed += 1
 
 
 def tile(

@@ -58,7 +58,8 @@ def join_adjacent(
 ) -> list[T]:
     """The one greedy left-to-right merge of adjacent pieces: each item joins the last group (``join(last, item)``)
     when ``can_join(last, item)``, else starts a group of its own. ``groups`` (the groups so far) is extended in
-    place and returned. The tree chunkers (code windows, document pieces) merge through it, each with its rule."""
+    place and returned. The document pieces merge through it (the code windows merge at their junctions only: see
+    `chunkers.code.windows`)."""
     for item in items:
         if groups and can_join(groups[-1], item):
             join(groups[-1], item)
