@@ -8,12 +8,18 @@ sizes, MiniLM, top 5 over the whole corpus, character IoU interpolated at matche
 MiniLM tokens). Embeddings are kept on disk (benchmarks/.cache/, gitignored), so a rerun embeds only what is new.
 
     python -m benchmarks.context_bench                       # every built suite -> benchmarks/results/context_ablation
+    python -m benchmarks.context_bench --suite doc2dial      # one suite, then the combined report again
     python -m benchmarks.context_bench --suite doc2dial --quick
+
+Each suite's rows are kept in benchmarks/results/context_ablation_<suite>.json; the combined report
+(context_ablation.md/.json, with the worst-suite gains) is rebuilt from every such file present, so the suites can
+be run one at a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shelve
 import time
@@ -66,6 +72,7 @@ VARIANTS = (
     Variant("full-path, a title per line", {"context_title": False, "context_path": "full"}, separator="\n"),
     Variant("late", None, late=True),
     Variant("late + full-path", {"context_title": False, "context_path": "full"}, late=True),
+    Variant("late + title+full-path", {"context_title": True, "context_path": "full"}, late=True),
 )
 
 
@@ -76,8 +83,11 @@ def framed(context: str, text: str, variant: Variant) -> str:
     return embedded_text(variant.label + context.replace(" > ", variant.separator), text)
 
 
-def our_rows(suite: Any, target: int, embedder: Embedder, queries: Any, late: Any) -> list[dict[str, Any]]:
-    """DocumentChunker at one target: one row per variant (the spans are the same for every variant)."""
+def our_rows(
+    suite: Any, target: int, embedder: Embedder, queries: Any, late: Any, late_memo: Any
+) -> list[dict[str, Any]]:
+    """DocumentChunker at one target: one row per variant (the spans are the same for every variant; the late
+    vectors are kept in ``late_memo`` by the spans' digest)."""
     corpus = suite.corpus
     rows = []
     pooled = None  # the late vectors, the same for both late variants
@@ -94,7 +104,10 @@ def our_rows(suite: Any, target: int, embedder: Embedder, queries: Any, late: An
             from chunkers.evaluation.scoring import chunk_vectors
 
             if pooled is None:
-                pooled = chunk_vectors(corpus, spans, owners, embedder, "late", late=late)
+                key = hashlib.sha1(repr((corpus.name, spans)).encode()).hexdigest()
+                if key not in late_memo:
+                    late_memo[key] = chunk_vectors(corpus, spans, owners, embedder, "late", late=late)
+                pooled = late_memo[key]
             vectors = pooled if variant.options is None else (pooled + vectors) / 2
             vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
         rows.append(_row(suite, f"{bench.OURS_NAME} [{variant.name}]", variant.name, True, target, texts, seconds,
@@ -156,34 +169,50 @@ def gains(results: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def run(suites: Sequence[str], targets: Sequence[int], out: Path, stem: str) -> dict[str, Any]:
+def run_suite(name: str, targets: Sequence[int], memo: Any, late: Any, late_memo: Any) -> dict[str, Any]:
+    """One suite's rows and matched tables (or what is missing)."""
     started = time.perf_counter()
+    suite = load(name)
+    if suite.corpus is None:
+        return {"missing": suite.missing}
+    embedder = Embedder(memo=memo)
+    queries = embedder.queries([q.text for q in suite.questions])
+    peers = HTML_PEERS if name.endswith("-html") else PEERS
+    rows: list[dict[str, Any]] = []
+    for target in targets:
+        rows += our_rows(suite, target, embedder, queries, late, late_memo)
+        for peer in peers:
+            if bench.probe(peer) is None:
+                rows += peer_rows(suite, peer, target, embedder, queries)
+    return {"notes": suite.notes, "rows": rows, "tables": tables(rows), "targets": list(targets),
+            "machine": bench.machine(), "minutes": (time.perf_counter() - started) / 60}  # fmt: skip
+
+
+def run(suites: Sequence[str], targets: Sequence[int], out: Path, stem: str) -> dict[str, Any]:
+    """Run ``suites``, write each one's rows to ``<stem>_<suite>.json`` and the combined report ``<stem>.md/.json``
+    from every suite file present."""
     CACHE.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     from chunkers.context import LateChunkingEmbedder
 
     late = LateChunkingEmbedder()
-    results: dict[str, Any] = {}
-    with shelve.open(str(CACHE / "minilm_vectors")) as memo:
-        embedder = Embedder(memo=memo)
+    with shelve.open(str(CACHE / "minilm_vectors")) as memo, shelve.open(str(CACHE / "late_vectors")) as late_memo:
         for name in suites:
-            suite = load(name)
-            if suite.corpus is None:
-                results[name] = {"missing": suite.missing}
-                continue
-            queries = embedder.queries([q.text for q in suite.questions])
-            peers = HTML_PEERS if name.endswith("-html") else PEERS
-            rows: list[dict[str, Any]] = []
-            for target in targets:
-                rows += our_rows(suite, target, embedder, queries, late)
-                for peer in peers:
-                    if bench.probe(peer) is None:
-                        rows += peer_rows(suite, peer, target, embedder, queries)
-            results[name] = {"notes": suite.notes, "rows": rows, "tables": tables(rows)}
-    report = {"machine": bench.machine(), "targets": list(targets), "embedder": "all-MiniLM-L6-v2 (embedded)",
-              "minutes": (time.perf_counter() - started) / 60, "suites": results}  # fmt: skip
+            result = run_suite(name, targets, memo, late, late_memo)
+            (out / f"{stem}_{name}.json").write_text(json.dumps(result, indent=1, default=str) + "\n", "utf-8")
+    return combine(out, stem)
+
+
+def combine(out: Path, stem: str) -> dict[str, Any]:
+    """The combined report from the suite files ``<stem>_<suite>.json`` in ``out``."""
+    results = {name: json.loads(path.read_text(encoding="utf-8")) for name in SUITES
+               if (path := out / f"{stem}_{name}.json").is_file()}  # fmt: skip
     built = {k: v for k, v in results.items() if "tables" in v}
-    report["gains"] = gains(built)
-    out.mkdir(parents=True, exist_ok=True)
+    report = {"machine": next((v["machine"] for v in built.values()), bench.machine()),
+              "embedder": "all-MiniLM-L6-v2 (embedded)", "minutes": sum(v["minutes"] for v in built.values()),
+              "suites": {k: {"notes": v.get("notes"), "targets": v.get("targets"), "missing": v.get("missing"),
+                             "tables": v.get("tables")} for k, v in results.items()},
+              "gains": gains(built)}  # fmt: skip
     (out / f"{stem}.json").write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
     (out / f"{stem}.md").write_text(markdown(report), encoding="utf-8")
     print(f"wrote {out / stem}.md and .json")
@@ -192,13 +221,13 @@ def run(suites: Sequence[str], targets: Sequence[int], out: Path, stem: str) -> 
 
 def markdown(report: dict[str, Any]) -> str:
     lines = ["# What to embed with a structured chunk: the context ablation", "",
-             "DocumentChunker's spans embedded ten ways (the spans are the same in every row: only the embedded string "
+             "DocumentChunker's spans embedded eleven ways (the spans are the same in every row: only the embedded string "
              "changes), against the plain peers of benchmarks/structured_bench.py at matched mean size; "
              "all-MiniLM-L6-v2, top 5, character IoU (python -m benchmarks.context_bench). Variants: the context "
              "line with or without the document title, with the enclosing sections only ('path') or the chunk's own "
              "heading too ('full-path'), with LlamaIndex's default 'context_header: ' label, titles on one line or "
              "one per line; 'late': late chunking (chunkers.context.LateChunkingEmbedder, MiniLM windows of 256 "
-             "tokens, overlap 64); 'late + full-path': the mean of the late vector and the full-path string's "
+             "tokens, overlap 64); 'late + full-path' (or + title+full-path): the mean of the late vector and that string's "
              "vector.", "", f"Machine: {report['machine']}. Run time {report['minutes']:.1f} min.", "",
              "## Gain over the best peer without context, by suite and size (the default: the best worst cell)", ""]  # fmt: skip
     gains_ = report["gains"]
@@ -217,7 +246,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(f"| {g['variant']} | " + " | ".join(row) + " |")
     for name, result in report["suites"].items():
         lines += ["", f"## {name}", ""]
-        if "missing" in result:
+        if result.get("missing"):
             lines += [f"Missing: {result['missing']}"]
             continue
         lines += [f"- {note}" for note in result["notes"]]
@@ -235,12 +264,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", choices=[*SUITES, "all"], default="all")
     parser.add_argument("--quick", action="store_true", help=f"targets {QUICK_TARGETS} only")
+    parser.add_argument("--targets", nargs="+", type=int, help=f"target sizes (default {TARGETS})")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     bench.add_ours()
     suites = list(SUITES) if args.suite == "all" else [args.suite]
-    stem = "context_ablation" + ("" if args.suite == "all" else f"_{args.suite}") + ("_quick" if args.quick else "")
-    return run(suites, QUICK_TARGETS if args.quick else TARGETS, args.out, stem)
+    stem = "context_ablation" + ("_quick" if args.quick else "")
+    return run(suites, args.targets or (QUICK_TARGETS if args.quick else TARGETS), args.out, stem)
 
 if __name__ == "__main__":
     main()

@@ -3,6 +3,14 @@
 - ``wikitexts-md``: Chroma's vendored WikiText corpus (benchmarks/data/chroma-general, MIT; the text is WikiText-103,
   CC BY-SA) rendered as Markdown in memory, one document per article, and its 144 questions' evidence spans remapped
   into the rendered documents (each checked: ``document[start:end] == content``).
+- ``wikitexts-html``: the same articles as HTML pages (``<title>``, ``<h1>``-``<h6>``, one ``<p>`` per line, the
+  text HTML-escaped), each evidence span remapped onto its escaped text, for the HTML side of the ablation.
+- ``pubmed-md``: Chroma's vendored PubMed Central articles (benchmarks/data/chroma-general, MIT; the articles are
+  PMC open access, CC BY as each states) rendered as Markdown in memory, one document per article: the body's section
+  titles (a short line that runs straight into the next line, no blank line between, not a figure or table caption)
+  as ``##`` for the standard IMRaD names and ``###`` otherwise; no ``#`` title (the corpus runs each title into its
+  journal header, so the title variants equal the path ones here); its 99 questions' evidence remapped (each
+  checked).
 - ``doc2dial``: the Doc2Dial help pages built by ``benchmarks/structured_corpus.py`` into
   benchmarks/corpora/structured/doc2dial (gitignored); reported as missing, with the command, when absent.
 
@@ -14,6 +22,7 @@ their own; and `Aligner`, the exact spans of chunk strings whose whitespace a sp
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 import time
@@ -27,7 +36,7 @@ from chunkers.evaluation import Corpus, Document, EvaluationInputError, Question
 
 from .paths import CHROMA, ROOT
 
-SUITES = ("wikitexts-md", "doc2dial")
+SUITES = ("wikitexts-md", "doc2dial", "pubmed-md", "wikitexts-html")
 DOC2DIAL = ROOT / "benchmarks" / "corpora" / "structured" / "doc2dial"
 BUILD_DOC2DIAL = (
     "python -m benchmarks.structured_corpus --source <git dir of github:doc2dial/sharedtask-dialdoc2021, "
@@ -89,44 +98,169 @@ def render_wikitexts(text: str) -> tuple[list[Document], list[tuple[int, int]], 
     return rendered, mapping, kept_as_text
 
 
+def render_wikitexts_html(text: str) -> tuple[list[Document], list[tuple[int, int]]]:
+    """HTML pages, one per article, and the map from each original character to (page position, offset of its
+    escaped form), as `render_wikitexts` gives it."""
+    pages: list[tuple[str, list[str]]] = []
+    mapping: list[tuple[int, int]] = []
+    for line in text.splitlines(keepends=True):
+        heading = wiki_heading(line)
+        if (heading is not None and heading[0] == 1) or not pages:
+            title = (heading or (1, "untitled"))[1]
+            pages.append((title, [f"<!DOCTYPE html>\n<html><head><title>{html.escape(title)}</title></head><body>\n"]))
+        parts = pages[-1][1]
+        offset = sum(map(len, parts))
+        body = line.rstrip("\n")
+        if heading is not None:
+            level = min(heading[0], 6)
+            parts.append(f"<h{level}>{html.escape(heading[1])}</h{level}>\n")
+            mapping += [(-1, -1)] * len(line)
+            continue
+        parts.append(f"<p>{html.escape(body, quote=False)}</p>\n" if body.strip() else "\n")
+        position = offset + 3
+        for char in body:  # each character maps to the start of its escaped form
+            mapping.append((len(pages) - 1, position) if body.strip() else (-1, -1))
+            position += len(html.escape(char, quote=False))
+        mapping += [(-1, -1)] * (len(line) - len(body))
+    documents = [Document(f"{n:02d}-{slug(title)}.html", "".join(parts) + "</body></html>\n")
+                 for n, (title, parts) in enumerate(pages)]  # fmt: skip
+    return documents, mapping
+
+
+def wikitexts_html() -> Suite:
+    """The WikiText corpus as HTML pages, with its questions' evidence remapped."""
+    text = (CHROMA / "corpora" / "wikitexts.md").read_text(encoding="utf-8")
+    documents, mapping = render_wikitexts_html(text)
+    questions, lost, references = remapped_questions("wikitexts", mapping, documents, escaped=True)
+    corpus = Corpus(documents, "wikitexts-html")
+    notes = [
+        f"{len(documents)} articles rendered as HTML from benchmarks/data/chroma-general/corpora/wikitexts.md "
+        f"({corpus.chars:,} chars)",
+        f"{len(questions)} questions kept; {references - lost} of {references} evidence spans remapped exactly, "
+        f"{lost} could not be; a span covers the escaped text ('&lt;unk&gt;' for WikiText's '<unk>')",
+    ]
+    return Suite("wikitexts-html", corpus, questions, notes)
+
+
 def remap(
-    mapping: list[tuple[int, int]], documents: list[Document], start: int, end: int, content: str
-) -> tuple[str, int, int] | None:
-    """An original evidence span in the rendered documents, or None when it is not carried over exactly."""
+    mapping: list[tuple[int, int]], documents: list[Document], start: int, end: int, content: str,
+    escaped: bool = False,
+) -> tuple[str, int, int] | None:  # fmt: skip
+    """An original evidence span in the rendered documents, or None when it is not carried over exactly
+    (``escaped``: the documents are HTML, the span's text HTML-escaped there)."""
     first, last = mapping[start], mapping[end - 1]
     if first[0] < 0 or last[0] != first[0]:
         return None
     document = documents[first[0]]
-    a, b = first[1], last[1] + 1
-    return (document.id, a, b) if document.text[a:b] == content else None
+    a, b = first[1], last[1] + (len(html.escape(content[-1], quote=False)) if escaped else 1)
+    text = document.text[a:b]
+    return (document.id, a, b) if (html.unescape(text) if escaped else text) == content else None
 
 
 def wikitexts_md() -> Suite:
     """The WikiText corpus as Markdown articles, with its questions' evidence remapped."""
     text = (CHROMA / "corpora" / "wikitexts.md").read_text(encoding="utf-8")
     documents, mapping, kept_as_text = render_wikitexts(text)
-    with (CHROMA / "questions.csv").open(encoding="utf-8", newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["corpus_id"] == "wikitexts"]
-    questions, lost = [], 0
-    for row in rows:
-        refs = json.loads(row["references"])
-        spans = [remap(mapping, documents, r["start_index"], r["end_index"], r["content"]) for r in refs]
-        lost += sum(s is None for s in spans)
-        found = sorted({s for s in spans if s is not None})
-        if found:
-            questions.append(Question(row["question"], tuple(found), tuple(dict.fromkeys(d for d, _, _ in found))))
+    questions, lost, references = remapped_questions("wikitexts", mapping, documents)
     corpus = Corpus(documents, "wikitexts-md")
-    references = sum(len(json.loads(r["references"])) for r in rows)
     notes = [
         f"{len(documents)} articles rendered from benchmarks/data/chroma-general/corpora/wikitexts.md "
         f"({corpus.chars:,} chars); {kept_as_text} heading-shaped legend lines (title with ' ; ') kept as text",
-        f"{len(questions)} of {len(rows)} questions kept; {references - lost} of {references} evidence spans "
-        f"remapped exactly, {lost} could not be",
+        f"{len(questions)} questions kept; {references - lost} of {references} evidence spans remapped exactly, "
+        f"{lost} could not be",
     ]
     return Suite("wikitexts-md", corpus, questions, notes)
 
 
 # ---------------------------------------------------------------- doc2dial
+
+
+# ---------------------------------------------------------------- pubmed-md
+
+SECTION_NAMES = {"abstract", "introduction", "background", "results", "discussion", "methods", "conclusions",
+                 "conclusion", "materials and methods", "results and discussion", "supporting information",
+                 "abbreviations", "acknowledgments", "acknowledgements", "references"}  # fmt: skip
+
+
+def pubmed_heading(line: str, following: str) -> int | None:
+    """The heading level of a PubMed body line, or None when it is text."""
+    title = line.strip()
+    if not title or not following.strip() or len(title) > 120 or title[-1] in ".:;,?!)" or title[0] in "([":
+        return None
+    if title.startswith(("Figure ", "Table ", "Fig. ")) or not title[0].isupper():
+        return None
+    return 2 if title.lower() in SECTION_NAMES else 3
+
+
+def render_pubmed(text: str) -> tuple[list[Document], list[tuple[int, int]], int]:
+    """Markdown documents, one per article (from each ``PMID:`` line): headings as ``##``/``###`` lines
+    followed by a blank line, every other line copied verbatim. Returns the documents, the map from each original
+    character to (document position, offset in it) (heading titles map too: only the markup is new), and the number
+    of headings."""
+    lines = text.splitlines(keepends=True)
+    articles: list[list[str]] = []
+    mapping: list[tuple[int, int]] = []
+    found = 0
+    in_body = False
+    for k, line in enumerate(lines):
+        if line.startswith("PMID:") or not articles:
+            articles.append([])
+            in_body = False
+        following = lines[k + 1] if k + 1 < len(lines) else ""
+        parts = articles[-1]
+        offset = sum(map(len, parts))
+        level = pubmed_heading(line, following) if in_body else None
+        in_body = (in_body or line.startswith("==== Body")) and not line.startswith("==== Refs")
+        if level is None:
+            parts.append(line)
+            mapping += [(len(articles) - 1, offset + i) for i in range(len(line))]
+            continue
+        found += 1
+        title = line.rstrip("\r\n")
+        markup = "#" * level + " "
+        parts.append(markup + title + "\n\n")
+        mapping += [(len(articles) - 1, offset + len(markup) + i) for i in range(len(title))]
+        mapping += [(-1, -1)] * (len(line) - len(title))
+    documents = []
+    for n, parts in enumerate(articles):
+        body = "".join(parts)
+        accession = re.search(r"^Accession ID: (\w+)", body, re.MULTILINE)
+        documents.append(Document(f"{n:02d}-{accession.group(1) if accession else 'untitled'}.md", body))
+    return documents, mapping, found
+
+
+def pubmed_md() -> Suite:
+    """The PubMed articles as Markdown, with their questions' evidence remapped."""
+    text = (CHROMA / "corpora" / "pubmed.md").read_text(encoding="utf-8")
+    documents, mapping, found = render_pubmed(text)
+    questions, lost, references = remapped_questions("pubmed", mapping, documents)
+    corpus = Corpus(documents, "pubmed-md")
+    notes = [
+        f"{len(documents)} articles rendered from benchmarks/data/chroma-general/corpora/pubmed.md "
+        f"({corpus.chars:,} chars, {found} headings found by the line rule)",
+        f"{len(questions)} questions kept; {references - lost} of {references} evidence spans remapped exactly, "
+        f"{lost} could not be",
+    ]
+    return Suite("pubmed-md", corpus, questions, notes)
+
+
+def remapped_questions(
+    corpus_id: str, mapping: list[tuple[int, int]], documents: list[Document], escaped: bool = False
+) -> tuple[list[Question], int, int]:
+    """A Chroma corpus's questions with their evidence remapped into rendered documents: the questions with at
+    least one exact span, the spans lost and the spans in all."""
+    with (CHROMA / "questions.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["corpus_id"] == corpus_id]
+    questions, lost, references = [], 0, 0
+    for row in rows:
+        refs = json.loads(row["references"])
+        references += len(refs)
+        spans = [remap(mapping, documents, r["start_index"], r["end_index"], r["content"], escaped) for r in refs]
+        lost += sum(s is None for s in spans)
+        found = sorted({s for s in spans if s is not None})
+        if found:
+            questions.append(Question(row["question"], tuple(found), tuple(dict.fromkeys(d for d, _, _ in found))))
+    return questions, lost, references
 
 
 def doc2dial(folder: Path = DOC2DIAL) -> Suite:
@@ -153,6 +287,10 @@ def load(name: str) -> Suite:
         return wikitexts_md()
     if name == "doc2dial":
         return doc2dial()
+    if name == "pubmed-md":
+        return pubmed_md()
+    if name == "wikitexts-html":
+        return wikitexts_html()
     raise ValueError(f"unknown suite {name!r}; choose from {', '.join(SUITES)}")
 
 

@@ -25,8 +25,8 @@ class LateChunkingEmbeddings(Embeddings, BaseDocumentTransformer):
         late = LateChunkingEmbeddings(DocumentTextSplitter(max_size=500))
         store = InMemoryVectorStore.from_documents(late.split_documents(docs), late)   # or FAISS.from_documents
 
-    ``options`` are the engine embedder's (``model``, ``window_tokens``, ``overlap_tokens``, ``batch_size``,
-    ``device``, ``dtype``)."""
+    ``options`` are the engine embedder's (``model``, ``window_tokens``, ``overlap_tokens``, ``with_context``: each
+    chunk's ``context_header``, ``batch_size``, ``device``, ``dtype``)."""
 
     def __init__(self, splitter: ChunkerTextSplitter | None = None, **options: Any) -> None:
         if splitter is None:

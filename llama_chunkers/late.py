@@ -26,7 +26,8 @@ class LateChunkingEmbedding(create_model("LateChunkingFields", __base__=BaseEmbe
     exact up to the whitespace between chunks, which a gap of spaces stands for (MiniLM's tokenizer ignores
     whitespace). Nodes without offsets or a source, and documents whose nodes disagree where they overlap (a parser
     that rewrites text), get ordinary embeddings of their text. Options: those of the engine embedder (``model``,
-    ``window_tokens``, ``overlap_tokens``, ``batch_size``, ``device``, ``dtype``)."""
+    ``window_tokens``, ``overlap_tokens``, ``with_context``: each node's ``context_header`` metadata,
+    ``batch_size``, ``device``, ``dtype``)."""
 
     model_name: str = "late-chunking"
     _derived: Derived[LateChunkingEmbedder] = PrivateAttr(default_factory=Derived)
@@ -54,7 +55,7 @@ class LateChunkingEmbedding(create_model("LateChunkingFields", __base__=BaseEmbe
                 groups.setdefault(node.source_node.node_id, []).append(node)  # type: ignore[arg-type]
             else:
                 plain.append(node)
-        texts, spans, members = [], [], []
+        texts, spans, contexts, members = [], [], [], []
         for group in groups.values():
             text = document_of([(n.start_char_idx, n.end_char_idx, n.text) for n in group])  # type: ignore[misc]
             if text is None:
@@ -62,8 +63,9 @@ class LateChunkingEmbedding(create_model("LateChunkingFields", __base__=BaseEmbe
                 continue
             texts.append(text)
             spans.append([(n.start_char_idx, n.end_char_idx) for n in group])
+            contexts.append([n.metadata.get("context_header") or "" for n in group])
             members.append(group)
-        for group, vectors in zip(members, self.embedder.embed_many(texts, spans)):
+        for group, vectors in zip(members, self.embedder.embed_many(texts, spans, contexts)):
             for node, vector in zip(group, vectors):
                 node.embedding = vector
         if plain:

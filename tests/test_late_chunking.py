@@ -17,7 +17,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import TextNode
 
 from langchain_chunkers import DocumentTextSplitter, LateChunkingEmbeddings
-from llama_chunkers import LateChunkingEmbedding, SentenceNodeParser
+from llama_chunkers import DocumentNodeParser, LateChunkingEmbedding, SentenceNodeParser
 
 MIXED = "Line one ends here.\r\nSecond line, café crème. 🙂 Then 数据处理很快。\r\n\r\nA new paragraph with more words."
 
@@ -72,6 +72,25 @@ def test_text_past_the_window_and_whitespace_chunks(late: LateChunkingEmbedder) 
     assert np.allclose(whitespace_vector, late.embed_documents(["   "])[0], atol=1e-6)  # the ordinary embedding
     with pytest.raises(ValueError, match="outside the text"):
         late.embed_chunks("short", [(0, 99)])
+
+
+def test_with_context_averages_the_late_vector_with_the_context_line_and_text(late: LateChunkingEmbedder) -> None:
+    text = "# Garden\n\n## Pruning\n\nCut roses in late winter.\n\n## Pests\n\nWash aphids off with water.\n"
+    chunks = DocumentChunker(max_size=40, context_in_budget=False).chunk(text)
+    mixed = LateChunkingEmbedder(with_context=True)
+    got = np.array(mixed.embed_chunks(text, chunks))
+    pooled = np.array(late.embed_chunks(text, chunks))
+    framed = np.array(late.embed_documents([f"{c.metadata['context_header']}\n\n{c.text}" for c in chunks]))
+    want = (pooled + framed) / np.linalg.norm(pooled + framed, axis=1, keepdims=True)
+    assert np.allclose(got, want, atol=1e-5) and not np.allclose(got, pooled, atol=1e-3)
+    contexts = [[c.metadata["context_header"] for c in chunks]]
+    spans = [[(c.start, c.end) for c in chunks]]
+    assert np.allclose(mixed.embed_many([text], spans, contexts)[0], got, atol=1e-6)  # spans with their contexts
+    nodes = DocumentNodeParser(max_size=40, context_in_budget=False).get_nodes_from_documents([Document(text=text)])
+    LateChunkingEmbedding(with_context=True)(nodes)  # the face reads each node's context_header
+    assert np.allclose([n.embedding for n in nodes], got, atol=1e-5)
+    with pytest.raises(ValueError, match="context lists"):
+        mixed.embed_many([text], spans, [])
 
 
 def test_a_document_is_rebuilt_from_tiling_chunks_with_exact_offsets() -> None:

@@ -21,6 +21,15 @@ def test_the_wikitexts_suite_is_markdown_with_exact_evidence() -> None:
             assert 0 <= start < end <= len(text)
 
 
+def test_the_pubmed_suite_has_its_section_headings_and_every_evidence_span() -> None:
+    suite = load("pubmed-md")
+    assert suite.corpus is not None and len(suite.corpus.documents) == 15 and len(suite.questions) == 99
+    assert "195 of 195 evidence spans remapped exactly" in suite.notes[1]
+    first = suite.corpus.documents[0].text
+    assert "\n## Introduction\n\n" in first and "\n### Expression Profiling of the IDC\n\n" in first
+    assert "\n## Figure" not in first and "\n### Figure" not in first  # captions stay text
+
+
 @pytest.mark.slow
 def test_ours_and_a_peer_are_scored_with_and_without_context() -> None:
     structured_bench.add_ours()

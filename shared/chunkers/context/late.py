@@ -4,6 +4,8 @@ chunk by any rule, embed late. The whole document goes through the encoder, in w
 taken from the window where it has the most context on both sides; a chunk's vector is the mean of the vectors of
 the tokens its span covers (the tokenizer's offset mapping turns the chunk's exact character span into tokens),
 normalised. So every chunk vector has seen the text around it. Queries are embedded as usual, by the same model.
+With ``with_context``, a chunk's vector is the normalised mean of its late vector and the ordinary embedding of its
+context line (its ``context_header``) with its text: late chunking and the section path together.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.chunk import Chunk
+from ..core.chunk import Chunk, embedded_text
 from ..core.configurable import Configurable
 from ..core.options import Option, non_negative, positive_or_none
 from ..runtime.model_options import DEVICE, DTYPE
@@ -73,7 +75,8 @@ class LateChunkingEmbedder(Configurable):
     ``window_tokens``: tokens per encoder pass (None: the model's length, e.g. 256 for MiniLM), special tokens
     included; ``overlap_tokens``: tokens two consecutive windows share. ``batch_size``: windows per pass (None: the
     device's default); ``device``/``dtype`` as for every model here. A chunk whose span holds no token (whitespace)
-    gets the ordinary embedding of its text."""
+    gets the ordinary embedding of its text. ``with_context``: see the module docstring (the context of a `Chunk`
+    is its ``context_header``; spans take theirs from ``contexts``)."""
 
     model: Any = Option(None, "Local sentence-transformers or Hugging Face encoder; None: the embedded MiniLM.").field()
     window_tokens: int | None = Option(None, "Tokens per encoder pass; None: the model's length.",
@@ -81,6 +84,8 @@ class LateChunkingEmbedder(Configurable):
     overlap_tokens: int = Option(64, "Tokens shared by consecutive windows of a long document.", non_negative).field()
     batch_size: int | None = Option(None, "Windows per pass; None: the device's default.", positive_or_none,
                                     affects_output=False).field()  # fmt: skip
+    with_context: bool = Option(False, "Average each chunk's late vector with the ordinary embedding of its context "
+                                "line (context_header) and text.").field()
     device: str | None = DEVICE.field(kw_only=True)
     dtype: str | None = DTYPE.field(kw_only=True)
 
@@ -116,18 +121,43 @@ class LateChunkingEmbedder(Configurable):
         return self.embed_many([text], [chunks])[0]
 
     def embed_many(
-        self, texts: Sequence[str], chunk_lists: Sequence[Sequence[Chunk | Span]]
+        self,
+        texts: Sequence[str],
+        chunk_lists: Sequence[Sequence[Chunk | Span]],
+        contexts: Sequence[Sequence[str]] | None = None,
     ) -> list[list[list[float]]]:
-        """`embed_chunks` for several documents, their windows sharing encoder batches."""
+        """`embed_chunks` for several documents, their windows sharing encoder batches. ``contexts``: each chunk's
+        context line, for ``with_context`` (default: a `Chunk`'s ``context_header``, none for a span)."""
         import numpy as np
 
-        if len(texts) != len(chunk_lists):
-            raise ValueError(f"got {len(texts)} texts but {len(chunk_lists)} chunk lists")
+        if len(texts) != len(chunk_lists) or (contexts is not None and len(contexts) != len(texts)):
+            raise ValueError(f"got {len(texts)} texts but {len(chunk_lists)} chunk lists"
+                             + ("" if contexts is None else f" and {len(contexts)} context lists"))  # fmt: skip
+        pooled = self._pooled(texts, chunk_lists)
+        if not self.with_context:
+            return pooled
+        lines = [list(contexts[d]) if contexts is not None else
+                 [c.metadata.get("context_header") or "" if isinstance(c, Chunk) else "" for c in chunks]
+                 for d, chunks in enumerate(chunk_lists)]  # fmt: skip
+        strings = [embedded_text(line, text[a:b]) for text, chunks, document_lines in zip(texts, chunk_lists, lines)
+                   for (a, b), line in zip(map(_span, chunks), document_lines)]  # fmt: skip
+        plain, out, first = self._plain(strings), [], 0
+        for vectors in pooled:
+            out.append(_unit(np.asarray(vectors) + plain[first : first + len(vectors)]).tolist() if vectors else [])
+            first += len(vectors)
+        return out
+
+    def _pooled(
+        self, texts: Sequence[str], chunk_lists: Sequence[Sequence[Chunk | Span]]
+    ) -> list[list[list[float]]]:
+        """The late vectors alone."""
+        import numpy as np
+
         documents = [self._tokens(text) for text in texts]
         self._encode(documents)
         out: list[list[list[float]]] = []
         for text, document, chunks in zip(texts, documents, chunk_lists):
-            spans = [(c.start, c.end) if isinstance(c, Chunk) else (int(c[0]), int(c[1])) for c in chunks]
+            spans = [_span(c) for c in chunks]
             for start, end in spans:
                 if not 0 <= start <= end <= len(text):
                     raise ValueError(f"chunk span [{start}, {end}) is outside the text of length {len(text)}")
@@ -202,6 +232,10 @@ class LateChunkingEmbedder(Configurable):
         self._encode(documents)
         width = _width(self.encoder)
         return _unit(np.stack([d.vectors.mean(axis=0) if d.ids else np.zeros(width) for d in documents]))
+
+
+def _span(chunk: Chunk | Span) -> Span:
+    return (chunk.start, chunk.end) if isinstance(chunk, Chunk) else (int(chunk[0]), int(chunk[1]))
 
 
 def _width(encoder: Any) -> int:
