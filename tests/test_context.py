@@ -60,7 +60,7 @@ def test_the_budget_holds_in_tokens_and_for_code_headers() -> None:
 def test_a_context_longer_than_the_budget_is_cut_and_flagged() -> None:
     title = "A heading far longer than the whole budget of the chunker, " * 3
     text = f"# {title}\n\n## {title}\n\nBody text that must keep its place. More of it here.\n"
-    chunker = DocumentChunker(max_size=60, context_in_budget=True, context_path="full")
+    chunker = DocumentChunker(max_size=60, context_in_budget=True, context_path="full", context_title=True)
     chunks = chunker.chunk(text)
     assert_invariants(chunker, text, chunks)
     assert all(embedded_size(chunker, c) <= 60 for c in chunks)

@@ -50,10 +50,10 @@ def test_the_context_header_is_embedded_and_shown_to_the_llm_and_offsets_are_exa
     document = Document(text=GUIDE, metadata={"file_name": "guide.md"})
     nodes = DocumentNodeParser(max_size=160).get_nodes_from_documents([document])
     inner = next(n for n in nodes if n.metadata["header_path"] == ["Garden guide", "Pruning"])
-    assert inner.metadata["context_header"] == "Garden guide > Pruning"
+    assert inner.metadata["context_header"] == "Pruning"  # the section path, no title (the measured default)
     for mode in (MetadataMode.EMBED, MetadataMode.LLM):
         shown = inner.get_content(metadata_mode=mode)
-        assert "Garden guide > Pruning" in shown and "header_path" not in shown
+        assert "Pruning" in shown.split("\n") and "header_path" not in shown and "context_header" not in shown
     assert all(GUIDE[n.start_char_idx : n.end_char_idx] == n.text for n in nodes)
 
 

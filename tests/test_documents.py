@@ -127,8 +127,9 @@ def test_headings_inside_code_fences_are_not_sections() -> None:
 def test_a_table_splits_between_rows_and_its_pieces_carry_the_header_row() -> None:
     rows = "\n".join(f"| item {i} | value number {i} |" for i in range(60))
     text = f"# Prices\n\n| name | value |\n|---|---|\n{rows}\n\nAfter the table.\n"
-    chunks = DocumentChunker(max_size=200).chunk(text)
-    assert_invariants(DocumentChunker(max_size=200), text, chunks)
+    chunker = DocumentChunker(max_size=200, context_title=True, context_path="enclosing")  # the 0.1 context line
+    chunks = chunker.chunk(text)
+    assert_invariants(chunker, text, chunks)
     table_chunks = [c for c in chunks if "| item" in c.text]
     assert len(table_chunks) > 3
     for chunk in table_chunks:
@@ -162,8 +163,8 @@ def test_a_section_that_fits_is_one_chunk_and_tails_never_run_into_the_next_head
 def test_code_is_split_by_its_syntax_with_the_fence_and_signatures_as_context() -> None:
     body = "\n".join(f"    def method_{i}(self):\n        return {i} * {i} + {i}\n" for i in range(30))
     text = f"# Code\n\n```python\nclass Widget:\n{body}\n```\n"
-    chunks = DocumentChunker(max_size=300).chunk(text)
-    assert_invariants(DocumentChunker(max_size=300), text, chunks)
+    chunks = DocumentChunker(max_size=300, context_title=True, context_path="enclosing").chunk(text)
+    assert_invariants(DocumentChunker(max_size=300, context_title=True, context_path="enclosing"), text, chunks)
     middle = [c for c in chunks if not c.text.startswith(("# Code", "```"))]
     assert middle and all(c.metadata["context_header"] == "Code\n```python\nclass Widget:" for c in middle)
     assert all(re.match(r"\s*def method_\d+", c.text) for c in middle)
@@ -214,7 +215,7 @@ def html_documents(draw: st.DrawFn) -> Generated:
 
 
 def test_html_offsets_tiling_cap_and_section_paths() -> None:
-    chunker = DocumentChunker(max_size=150, format="html")
+    chunker = DocumentChunker(max_size=150, format="html", context_title=True, context_path="enclosing")
 
     @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(html_documents())
@@ -286,9 +287,10 @@ def test_bad_settings_are_refused() -> None:
 
 def test_the_document_title_opens_the_context_unless_turned_off() -> None:
     text = "# Guide\n\nIntro text that is long enough.\n\n## Setup\n\nInstall it with pip, then run it.\n"
-    first, *rest = DocumentChunker(max_size=40).chunk(text)
+    first, *rest = DocumentChunker(max_size=40, context_title=True, context_path="enclosing").chunk(text)
     assert first.metadata["context_header"] == "Guide" and rest[-1].metadata["context_header"] == "Guide > Setup"
     untitled = DocumentChunker(max_size=40, context_title=False).chunk(text)
     assert untitled[0].metadata["context_header"] == "" and untitled[-1].metadata["context_header"] == "Setup"
-    titled = DocumentChunker(max_size=60).chunk("---\ntitle: Handbook\n---\n\n## Setup\n\nInstall it with pip.\n")
+    front = "---\ntitle: Handbook\n---\n\n## Setup\n\nInstall it with pip.\n"
+    titled = DocumentChunker(max_size=60, context_title=True).chunk(front)
     assert titled[-1].metadata["context_header"].startswith("Handbook")

@@ -75,19 +75,20 @@ def test_text_past_the_window_and_whitespace_chunks(late: LateChunkingEmbedder) 
 
 
 def test_with_context_averages_the_late_vector_with_the_context_line_and_text(late: LateChunkingEmbedder) -> None:
-    text = "# Garden\n\n## Pruning\n\nCut roses in late winter.\n\n## Pests\n\nWash aphids off with water.\n"
+    text = "## Pruning\n\nCut roses in late winter.\n\n## Pests\n\nWash aphids off with water.\n"
     chunks = DocumentChunker(max_size=40, context_in_budget=False).chunk(text)
-    mixed = LateChunkingEmbedder(with_context=True)
+    mixed = LateChunkingEmbedder()  # with_context is the default
     got = np.array(mixed.embed_chunks(text, chunks))
-    pooled = np.array(late.embed_chunks(text, chunks))
+    pooled = np.array(LateChunkingEmbedder(with_context=False).embed_chunks(text, chunks))
     framed = np.array(late.embed_documents([f"{c.metadata['context_header']}\n\n{c.text}" for c in chunks]))
     want = (pooled + framed) / np.linalg.norm(pooled + framed, axis=1, keepdims=True)
+    assert all(c.metadata["context_header"] for c in chunks)
     assert np.allclose(got, want, atol=1e-5) and not np.allclose(got, pooled, atol=1e-3)
     contexts = [[c.metadata["context_header"] for c in chunks]]
     spans = [[(c.start, c.end) for c in chunks]]
     assert np.allclose(mixed.embed_many([text], spans, contexts)[0], got, atol=1e-6)  # spans with their contexts
     nodes = DocumentNodeParser(max_size=40, context_in_budget=False).get_nodes_from_documents([Document(text=text)])
-    LateChunkingEmbedding(with_context=True)(nodes)  # the face reads each node's context_header
+    LateChunkingEmbedding()(nodes)  # the face reads each node's context_header
     assert np.allclose([n.embedding for n in nodes], got, atol=1e-5)
     with pytest.raises(ValueError, match="context lists"):
         mixed.embed_many([text], spans, [])

@@ -4,8 +4,10 @@ chunk by any rule, embed late. The whole document goes through the encoder, in w
 taken from the window where it has the most context on both sides; a chunk's vector is the mean of the vectors of
 the tokens its span covers (the tokenizer's offset mapping turns the chunk's exact character span into tokens),
 normalised. So every chunk vector has seen the text around it. Queries are embedded as usual, by the same model.
-With ``with_context``, a chunk's vector is the normalised mean of its late vector and the ordinary embedding of its
-context line (its ``context_header``) with its text: late chunking and the section path together.
+With ``with_context`` (the default), a chunk that has a context line (its ``context_header``) gets the normalised mean
+of its late vector and the ordinary embedding of that line with its text: late chunking and the section path
+together, the best worst-suite setting measured (benchmarks/results/context_ablation.md); a chunk without one keeps
+its late vector.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ class LateChunkingEmbedder(Configurable):
     overlap_tokens: int = Option(64, "Tokens shared by consecutive windows of a long document.", non_negative).field()
     batch_size: int | None = Option(None, "Windows per pass; None: the device's default.", positive_or_none,
                                     affects_output=False).field()  # fmt: skip
-    with_context: bool = Option(False, "Average each chunk's late vector with the ordinary embedding of its context "
+    with_context: bool = Option(True, "Average each chunk's late vector with the ordinary embedding of its context "
                                 "line (context_header) and text.").field()
     device: str | None = DEVICE.field(kw_only=True)
     dtype: str | None = DTYPE.field(kw_only=True)
@@ -139,13 +141,12 @@ class LateChunkingEmbedder(Configurable):
         lines = [list(contexts[d]) if contexts is not None else
                  [c.metadata.get("context_header") or "" if isinstance(c, Chunk) else "" for c in chunks]
                  for d, chunks in enumerate(chunk_lists)]  # fmt: skip
-        strings = [embedded_text(line, text[a:b]) for text, chunks, document_lines in zip(texts, chunk_lists, lines)
-                   for (a, b), line in zip(map(_span, chunks), document_lines)]  # fmt: skip
-        plain, out, first = self._plain(strings), [], 0
-        for vectors in pooled:
-            out.append(_unit(np.asarray(vectors) + plain[first : first + len(vectors)]).tolist() if vectors else [])
-            first += len(vectors)
-        return out
+        jobs = [(d, k, embedded_text(line, texts[d][a:b])) for d, chunks in enumerate(chunk_lists)
+                for k, ((a, b), line) in enumerate(zip(map(_span, chunks), lines[d])) if line]  # fmt: skip
+        out = [np.asarray(vectors, dtype=np.float32) for vectors in pooled]
+        for (d, k, _), vector in zip(jobs, self._plain([job[2] for job in jobs])):
+            out[d][k] = _unit((out[d][k] + vector)[None])[0]
+        return [vectors.tolist() for vectors in out]
 
     def _pooled(
         self, texts: Sequence[str], chunk_lists: Sequence[Sequence[Chunk | Span]]

@@ -83,9 +83,10 @@ class DocumentChunker(BaseChunker):
                                 one_of(*FORMATS, none=True, hint="from the file name or text")).field()
     metadata_style: str | None = Option(None, "'llamaindex' or 'langchain': the peers' header metadata as well; None: "
                                         "ours only.", one_of(*METADATA_STYLES, none=True)).field()
-    context_title: bool = Option(True, "Start context_header with the document's title (its first H1 or <title>), "
-                                 "not only sections.").field()
-    context_path: str = Option("enclosing", "Section titles in context_header: 'enclosing' (headings before the "
+    context_title: bool = Option(False, "Start context_header with the document's title (its first H1 or <title>), "
+                                 "not only sections (off: it cost IoU on help pages, benchmarks/results/"
+                                 "context_ablation.md).").field()
+    context_path: str = Option("full", "Section titles in context_header: 'enclosing' (headings before the "
                                "chunk), 'full' (its own heading too) or 'none'.", one_of(*PATHS)).field()
     context_in_budget: bool = CONTEXT_IN_BUDGET.field()
     chunk_overlap: int = CHUNK_OVERLAP.field()
