@@ -131,15 +131,8 @@ def wikitexts_html() -> Suite:
     """The WikiText corpus as HTML pages, with its questions' evidence remapped."""
     text = (CHROMA / "corpora" / "wikitexts.md").read_text(encoding="utf-8")
     documents, mapping = render_wikitexts_html(text)
-    questions, lost, references = remapped_questions("wikitexts", mapping, documents, escaped=True)
-    corpus = Corpus(documents, "wikitexts-html")
-    notes = [
-        f"{len(documents)} articles rendered as HTML from benchmarks/data/chroma-general/corpora/wikitexts.md "
-        f"({corpus.chars:,} chars)",
-        f"{len(questions)} questions kept; {references - lost} of {references} evidence spans remapped exactly, "
-        f"{lost} could not be; a span covers the escaped text ('&lt;unk&gt;' for WikiText's '<unk>')",
-    ]
-    return Suite("wikitexts-html", corpus, questions, notes)
+    return rendered_suite("wikitexts-html", "wikitexts", documents, mapping, ", as HTML", escaped=True,
+                          lost_note="; a span covers the escaped text ('&lt;unk&gt;' for WikiText's '<unk>')")
 
 
 def remap(
@@ -157,22 +150,29 @@ def remap(
     return (document.id, a, b) if (html.unescape(text) if escaped else text) == content else None
 
 
+def rendered_suite(
+    name: str, corpus_id: str, documents: list[Document], mapping: list[tuple[int, int]], rendering: str,
+    escaped: bool = False, lost_note: str = "",
+) -> Suite:  # fmt: skip
+    """A suite of a vendored Chroma corpus rendered into ``documents``, its questions' evidence remapped through
+    ``mapping`` (``rendering``: what the rendering kept or found, for the notes)."""
+    questions, lost, references = remapped_questions(corpus_id, mapping, documents, escaped)
+    corpus = Corpus(documents, name)
+    notes = [
+        f"{len(documents)} articles rendered from benchmarks/data/chroma-general/corpora/{corpus_id}.md "
+        f"({corpus.chars:,} chars{rendering})",
+        f"{len(questions)} questions kept; {references - lost} of {references} evidence spans remapped exactly, "
+        f"{lost} could not be{lost_note}",
+    ]
+    return Suite(name, corpus, questions, notes)
+
+
 def wikitexts_md() -> Suite:
     """The WikiText corpus as Markdown articles, with its questions' evidence remapped."""
     text = (CHROMA / "corpora" / "wikitexts.md").read_text(encoding="utf-8")
     documents, mapping, kept_as_text = render_wikitexts(text)
-    questions, lost, references = remapped_questions("wikitexts", mapping, documents)
-    corpus = Corpus(documents, "wikitexts-md")
-    notes = [
-        f"{len(documents)} articles rendered from benchmarks/data/chroma-general/corpora/wikitexts.md "
-        f"({corpus.chars:,} chars); {kept_as_text} heading-shaped legend lines (title with ' ; ') kept as text",
-        f"{len(questions)} questions kept; {references - lost} of {references} evidence spans remapped exactly, "
-        f"{lost} could not be",
-    ]
-    return Suite("wikitexts-md", corpus, questions, notes)
-
-
-# ---------------------------------------------------------------- doc2dial
+    rendering = f"; {kept_as_text} heading-shaped legend lines (title with ' ; ') kept as text"
+    return rendered_suite("wikitexts-md", "wikitexts", documents, mapping, rendering)
 
 
 # ---------------------------------------------------------------- pubmed-md
@@ -200,25 +200,26 @@ def render_pubmed(text: str) -> tuple[list[Document], list[tuple[int, int]], int
     lines = text.splitlines(keepends=True)
     articles: list[list[str]] = []
     mapping: list[tuple[int, int]] = []
-    found = 0
+    found = offset = 0
     in_body = False
     for k, line in enumerate(lines):
         if line.startswith("PMID:") or not articles:
             articles.append([])
-            in_body = False
+            in_body, offset = False, 0
         following = lines[k + 1] if k + 1 < len(lines) else ""
         parts = articles[-1]
-        offset = sum(map(len, parts))
         level = pubmed_heading(line, following) if in_body else None
         in_body = (in_body or line.startswith("==== Body")) and not line.startswith("==== Refs")
         if level is None:
             parts.append(line)
             mapping += [(len(articles) - 1, offset + i) for i in range(len(line))]
+            offset += len(line)
             continue
         found += 1
         title = line.rstrip("\r\n")
         markup = "#" * level + " "
         parts.append(markup + title + "\n\n")
+        offset += len(parts[-1])
         mapping += [(len(articles) - 1, offset + len(markup) + i) for i in range(len(title))]
         mapping += [(-1, -1)] * (len(line) - len(title))
     documents = []
@@ -233,15 +234,7 @@ def pubmed_md() -> Suite:
     """The PubMed articles as Markdown, with their questions' evidence remapped."""
     text = (CHROMA / "corpora" / "pubmed.md").read_text(encoding="utf-8")
     documents, mapping, found = render_pubmed(text)
-    questions, lost, references = remapped_questions("pubmed", mapping, documents)
-    corpus = Corpus(documents, "pubmed-md")
-    notes = [
-        f"{len(documents)} articles rendered from benchmarks/data/chroma-general/corpora/pubmed.md "
-        f"({corpus.chars:,} chars, {found} headings found by the line rule)",
-        f"{len(questions)} questions kept; {references - lost} of {references} evidence spans remapped exactly, "
-        f"{lost} could not be",
-    ]
-    return Suite("pubmed-md", corpus, questions, notes)
+    return rendered_suite("pubmed-md", "pubmed", documents, mapping, f", {found} headings found by the line rule")
 
 
 def remapped_questions(
@@ -261,6 +254,9 @@ def remapped_questions(
         if found:
             questions.append(Question(row["question"], tuple(found), tuple(dict.fromkeys(d for d, _, _ in found))))
     return questions, lost, references
+
+
+# ---------------------------------------------------------------- doc2dial
 
 
 def doc2dial(folder: Path = DOC2DIAL) -> Suite:

@@ -67,7 +67,8 @@ class DocumentChunker(BaseChunker):
     ``file_path``/``file_name``/``source`` metadata's extension, else from the text.
 
     Metadata per chunk: ``header_path`` (the titles of the sections around the chunk whose headings come before
-    it, outermost first), ``context_header`` (the document's title and that path joined by " > "; for a piece of a
+    it, outermost first), ``context_header`` (the sections holding the chunk, its own heading included, joined by " > ",
+    as ``context_path`` and ``context_title`` choose; for a piece of a
     split table also its header row, for a piece of split code its fence and enclosing signatures: the string to
     embed with the chunk, under the name the AST chunker gives its own), ``format``,
     ``start_line``/``end_line``, ``section`` (index in `sections` of the innermost section holding the whole
