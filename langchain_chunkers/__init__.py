@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from chunkers.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "RecordTextSplitter": ".records",
+    "AutoTextSplitter": ".auto",
     "SemanticTextSplitter": ".semantic",
     "ChunkFilterCompressor": ".filter",
     "LLMTextSplitter": ".llm",
@@ -24,6 +26,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
+    from .auto import AutoTextSplitter as AutoTextSplitter
     from .base import ChunkerTextSplitter as ChunkerTextSplitter
     from .code import ASTTextSplitter as ASTTextSplitter
     from .contextual import ContextualDocumentTransformer as ContextualDocumentTransformer
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from .late import LateChunkingEmbeddings as LateChunkingEmbeddings
     from .llm import LLMTextSplitter as LLMTextSplitter
     from .perplexity import PerplexityTextSplitter as PerplexityTextSplitter
+    from .records import RecordTextSplitter as RecordTextSplitter
     from .semantic import SemanticTextSplitter as SemanticTextSplitter
     from .sentence import SentenceTextSplitter as SentenceTextSplitter
 

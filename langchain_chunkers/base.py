@@ -11,6 +11,7 @@ from chunkers import BaseChunker, Chunk
 from chunkers.core.chunk import embedded_text
 from chunkers.core.faces import Derived, EngineFace, added_metadata, default_of, no_overlap, reject_unknown, take_alias
 from chunkers.core.options import options_of
+from chunkers.core.whitespace import keep_whitespace
 from langchain_core.documents import Document
 from langchain_text_splitters import TextSplitter
 from pydantic import Field
@@ -24,15 +25,18 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
     chunker, whose positions and paths are then replaced); ``end_index`` accompanies ``start_index``. With
     ``context_in_content=True`` (alias ``embed_context``, where the chunker gives a ``context_header``),
     ``page_content`` is that context followed by the chunk's text, since LangChain embeds only ``page_content``;
-    ``start_index``/``end_index`` still give the chunk's exact span. Use it directly around any chunker:
-    ``ChunkerTextSplitter(SentenceChunker(max_size=500))``.
+    ``start_index``/``end_index`` still give the chunk's exact span. ``strip_whitespace=False`` (LangChain's): the
+    chunks keep the whitespace between them and tile the text exactly, within the budget (`chunkers.core.whitespace`).
+    Use it directly around any chunker: ``ChunkerTextSplitter(SentenceChunker(max_size=500))``.
 
     Faces are declared as ``class SentenceTextSplitter(face_of(SentenceChunker))``: their settings are the engine
     class's options (`chunkers.core.options`), taken as keyword arguments and kept as public attributes; the engine
     chunker is built from them when the splitter runs (and rebuilt when one changes). LangChain's own names work
-    where they mean the same: ``chunk_size`` (``max_size``), ``length_function`` (``sizer``), ``chunk_overlap=0``;
-    so do the inherited ``from_huggingface_tokenizer`` and ``from_tiktoken_encoder``. Unknown keyword arguments
-    raise `TypeError`.
+    where they mean the same: ``chunk_size`` (``max_size``, in units of ``length_function``: characters by default),
+    ``length_function`` (``sizer``), ``chunk_overlap`` (where the chunker overlaps; else only 0), ``add_start_index``,
+    ``strip_whitespace``; ``separators``, ``is_separator_regex`` and ``keep_separator`` where the chunker cuts at
+    separators (`SentenceTextSplitter`), else a `TypeError` saying so; the inherited ``from_huggingface_tokenizer``
+    and ``from_tiktoken_encoder``. Unknown keyword arguments raise `TypeError`.
     """
 
     engine: ClassVar[type[BaseChunker] | None] = None
@@ -45,7 +49,13 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         if cls.engine is not None:
             cls.__signature__ = splitter_signature(cls)  # type: ignore[attr-defined]
 
-    def __init__(self, chunker: BaseChunker | None = None, add_start_index: bool = False, **settings: Any) -> None:
+    def __init__(
+        self,
+        chunker: BaseChunker | None = None,
+        add_start_index: bool = False,
+        strip_whitespace: bool = True,
+        **settings: Any,
+    ) -> None:
         owner = type(self).__name__
         self._derived = Derived()
         self._wrapped = chunker
@@ -61,7 +71,12 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         reject_unknown(settings, names, owner)
         for name in names:
             setattr(self, name, settings[name] if name in settings else self._default(name))
-        super().__init__(chunk_size=self.chunker.max_size, chunk_overlap=0, add_start_index=add_start_index)
+        super().__init__(
+            chunk_size=self.chunker.max_size,
+            chunk_overlap=0,
+            add_start_index=add_start_index,
+            strip_whitespace=bool(strip_whitespace),
+        )
 
     @property  # type: ignore[override]
     def _chunk_size(self) -> int:
@@ -95,6 +110,13 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         if options.get("length_function") is len:
             options["length_function"] = "chars"
         take_alias(options, "length_function", "sizer", owner)
+        separator_options = [name for name in SEPARATOR_OPTIONS if name in options]
+        if separator_options and (cls.engine is None or separator_options[0] not in options_of(cls.engine)):
+            raise TypeError(
+                f"{owner} cuts where its chunker's structure says (sentences, sections, syntax), not at separators: "
+                f"{separator_options[0]!r} has no meaning here; SentenceTextSplitter takes separators, "
+                "is_separator_regex and keep_separator with RecursiveCharacterTextSplitter's meaning"
+            )
         return options
 
     @classmethod
@@ -103,7 +125,18 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         return cls(sizer=tokenizer, **kwargs)
 
     def split_text(self, text: str) -> list[str]:
-        return [chunk.text for chunk in self.chunker.chunk(text)]
+        return [chunk.text for chunk in self._chunked([text], [{}])[0]]
+
+    def _chunked(self, texts: list[str], metadatas: list[dict[str, Any]]) -> list[list[Chunk]]:
+        """The engine's chunks of each text (see `_finish`)."""
+        return self._finish(texts, self.chunker.chunk_many(texts, metadatas))
+
+    def _finish(self, texts: list[str], results: list[list[Chunk]]) -> list[list[Chunk]]:
+        """The chunks as this splitter returns them: with the whitespace between them unless ``strip_whitespace``."""
+        if self._strip_whitespace:
+            return results
+        chunker = self.chunker
+        return [keep_whitespace(t, chunks, chunker.sizer, chunker.max_size) for t, chunks in zip(texts, results)]
 
     def create_documents(self, texts: list[str], metadatas: list[dict[Any, Any]] | None = None) -> list[Document]:
         texts = list(texts)
@@ -111,14 +144,15 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         if metadatas is not None and len(metadatas) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(metadatas)} metadata dicts")
         sources = metadatas or [{} for _ in texts]
-        return self._documents(sources, self.chunker.chunk_many(texts, [_keyed(m) for m in sources]))
+        return self._documents(sources, self._chunked(texts, [_keyed(m) for m in sources]))
 
     async def atransform_documents(self, documents: Sequence[Document], **kwargs: Any) -> Sequence[Document]:
         """`split_documents` without blocking the event loop (the LLM chunker: through the model's async API)."""
         documents = list(documents)  # any iterable, read once
         sources = [d.metadata for d in documents]
-        results = await self.chunker.achunk_many([d.page_content for d in documents], [_keyed(m) for m in sources])
-        return self._documents(sources, results)
+        texts = [d.page_content for d in documents]
+        results = await self.chunker.achunk_many(texts, [_keyed(m) for m in sources])
+        return self._documents(sources, self._finish(texts, results))
 
     def _documents(self, sources: list[dict[Any, Any]], results: list[list[Chunk]]) -> list[Document]:
         """One document per chunk: a deep copy of its source's metadata plus the chunker's, and exact offsets."""
@@ -139,6 +173,9 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         if self.offers_context and self.context_in_content:
             return embedded_text(chunk.metadata.get("context_header") or "", chunk.text)
         return chunk.text
+
+
+SEPARATOR_OPTIONS = ("separators", "is_separator_regex", "keep_separator")
 
 
 def _keyed(metadata: dict[Any, Any]) -> dict[str, Any]:
@@ -176,4 +213,5 @@ def splitter_signature(cls: type[ChunkerTextSplitter]) -> inspect.Signature:
     if cls.offers_context:
         parameters.append(inspect.Parameter("context_in_content", keyword, default=False, annotation="bool"))
     parameters.append(inspect.Parameter("add_start_index", keyword, default=False, annotation="bool"))
+    parameters.append(inspect.Parameter("strip_whitespace", keyword, default=True, annotation="bool"))
     return inspect.Signature(parameters)

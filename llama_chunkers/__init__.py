@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from chunkers.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "RecordNodeParser": ".records",
+    "AutoNodeParser": ".auto",
     "SemanticNodeParser": ".semantic",
     "ChunkFilterPostprocessor": ".filter",
     "LLMNodeParser": ".llm",
@@ -22,6 +24,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
+    from .auto import AutoNodeParser as AutoNodeParser
     from .base import ChunkerNodeParser as ChunkerNodeParser
     from .code import ASTNodeParser as ASTNodeParser
     from .document import DocumentNodeParser as DocumentNodeParser
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from .late import LateChunkingEmbedding as LateChunkingEmbedding
     from .llm import LLMNodeParser as LLMNodeParser
     from .perplexity import PerplexityNodeParser as PerplexityNodeParser
+    from .records import RecordNodeParser as RecordNodeParser
     from .semantic import SemanticNodeParser as SemanticNodeParser
     from .sentence import SentenceNodeParser as SentenceNodeParser
 

@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
-from chunkers.core.faces import Derived, EngineFace, added_metadata, reject_unknown
+from chunkers.core.faces import Derived, EngineFace, added_metadata, reject_unknown, take_alias
 from chunkers.core.options import options_of
+from chunkers.core.sizing import TIKTOKEN, TokenListSizer
 from chunkers.core.spec import restorable, written
+from llama_index.core import Settings
 from llama_index.core.bridge.pydantic import Field, PlainSerializer, PrivateAttr, create_model
 from llama_index.core.node_parser.interface import NodeParser
 from llama_index.core.node_parser.node_utils import build_nodes_from_splits, default_id_func
@@ -35,8 +37,9 @@ class ChunkerNodeParser(EngineFace, NodeParser):
     class's options (`chunkers.core.options`: names, defaults and help); the engine chunker is built from the
     fields when the parser runs (and rebuilt when one changes), and `to_dict` (LlamaIndex's cache key) holds its
     full configuration, every field as plain data (a sizer as its spec, a grammar as its name; an object that
-    cannot be written down is described, and `from_dict` then asks for it by name). Peers' option names
-    (``chunk_size``, ...) are accepted where they mean the same; unknown keyword arguments raise `TypeError`. The
+    cannot be written down is described, and `from_dict` then asks for it by name). Peers' option names are accepted
+    where they mean the same (``chunk_size`` in tokens of ``tokenizer``, ``callback_manager``, ``include_metadata``,
+    ``include_prev_next_rel``, ``id_func``, ``from_defaults``); unknown keyword arguments raise `TypeError`. The
     generic parser wraps a ready chunker:
     ``ChunkerNodeParser(chunker=SentenceChunker(max_size=500))`` (such a parser cannot be rebuilt by
     `from_dict`; the subclasses can).
@@ -62,8 +65,28 @@ class ChunkerNodeParser(EngineFace, NodeParser):
         self.chunker  # noqa: B018  (settings are validated now, not at the first run)
 
     @classmethod
+    def from_defaults(cls, **kwargs: Any) -> ChunkerNodeParser:
+        """The parser with these settings (LlamaIndex's parsers' usual constructor: the same arguments as ``cls``)."""
+        return cls(**kwargs)
+
+    @classmethod
     def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
-        """Peers' option names turned into this parser's fields (subclasses add theirs)."""
+        """Peers' option names turned into this parser's fields (subclasses add theirs): ``callback_manager=None``
+        is LlamaIndex's default manager; ``chunk_size`` counts tokens of ``tokenizer`` (LlamaIndex's
+        ``Settings.tokenizer`` unless given), as ``SentenceSplitter`` counts them; a ``"tiktoken:<encoding>"``
+        sizer (as ``to_dict`` writes LlamaIndex's tokenizer) uses LlamaIndex's bundled encodings."""
+        owner = cls.__name__
+        if "callback_manager" in options and options["callback_manager"] is None:
+            del options["callback_manager"]
+        if "chunk_size" in options and "sizer" not in options:
+            options.setdefault("tokenizer", None)
+        take_alias(options, "chunk_size", "max_size", owner)
+        if "tokenizer" in options:
+            if "sizer" in options:
+                raise TypeError(f"{owner} got both 'tokenizer' and 'sizer': they are the same setting, pass one")
+            options["sizer"] = TokenListSizer(options.pop("tokenizer") or Settings.tokenizer)
+        if isinstance(options.get("sizer"), str) and options["sizer"].startswith(TIKTOKEN):
+            Settings.tokenizer  # noqa: B018  (loads LlamaIndex's bundled tiktoken encodings, as SentenceSplitter does)
         return options
 
     @classmethod
@@ -100,7 +123,7 @@ class ChunkerNodeParser(EngineFace, NodeParser):
         for new, chunk in zip(built, chunks):
             new.start_char_idx = base + chunk.start
             new.end_char_idx = base + chunk.end
-            added = added_metadata(chunk.metadata, node.metadata)
+            added = self._added_metadata(chunk, node)
             new.metadata.update(added)
             hidden = [k for k in added if k not in self._embedded_keys() or added[k] in ("", None)]
             new.excluded_embed_metadata_keys = [*new.excluded_embed_metadata_keys, *hidden]
@@ -108,6 +131,10 @@ class ChunkerNodeParser(EngineFace, NodeParser):
             if any(k not in hidden for k in added):  # a context line: embedded bare, as measured (no "key: " label)
                 new.metadata_template = CONTEXT_TEMPLATE
         return built
+
+    def _added_metadata(self, chunk: Chunk, node: BaseNode) -> dict[str, Any]:
+        """The metadata a chunk's node adds to its source node's (`chunkers.core.faces.added_metadata`)."""
+        return added_metadata(chunk.metadata, node.metadata)
 
     def _embedded_keys(self) -> tuple[str, ...]:
         """The chunk metadata keys embedded with the node and shown to the LLM."""

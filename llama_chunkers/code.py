@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from chunkers import Chunk
 from chunkers.code import ASTChunker
+from chunkers.core.chunk import SOURCE_KEYS
 from chunkers.core.faces import take_alias
+from llama_index.core.schema import BaseNode
 
 from .base import face_of
 
@@ -21,7 +24,8 @@ class ASTNodeParser(face_of(ASTChunker, expand_context=True)):  # type: ignore[m
     ``language`` may be omitted when documents carry a ``file_path`` or ``file_name`` (as SimpleDirectoryReader
     sets); files of unknown type get the flagged line-aware fallback. ``expand_context`` (on by default: measured
     to raise retrieval IoU, see README) embeds the chunk's header (file path and enclosing signatures) with it
-    through the ``context_header`` metadata key; the node's text and offsets stay the exact source slice.
+    through the ``context_header`` metadata key (without the path when the node's own metadata holds it, which
+    LlamaIndex embeds already); the node's text and offsets stay the exact source slice.
     Also has CodeSplitter's ``split_text``.
     """
 
@@ -51,6 +55,17 @@ class ASTNodeParser(face_of(ASTChunker, expand_context=True)):  # type: ignore[m
                 raise TypeError(f"parser must be a tree_sitter.Parser, got {type(parser).__name__}")
             options["language"] = parser.language
         return options
+
+    def _added_metadata(self, chunk: Chunk, node: BaseNode) -> dict[str, Any]:
+        """As the base, but the context line leaves out the file path when the source node's metadata holds it:
+        LlamaIndex embeds that metadata itself (or the user excluded it), so the path is never embedded twice."""
+        added = super()._added_metadata(chunk, node)
+        header = added.get("context_header")
+        if isinstance(header, str):
+            first, _, rest = header.partition("\n")
+            if first and any(node.metadata.get(key) == first for key in SOURCE_KEYS):
+                added["context_header"] = rest
+        return added
 
     def split_text(self, text: str) -> list[str]:
         """The chunks of ``text`` as strings (``CodeSplitter.split_text``)."""

@@ -19,13 +19,27 @@ class DocumentNodeParser(face_of(DocumentChunker)):  # type: ignore[misc]
     embedded with it and shown to the LLM, through LlamaIndex's metadata (the other chunk metadata, ``header_path``
     included, is kept on the node but left out of both; ``embed_context=False`` leaves ``context_header`` out too,
     and ``context_title=True`` starts it with the document's title). ``metadata_style="llamaindex"`` gives
-    ``header_path`` as ``MarkdownNodeParser`` writes it ("/Title/Section/").
+    ``header_path`` as ``MarkdownNodeParser`` writes it ("/Title/Section/"; ``header_path_separator`` as there, which
+    implies that style).
 
     ``include_parents=True`` also returns one node per section holding a chunk, with PARENT/CHILD relationships
     (a chunk's parent is the innermost section that holds all of it; a section's parent, the one around it), so
     ``get_leaf_nodes``/``get_root_nodes`` and ``AutoMergingRetriever`` work on the output: index the leaves, put
     every node in the docstore.
     """
+
+    @classmethod
+    def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
+        """MarkdownNodeParser's ``header_path_separator`` (its header_path string, so metadata_style="llamaindex");
+        HTMLNodeParser's ``tags`` raises: the split follows the page's sections and blocks, not a tag list."""
+        if "tags" in options:
+            raise TypeError(
+                f"{cls.__name__} has no tags: it splits HTML along its sections (h1-h6) and blocks (paragraphs, list "
+                "items, table rows, code), under max_size; leave tags out"
+            )
+        if "header_path_separator" in options:
+            options.setdefault("metadata_style", "llamaindex")
+        return super()._translate_options(options)
 
     include_parents: bool = Field(default=False, description="Also a parent node per section (PARENT/CHILD).")
     embed_context: bool = Field(default=True, description="Embed context_header with the node and show it to the LLM.")

@@ -23,6 +23,7 @@ from langchain_chunkers import (
     DocumentTextSplitter,
     LLMTextSplitter,
     PerplexityTextSplitter,
+    RecordTextSplitter,
     SemanticTextSplitter,
     SentenceTextSplitter,
 )
@@ -105,12 +106,12 @@ def test_fields_set_after_construction_take_effect() -> None:
     "make",
     [
         lambda: ASTNodeParser(language="python", max_sise=30),
-        lambda: SentenceNodeParser(separator=" "),
+        lambda: SentenceNodeParser(paragraph_sep=" "),
         lambda: PerplexityNodeParser(chunk_lines=3),
         lambda: LLMNodeParser(llm=AnswerLLM(), group_size=3),
         lambda: ChunkerNodeParser(chunker=SentenceChunker(), max_size=3),
         lambda: ChunkFilterPostprocessor(embeddings=None),
-        lambda: SentenceTextSplitter(keep_separator=True),
+        lambda: SentenceTextSplitter(keep_separators=True),
         lambda: ASTTextSplitter(max_chars=30),
         lambda: PerplexityTextSplitter(chunk_lines=3),
         lambda: LLMTextSplitter(llm=lambda prompt: "ID 1", group_size=3),
@@ -159,7 +160,7 @@ def test_sentence_splitter_options_keep_their_meaning() -> None:
     assert all(len(Settings.tokenizer(n.text)) <= 10 for n in overlapping)
     assert all(a.end_char_idx > b.start_char_idx for a, b in itertools.pairwise(overlapping))  # they share text
     with pytest.raises(ValueError, match="does not overlap"):
-        ASTTextSplitter(language="python", chunk_overlap=5)  # overlap in code is counted in syntax units
+        RecordTextSplitter(chunk_overlap=5)  # records do not overlap
     lc = SentenceTextSplitter(chunk_size=30, chunk_overlap=0, length_function=len)
     assert (lc.max_size, lc.chunker.sizer.name) == (30, "chars")
     assert len(lc.split_text(PROSE)) == 3
@@ -269,9 +270,10 @@ def test_quickstart_over_a_source_folder_with_non_code_files(tmp_path: Path) -> 
     assert set(by_file) == {"pkg.py", "README.txt", "setup.cfg", "run"}
     assert by_file["pkg.py"].metadata["language"] == "python" and not by_file["pkg.py"].metadata["fallback"]
     assert by_file["run"].metadata["language"] == "python"
-    assert by_file["setup.cfg"].metadata["fallback"] and "cannot tell the language" in by_file["setup.cfg"].metadata[
-        "fallback_reason"
-    ]
+    assert (
+        by_file["setup.cfg"].metadata["fallback"]
+        and "cannot tell the language" in by_file["setup.cfg"].metadata["fallback_reason"]
+    )
     assert ASTChunker().chunk(CODE, file_path="x.unknown")[0].metadata["fallback"]
 
 
@@ -280,8 +282,18 @@ def test_quickstart_over_a_source_folder_with_non_code_files(tmp_path: Path) -> 
 LLAMA_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     # (face, constructor arguments, {field: a different value})
     (SentenceNodeParser, {}, {"max_size": 30, "sizer": "non_whitespace", "chunk_overlap": 5}),
-    (SemanticNodeParser, {}, {"max_size": 300, "buffer_size": 2, "boundary": "threshold",
-                              "breakpoint_threshold_type": "gradient", "target_size": 100, "chunk_overlap": 20}),
+    (
+        SemanticNodeParser,
+        {},
+        {
+            "max_size": 300,
+            "buffer_size": 2,
+            "boundary": "threshold",
+            "breakpoint_threshold_type": "gradient",
+            "target_size": 100,
+            "chunk_overlap": 20,
+        },
+    ),
     (
         ASTNodeParser,
         {"language": "python"},
@@ -317,8 +329,11 @@ LLAMA_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
             "min_tail": 2,
         },
     ),
-    (DocumentNodeParser, {}, {"max_size": 300, "sizer": "non_whitespace", "format": "html",
-                              "metadata_style": "llamaindex"}),
+    (
+        DocumentNodeParser,
+        {},
+        {"max_size": 300, "sizer": "non_whitespace", "format": "html", "metadata_style": "llamaindex"},
+    ),
 ]
 
 
@@ -375,9 +390,7 @@ def test_sweep_filters_follow_their_fields() -> None:
     postprocessor = ChunkFilterPostprocessor()
     postprocessor.top_k = 1
     postprocessor.threshold = None
-    nodes = [
-        scored_node(text) for text in ("The cat sat on the mat.", "Dogs bark at night.", "A cat naps all day.")
-    ]
+    nodes = [scored_node(text) for text in ("The cat sat on the mat.", "Dogs bark at night.", "A cat naps all day.")]
     from llama_index.core.schema import QueryBundle
 
     assert len(postprocessor.postprocess_nodes(nodes, query_bundle=QueryBundle("cats"))) == 1
@@ -428,7 +441,7 @@ def test_langchain_faces_have_real_signatures() -> None:
 
     signature = inspect.signature(PerplexityTextSplitter)
     engine = inspect.signature(PerplexityChunker).parameters
-    assert [p for p in signature.parameters if p != "add_start_index"] == list(engine)
+    assert [p for p in signature.parameters if p not in ("add_start_index", "strip_whitespace")] == list(engine)
     assert all(signature.parameters[name].default == engine[name].default for name in engine)
     assert "context_in_content" in inspect.signature(ASTTextSplitter).parameters
 

@@ -5,28 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.base import CONTEXT_IN_BUDGET, MAX_SIZE, SIZER, BaseChunker
+from ..core.base import CHUNK_OVERLAP, CONTEXT_IN_BUDGET, MAX_SIZE, SIZER, BaseChunker
 from ..core.chunk import Chunk, source_path
 from ..core.merge import Span, pack_spans, trim
 from ..core.options import Option, non_negative
+from ..core.overlap import line_starts
 from ..core.sizing import SpanMeasure
 from .languages import (
     OFFSIDE_RULE,
     GrammarNotFoundError,
+    check_language,
     grammar_name,
     is_grammar,
     language_for_path,
     language_for_shebang,
     new_parser,
-    normalise_language,
 )
 from .windows import Source, Window, build_windows, tile
 
 
 def language_check(name: str, language: Any) -> Any:
-    """A language name made canonical ("JS" -> "javascript"), a loaded tree-sitter ``Language`` as it is, or None."""
+    """A language name made canonical ("JS" -> "javascript"), a loaded tree-sitter ``Language`` as it is, or None;
+    a name that is no known language raises `UnknownLanguageError` (a `LookupError`) naming the close ones."""
     if language is not None and not is_grammar(language):
-        language = normalise_language(language)
+        language = check_language(language)
     return language or None
 
 
@@ -51,11 +53,16 @@ class ASTChunker(BaseChunker):
     enclosing signatures) and ``context`` (that header + the chunk text); the text and offsets are unchanged.
     ``overlap_nodes=k`` extends each chunk by the last k units of the previous chunk and the first k of the
     next (budget applies before overlap; ``core_start``/``core_end`` give the span without overlap).
+    ``chunk_overlap`` (LangChain's meaning, in ``sizer`` units): each chunk also starts with the end of the one
+    before, at whole lines, and still fits ``max_size``.
 
     Language: the ``language`` argument, else the extension of ``file_path``/``file_name``/``source``/``path``
     in the metadata, else the file's shebang line (``#!/usr/bin/env python3``), else the fallback below (so a
-    README or setup.cfg in a source folder never stops a batch). Fallback (``fallback=True`` with a
-    ``fallback_reason``): for a file whose language cannot be told, a language without an installed grammar,
+    README or setup.cfg in a source folder never stops a batch). A ``language`` name that is no known language
+    (``"pyhton"``) raises `LookupError` at construction naming the close ones (as LlamaIndex's ``CodeSplitter``
+    raises); known names are those of the extension map, the aliases, LangChain's ``Language`` values, ``"text"``
+    and the installed bundles' grammars. Fallback (``fallback=True`` with a ``fallback_reason`` on every chunk):
+    for a file whose language cannot be told, a known language without an installed grammar (``"text"`` always),
     or a file whose parse is an error from the root, the text is split line-aware (blank lines, lines,
     sentences, spaces, characters) under the same budget. Error nodes
     inside an otherwise parsed file are chunked like any other node.
@@ -70,6 +77,17 @@ class ASTChunker(BaseChunker):
     expand_context: bool = Option(False, "Add the file path + enclosing signatures header (context_header) to each "
                                   "chunk.").field()
     context_in_budget: bool = CONTEXT_IN_BUDGET.field()
+    chunk_overlap: int = CHUNK_OVERLAP.field(help="Text consecutive chunks share, at most, in units of sizer: the end "
+                                             "of the chunk before, at whole lines; the budget still holds.")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.overlap_nodes and self.chunk_overlap:
+            raise ValueError(
+                "pass overlap_nodes (syntax units) or chunk_overlap (whole lines, in sizer units), not both"
+            )
+
+    _overlap_starts = staticmethod(line_starts)
 
     def __repr__(self) -> str:
         return f"ASTChunker(language={self.language!r}, max_size={self.max_size}, sizer={self.sizer!r})"
@@ -95,13 +113,13 @@ class ASTChunker(BaseChunker):
         root = tree.root_node
         if root.type == "ERROR" or root.child_count == 0:
             return self._fallback(text, measure, language, path, "the file does not parse")
-        source = Source(text, measure, self.max_size, language in OFFSIDE_RULE)
+        source = Source(text, measure, self.core_size, language in OFFSIDE_RULE)
         start, end = trim(text, *source.span(root))
         if source.fits(start, end):
             windows = [Window([(start, end, root.type)])]
         else:
             windows = build_windows(root.children, source)
-        return self._to_chunks(text, tile(text, windows, measure, self.max_size), measure, language, path)
+        return self._to_chunks(text, tile(text, windows, measure, self.core_size), measure, language, path)
 
     def _to_chunks(
         self,
@@ -155,7 +173,7 @@ class ASTChunker(BaseChunker):
 
     def _fallback(self, text: str, measure: SpanMeasure, language: str, path: str | None, reason: str) -> list[Chunk]:
         """The line-aware split under the same budget, for text that cannot be parsed."""
-        tiles = [(a, b, None) for a, b in pack_spans(text, [(0, len(text))], measure, self.max_size)]
+        tiles = [(a, b, None) for a, b in pack_spans(text, [(0, len(text))], measure, self.core_size)]
         return self._to_chunks(text, tiles, measure, language, path, fallback_reason=reason)
 
 

@@ -11,7 +11,7 @@ from .budget import fit_contexts
 from .chunk import Chunk
 from .configurable import Configurable
 from .options import Option, positive
-from .overlap import add_overlap
+from .overlap import add_overlap, overlap_starts
 from .sizing import Sizer, get_sizer
 
 
@@ -117,8 +117,15 @@ class BaseChunker(Configurable, ABC):
             chunks = fit_contexts(text, chunks, self.sizer, self.core_size)
         overlap = getattr(self, "chunk_overlap", 0)
         if overlap:
-            chunks = add_overlap(text, chunks, self.sizer, self.max_size, overlap, self._may_overlap, counted)
+            chunks = add_overlap(
+                text, chunks, self.sizer, self.max_size, overlap, self._may_overlap, counted, self._overlap_starts
+            )
         return chunks
+
+    @staticmethod
+    def _overlap_starts(text: str, start: int, end: int) -> tuple[list[int], ...]:
+        """Where the overlap taken from ``text[start:end]`` may begin, by kind tried in order (sentences, words)."""
+        return overlap_starts(text, start, end)
 
     def _may_overlap(self, previous: Chunk, chunk: Chunk) -> bool:
         """Whether ``chunk`` may start with the end of ``previous`` (chunkers with boundaries overlap must not cross

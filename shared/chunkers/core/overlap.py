@@ -23,6 +23,11 @@ def overlap_starts(text: str, start: int, end: int) -> tuple[list[int], list[int
     return sentences, words
 
 
+def line_starts(text: str, start: int, end: int) -> tuple[list[int]]:
+    """Where an overlap of code may begin: the starts of the whole lines in ``text[start:end]`` (after ``start``)."""
+    return ([i + 1 for i in range(start, end - 1) if text[i] == "\n" and i + 1 > start],)
+
+
 def add_overlap(
     text: str,
     chunks: list[Chunk],
@@ -31,11 +36,13 @@ def add_overlap(
     overlap: int,
     may_overlap: Callable[[Chunk, Chunk], bool] | None = None,
     count_context: bool = False,
+    starts: Callable[[str, int, int], tuple[list[int], ...]] = overlap_starts,
 ) -> list[Chunk]:
     """``chunks`` (in order, not overlapping) each extended back into the one before it (see the module docstring).
     ``may_overlap(previous, chunk)``: whether the chunk may take text of the previous one at all (a document chunker
     keeps overlap inside a section). ``count_context``: the size checked is that of the chunk with its
-    ``context_header`` (the budget counts what is embedded)."""
+    ``context_header`` (the budget counts what is embedded). ``starts(text, start, end)``: where an overlap may
+    begin, as lists tried in order (default: sentences, then words; code: whole lines)."""
     measure = sizer.span_measure(text)
 
     def fits(start: int, chunk: Chunk) -> bool:
@@ -49,10 +56,12 @@ def add_overlap(
         start = chunk.start
         previous = chunks[index - 1] if index else None
         if previous is not None and (may_overlap is None or may_overlap(previous, chunk)):
-            for starts in overlap_starts(text, previous.start, previous.end):  # the most text, at sentences first
-                found = next((s for s in starts if measure(s, previous.end) <= overlap and fits(s, chunk)), None)
+            for candidates in starts(text, previous.start, previous.end):  # the most text, at the first kind
+                found = next((s for s in candidates if measure(s, previous.end) <= overlap and fits(s, chunk)), None)
                 if found is not None:
                     start = found
                     break
+        if isinstance(metadata.get("start_line"), int) and start < chunk.start:  # the line the overlap starts on
+            metadata["start_line"] -= text.count("\n", start, chunk.start)
         out.append(Chunk(text[start : chunk.end], start, chunk.end, metadata))
     return out

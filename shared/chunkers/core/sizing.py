@@ -1,8 +1,8 @@
 """Length functions ("sizers") used wherever a size budget is enforced.
 
-Every chunker takes ``sizer=``: ``"chars"``, ``"non_whitespace"`` (cAST's metric), a Hugging Face
-tokenizer (counts tokens), a path to a local tokenizer directory, any ``Sizer`` or a plain
-``callable(str) -> int``.
+Every chunker takes ``sizer=``: ``"chars"``, ``"non_whitespace"`` (cAST's metric), ``"lines"``, a Hugging Face
+tokenizer (counts tokens), a path to a local tokenizer directory, ``"tiktoken:<encoding>"`` (tiktoken's tokens),
+any ``Sizer`` or a plain ``callable(str) -> int``.
 """
 
 from __future__ import annotations
@@ -165,10 +165,35 @@ class TokenListSizer(Sizer):
         return len(self.tokenize(text))
 
     def describe(self) -> str:
-        return f"tokens:{callable_name(self.tokenize)}"
+        encoding = tiktoken_name(self.tokenize)
+        return f"{TIKTOKEN}{encoding}" if encoding else f"tokens:{callable_name(self.tokenize)}"
 
     def __repr__(self) -> str:
         return f"TokenListSizer({self.tokenize!r})"
+
+
+TIKTOKEN = "tiktoken:"  # a sizer spec prefix: "tiktoken:cl100k_base" counts that encoding's tokens
+
+
+def tiktoken_name(tokenize: Any) -> str | None:
+    """The encoding name when ``tokenize`` is a tiktoken ``Encoding.encode`` (bound, or in a ``functools.partial``
+    as LlamaIndex's ``Settings.tokenizer``), else None."""
+    func = getattr(tokenize, "func", tokenize)
+    encoding = getattr(func, "__self__", None)
+    if type(encoding).__module__.startswith("tiktoken") and getattr(func, "__name__", "") == "encode":
+        return getattr(encoding, "name", None)
+    return None
+
+
+def tiktoken_sizer(name: str) -> TokenListSizer:
+    """Counts the tokens of tiktoken encoding ``name`` (special tokens counted as text would be: allowed)."""
+    from functools import partial
+
+    try:
+        import tiktoken
+    except ImportError:
+        raise ImportError(f"sizer {TIKTOKEN}{name} needs tiktoken: pip install tiktoken") from None
+    return TokenListSizer(partial(tiktoken.get_encoding(name).encode, allowed_special="all"))
 
 
 class FunctionSizer(Sizer):
@@ -204,6 +229,8 @@ def get_sizer(spec: Any = "chars") -> Sizer:
     if isinstance(spec, str):
         if spec in _NAMED:
             return _NAMED[spec]()
+        if spec.startswith(TIKTOKEN):
+            return tiktoken_sizer(spec[len(TIKTOKEN) :])
         from pathlib import Path
 
         if Path(spec).is_dir():
@@ -225,6 +252,8 @@ def sizer_spec(sizer: Sizer) -> str | None:
     a callable), so the sizer cannot be sent to another machine or written into a JSON configuration."""
     if type(sizer) in (CharSizer, NonWhitespaceSizer, LineSizer):
         return sizer.name
+    if isinstance(sizer, TokenListSizer) and tiktoken_name(sizer.tokenize):
+        return sizer.describe()
     if isinstance(sizer, TokenSizer):
         path = getattr(sizer.tokenizer, "name_or_path", None)
         if path and Path(path).is_dir():

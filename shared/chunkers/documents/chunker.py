@@ -6,20 +6,23 @@ the sections; splitting: `chunkers.documents.splitter`. This module turns pieces
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+from ..code.languages import language_for_path
 from ..core.base import CHUNK_OVERLAP, CONTEXT_IN_BUDGET, MAX_SIZE, SIZER, BaseChunker
 from ..core.chunk import SOURCE_KEYS, Chunk
 from ..core.options import Option, one_of
+from ..records.chunker import RECORD_SUFFIXES
 from .context import PATHS, SectionPaths, context_line
 from .html import html_blocks
 from .markdown import front_matter_title, markdown_blocks
 from .outline import Node, build_outline, sections_of, tile
 from .splitter import pieces_of
 
-FORMATS = ("markdown", "html")
+FORMATS = ("markdown", "html", "text")
 EXTENSION_FORMATS = {
     ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".mkd": "markdown",
     ".html": "html", ".htm": "html", ".xhtml": "html",
@@ -50,6 +53,8 @@ def parse(text: str, format: str) -> Node:
     """The section tree of ``text`` in ``format``."""
     if format == "html":
         blocks, title = html_blocks(text)
+    elif format == "text":
+        blocks, title = [], None
     else:
         blocks = markdown_blocks(text)
         title = front_matter_title(text, blocks)
@@ -64,7 +69,10 @@ class DocumentChunker(BaseChunker):
     subsections and blocks, a block still too large inside it (list items, table rows, code by its syntax tree,
     sentences), and neighbours merge while they fit without a chunk mixing part of a section with anything outside
     it (`chunkers.documents.splitter` has the rule). ``format``: "markdown", "html", or None to take it from the
-    ``file_path``/``file_name``/``source`` metadata's extension, else from the text.
+    ``file_path``/``file_name``/``source`` metadata's extension, else from the text. A file whose extension says
+    it is code or data (``.py``, ``.json``, ``.csv``, ...) is not read as Markdown (a ``# comment`` is no heading):
+    it is chunked as plain text (``format: "text"`` in its chunks) with a warning naming the routing parsers
+    (``AutoNodeParser``, ``AutoTextSplitter``), which give such files their own chunker.
 
     Metadata per chunk: ``header_path`` (the titles of the sections around the chunk whose headings come before
     it, outermost first), ``context_header`` (the sections holding the chunk, its own heading included, joined by " > ",
@@ -80,7 +88,8 @@ class DocumentChunker(BaseChunker):
 
     max_size: int = MAX_SIZE.field(1000)
     sizer: Any = SIZER.field()
-    format: str | None = Option(None, "'markdown' or 'html'; None: from the file name, else from the text.",
+    format: str | None = Option(None, "'markdown', 'html' or 'text' (no structure); None: from the file name, else "
+                                "from the text.",
                                 one_of(*FORMATS, none=True, hint="from the file name or text")).field()
     metadata_style: str | None = Option(None, "'llamaindex' or 'langchain': the peers' header metadata as well; None: "
                                         "ours only.", one_of(*METADATA_STYLES, none=True)).field()
@@ -91,6 +100,15 @@ class DocumentChunker(BaseChunker):
                                "chunk), 'full' (its own heading too) or 'none'.", one_of(*PATHS)).field()
     context_in_budget: bool = CONTEXT_IN_BUDGET.field()
     chunk_overlap: int = CHUNK_OVERLAP.field()
+    header_path_separator: str = Option("/", "What joins the titles of header_path with metadata_style='llamaindex' "
+                                        "(MarkdownNodeParser's header_path_separator).").field()  # fmt: skip
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.header_path_separator != "/" and self.metadata_style != "llamaindex":
+            raise ValueError(
+                "header_path_separator shapes LlamaIndex's header_path string: pass metadata_style='llamaindex' too"
+            )
 
     def format_of(self, text: str, metadata: dict[str, Any]) -> str:
         """The format ``text`` is read in (see the class docstring)."""
@@ -98,9 +116,16 @@ class DocumentChunker(BaseChunker):
             return self.format
         for key in SOURCE_KEYS:
             if isinstance(metadata.get(key), str):
-                known = EXTENSION_FORMATS.get(PurePath(metadata[key]).suffix.lower())
-                if known:
-                    return known
+                suffix = PurePath(metadata[key]).suffix.lower()
+                if suffix in EXTENSION_FORMATS:
+                    return EXTENSION_FORMATS[suffix]
+                if suffix in RECORD_SUFFIXES or language_for_path(metadata[key]) is not None:
+                    warnings.warn(
+                        f"DocumentChunker got a {suffix} file, which is not Markdown or HTML: chunked as plain text; "
+                        "AutoNodeParser / AutoTextSplitter route each file to its chunker (code by its syntax tree)",
+                        stacklevel=2,
+                    )
+                    return "text"
         return sniff_format(text)
 
     def sections(self, text: str, **metadata: Any) -> list[Section]:
@@ -145,7 +170,8 @@ class DocumentChunker(BaseChunker):
 
     def _style(self, metadata: dict[str, Any], path: list[str], chain: list[Node]) -> None:
         if self.metadata_style == "llamaindex":
-            metadata["header_path"] = "/" + "".join(f"{title}/" for title in path)
+            sep = self.header_path_separator
+            metadata["header_path"] = sep + "".join(f"{title}{sep}" for title in path)
         elif self.metadata_style == "langchain":
             metadata.update({f"Header {s.level}": s.title for s in chain[1:] if s.title})
 

@@ -1,0 +1,133 @@
+"""`AutoNodeParser`: one node parser for a mixed folder, each node routed by its file type as ``chunkers chunk``
+routes files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from chunkers.apps.routing import method_for
+from chunkers.core.chunk import source_path
+from chunkers.core.faces import Derived, reject_unknown
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.node_parser.interface import NodeParser
+from llama_index.core.schema import BaseNode, Document
+
+from .base import ChunkerNodeParser
+
+# The parser of each routing method (`chunkers.apps.routing`); "llm" is never routed to, only chosen as text_method.
+FACES = {
+    "ast": "ASTNodeParser",
+    "document": "DocumentNodeParser",
+    "records": "RecordNodeParser",
+    "sentence": "SentenceNodeParser",
+    "ppl": "PerplexityNodeParser",
+    "semantic": "SemanticNodeParser",
+    "llm": "LLMNodeParser",
+}
+ROUTED = ("ast", "document", "records")  # by file type; anything else is text
+TEXT_METHODS = ("sentence", "ppl", "semantic", "llm")
+SHARED_FIELDS = ("include_metadata", "include_prev_next_rel", "id_func")  # passed on to every routed parser
+
+
+class AutoNodeParser(NodeParser):
+    """Routes each node by its file (``file_path``, ``file_name``, ``source`` or ``path`` metadata, as LlamaIndex's
+    and LangChain's loaders set it) through `chunkers.apps.routing`, the command line's router: code and structured
+    data with a grammar to `ASTNodeParser` (cAST), Markdown and HTML to `DocumentNodeParser` (sections, the path
+    embedded), JSON Lines / CSV / TSV to `RecordNodeParser` (whole records), anything else, and nodes without a file,
+    to ``text_method``'s parser (`SentenceNodeParser` by default). ``options`` holds each parser's keyword arguments
+    by method, e.g. ``{"ast": {"max_size": 1500}, "document": {"max_size": 1000}}``, in that parser's own units.
+
+    Nodes come back in the order of their sources, each as its parser makes it (offsets, relationships, the
+    context embedded); ``to_dict`` (the ``IngestionCache`` key) holds every parser's configuration.
+    """
+
+    options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Keyword arguments of each method's parser: {'ast': {...}, 'document': ...}"
+    )
+    text_method: str = Field(
+        default="sentence", description="The parser of text that is not code, a document or records: " + ", ".join(
+            TEXT_METHODS)
+    )  # fmt: skip
+
+    _parsers: dict[str, Derived[ChunkerNodeParser]] = PrivateAttr(default_factory=dict)
+    _method_of: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **data: Any) -> None:
+        if data.get("callback_manager", 0) is None:
+            del data["callback_manager"]
+        reject_unknown(data, set(type(self).model_fields), type(self).__name__)
+        super().__init__(**data)
+        for method in self._methods():  # settings are checked now, not at the first run
+            self.parser(method)
+
+    @classmethod
+    def from_defaults(cls, **kwargs: Any) -> AutoNodeParser:
+        """The parser with these settings (LlamaIndex's usual constructor)."""
+        return cls(**kwargs)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return cls.__name__
+
+    def _methods(self) -> tuple[str, ...]:
+        """The methods this parser routes to, after checking ``text_method`` and the ``options`` keys."""
+        if self.text_method not in TEXT_METHODS:
+            raise ValueError(f"text_method must be one of {', '.join(TEXT_METHODS)}, got {self.text_method!r}")
+        unknown = sorted(set(self.options) - set(FACES))
+        if unknown:
+            raise ValueError(f"options has no method {unknown[0]!r}: the methods are {', '.join(FACES)}")
+        return (*ROUTED, self.text_method)
+
+    def parser(self, method: str) -> ChunkerNodeParser:
+        """The node parser of ``method`` with its ``options`` (built again only when they changed)."""
+        import llama_chunkers
+
+        settings = {name: getattr(self, name) for name in SHARED_FIELDS} | dict(self.options.get(method, {}))
+        face = getattr(llama_chunkers, FACES[method])
+        return self._parsers.setdefault(method, Derived()).get(face, settings)
+
+    def method_of(self, node: BaseNode) -> str:
+        """The method a node goes to: by its file's extension, else ``text_method``."""
+        path = source_path(node.metadata)
+        method = method_for(Path(path)) if path else "sentence"
+        return method if method in ROUTED else self.text_method
+
+    def to_dict(self, **kwargs: Any) -> dict[str, Any]:
+        """The fields, plus ``parsers``: each routed parser's ``to_dict`` (so the cache key follows every setting)."""
+        data = super().to_dict(**kwargs)
+        data["parsers"] = {method: self.parser(method).to_dict() for method in self._methods()}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], **kwargs: Any) -> AutoNodeParser:
+        """Rebuild the parser from `to_dict` output."""
+        data = dict(data, **kwargs)
+        for derived in ("class_name", "parsers", "id_func"):  # id_func: the default unless passed in kwargs
+            if derived not in kwargs:
+                data.pop(derived, None)
+        return cls(**data)
+
+    def _parse_nodes(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:
+        groups: dict[str, list[BaseNode]] = {}
+        for node in nodes:
+            groups.setdefault(self.method_of(node), []).append(node)
+        made: dict[str, list[BaseNode]] = {}
+        for method, group in groups.items():
+            for new in self.parser(method)._parse_nodes(group, show_progress, **kwargs):
+                self._method_of[new.node_id] = method
+                made.setdefault(new.source_node.node_id if new.source_node else "", []).append(new)
+        return [new for node in nodes for new in made.get(node.node_id, [])]
+
+    def _postprocess_parsed_nodes(self, nodes: list[BaseNode], parent_doc_map: dict[str, Document]) -> list[BaseNode]:
+        # Each routed parser finishes its own nodes (exact offsets, its relationships), in the order they came.
+        by_method: dict[str, list[BaseNode]] = {}
+        for node in nodes:
+            by_method.setdefault(self._method_of.pop(node.node_id, self.text_method), []).append(node)
+        finished = {
+            id(node): node
+            for method, group in by_method.items()
+            for node in self.parser(method)._postprocess_parsed_nodes(group, parent_doc_map)
+        }
+        return [node for node in nodes if id(node) in finished]
