@@ -18,6 +18,7 @@ from llama_index.core.llms.callbacks import llm_completion_callback
 
 from langchain_chunkers import (
     ASTTextSplitter,
+    AutoTextSplitter,
     ChunkerTextSplitter,
     ChunkFilterCompressor,
     DocumentTextSplitter,
@@ -29,11 +30,13 @@ from langchain_chunkers import (
 )
 from llama_chunkers import (
     ASTNodeParser,
+    AutoNodeParser,
     ChunkerNodeParser,
     ChunkFilterPostprocessor,
     DocumentNodeParser,
     LLMNodeParser,
     PerplexityNodeParser,
+    RecordNodeParser,
     SemanticNodeParser,
     SentenceNodeParser,
 )
@@ -281,7 +284,10 @@ def test_quickstart_over_a_source_folder_with_non_code_files(tmp_path: Path) -> 
 
 LLAMA_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     # (face, constructor arguments, {field: a different value})
-    (SentenceNodeParser, {}, {"max_size": 30, "sizer": "non_whitespace", "chunk_overlap": 5}),
+    (SentenceNodeParser, {}, {"max_size": 30, "sizer": "non_whitespace", "chunk_overlap": 5, "separators": ["\n"]}),
+    (SentenceNodeParser, {"separators": ["\n", " "]}, {"is_separator_regex": True, "keep_separator": "end"}),
+    (RecordNodeParser, {}, {"max_size": 30, "format": "csv"}),
+    (DocumentNodeParser, {"metadata_style": "llamaindex"}, {"header_path_separator": " > "}),
     (
         SemanticNodeParser,
         {},
@@ -297,7 +303,14 @@ LLAMA_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     (
         ASTNodeParser,
         {"language": "python"},
-        {"language": "javascript", "max_size": 20, "sizer": "chars", "overlap_nodes": 1, "expand_context": False},
+        {
+            "language": "javascript",
+            "max_size": 20,
+            "sizer": "chars",
+            "overlap_nodes": 1,
+            "expand_context": False,
+            "chunk_overlap": 5,
+        },
     ),
     (
         PerplexityNodeParser,
@@ -342,6 +355,7 @@ LLAMA_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
 ENGINE_DEFAULT_EXCEPTIONS: dict[Any, dict[str, Any]] = {
     ASTNodeParser: {"expand_context": True, "context_in_budget": True},
     DocumentNodeParser: {"context_in_budget": True},
+    RecordNodeParser: {"context_in_budget": True},
 }
 
 
@@ -368,7 +382,9 @@ def test_sweep_llamaindex_cache_key_and_fields(face: Any, arguments: dict[str, A
 
 
 LANGCHAIN_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
-    (SentenceTextSplitter, {}, {"max_size": 30, "sizer": "non_whitespace", "chunk_overlap": 5}),
+    (SentenceTextSplitter, {}, {"max_size": 30, "sizer": "non_whitespace", "chunk_overlap": 5, "separators": ["\n"]}),
+    (SentenceTextSplitter, {"separators": ["\n", " "]}, {"is_separator_regex": True, "keep_separator": "end"}),
+    (RecordTextSplitter, {}, {"max_size": 30, "format": "csv"}),
     (SemanticTextSplitter, {}, {"max_size": 300, "buffer_size": 2, "boundary": "threshold", "chunk_overlap": 20}),
     (ASTTextSplitter, {"language": "python"}, {"language": "javascript", "max_size": 20, "overlap_nodes": 1}),
     (PerplexityTextSplitter, {}, {"method": "margin", "max_size": 500, "boundary": "threshold"}),
@@ -384,6 +400,21 @@ def test_sweep_langchain_settings(face: Any, arguments: dict[str, Any], changes:
         setattr(late, field, value)
         assert late.chunker.config() == face(**{**arguments, field: value}).chunker.config(), field
     assert face.setting_names() == set(face(**arguments).chunker.params())
+
+
+def test_sweep_auto_parsers_follow_their_routed_parsers() -> None:
+    base = AutoNodeParser()
+    for changed in (AutoNodeParser(options={"ast": {"max_size": 300}}), AutoNodeParser(text_method="semantic"),
+                    AutoNodeParser(options={"document": {"embed_context": False}})):  # fmt: skip
+        assert changed.to_dict() != base.to_dict()
+        assert AutoNodeParser.from_dict(changed.to_dict()).to_dict() == changed.to_dict()
+    late = AutoNodeParser()
+    late.options = {"ast": {"max_size": 300}}
+    assert late.to_dict() == AutoNodeParser(options={"ast": {"max_size": 300}}).to_dict()
+    assert late.parser("ast").max_size == 300
+    splitter = AutoTextSplitter()
+    splitter.options = {"sentence": {"chunk_size": 50}}
+    assert splitter.splitter("sentence").chunker.max_size == 50
 
 
 def test_sweep_filters_follow_their_fields() -> None:

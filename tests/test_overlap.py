@@ -8,7 +8,15 @@ import itertools
 
 import pytest
 from chunker_cases import PROSE, _second_paragraph
-from chunkers import BaseChunker, DocumentChunker, LLMChunker, PerplexityChunker, SentenceChunker, sentence_spans
+from chunkers import (
+    ASTChunker,
+    BaseChunker,
+    DocumentChunker,
+    LLMChunker,
+    PerplexityChunker,
+    SentenceChunker,
+    sentence_spans,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.documents import Document as LCDocument
@@ -74,6 +82,25 @@ def test_overlap_invariants_on_documents_and_sections_are_not_crossed() -> None:
         for previous, chunk in itertools.pairwise(chunks):
             if chunk.start < chunk.metadata["core_start"]:
                 assert previous.metadata["section"] == chunk.metadata["section"]
+
+    check()
+
+
+CODE_LINES = st.sampled_from(["def f(x):", "    return x", "class A:", "    pass", "", "x = 1  # note", "if x:",
+                               "    y = [1,", "         2]", '    """doc', '    """'])  # fmt: skip
+
+
+@pytest.mark.parametrize("sizer", ["chars", "non_whitespace"])
+def test_code_overlap_is_whole_lines_within_the_budget(sizer: str) -> None:
+    chunker = ASTChunker(language="python", max_size=60, sizer=sizer, chunk_overlap=20)
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(CODE_LINES, max_size=60).map("\n".join))
+    def check(text: str) -> None:
+        assert_overlap_invariants(chunker, text, 20)
+        for chunk in chunker.chunk(text):
+            assert chunk.start == chunk.metadata["core_start"] or text[chunk.start - 1] == "\n"
+            assert chunk.metadata["start_line"] == text.count("\n", 0, chunk.start) + 1
 
     check()
 
