@@ -56,7 +56,7 @@ def run_block(code: str, name: str) -> None:
     sys.modules[module.__name__] = module  # dataclasses and pickling look their module up
     try:
         compiled = compile(code, name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-        result = eval(compiled, module.__dict__)  # noqa: S307  (the project's own documentation)
+        result = eval(compiled, module.__dict__)
         if asyncio.iscoroutine(result):
             asyncio.run(result)
     finally:
