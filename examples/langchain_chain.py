@@ -1,7 +1,10 @@
 """A small LangChain RAG chain on rag-chunkers, fully offline.
 
-1. Split examples/data/ with our text splitters: ``ASTTextSplitter`` (cAST) for code, ``PerplexityTextSplitter``
-   (Meta-Chunking with the embedded SmolLM2-135M) or ``SentenceTextSplitter`` for prose.
+1. Split examples/data/ (but its README and ``questions.jsonl``, the answer key of ``chunkers eval``) with our text
+   splitters, each file routed as ``chunkers chunk`` routes it (``chunkers.apps.routing.method_for``):
+   ``ASTTextSplitter`` (cAST) for code, ``RecordTextSplitter`` for JSON Lines / CSV (one record per chunk where it
+   fits), and ``PerplexityTextSplitter`` (Meta-Chunking with the embedded SmolLM2-135M) or
+   ``SentenceTextSplitter`` for prose (Markdown included).
 2. Embed the chunks into an ``InMemoryVectorStore`` with ``LocalEmbeddings`` (the embedded all-MiniLM-L6-v2).
 3. Retrieve through a ``ContextualCompressionRetriever`` whose compressor is ``ChunkFilterCompressor`` (ChunkRAG:
    near-duplicates and weak chunks go, the rest come back best first with ``relevance_score``), inside an LCEL
@@ -23,6 +26,7 @@ import argparse
 import time
 from pathlib import Path
 
+from chunkers.apps.routing import method_for
 from langchain_classic.retrievers import ContextualCompressionRetriever
 from langchain_core.documents import Document
 from langchain_core.language_models import FakeListLLM
@@ -36,11 +40,14 @@ from langchain_chunkers import (
     ChunkFilterCompressor,
     LocalEmbeddings,
     PerplexityTextSplitter,
+    RecordTextSplitter,
     SentenceTextSplitter,
 )
 
 DATA = Path(__file__).resolve().parent / "data"
-CODE_SUFFIXES = {".py", ".js"}
+# Not indexed: the folder's description, and the questions `chunkers eval` scores with their evidence (indexed, the
+# answer key would be retrieved as evidence for its own questions).
+NOT_INDEXED = {"README.md", "questions.jsonl"}
 QUESTIONS = [
     "How does TextWrapper handle words that are longer than the line width?",
     "Who composed the music of Valkyria Chronicles III?",
@@ -70,23 +77,34 @@ def format_docs(docs: list[Document]) -> str:
     return "\n\n".join(f"[{i}] {where(d)}\n{d.page_content}" for i, d in enumerate(docs, start=1))
 
 
+def indexed_files() -> list[Path]:
+    """The files of examples/data/ the chain indexes (all but `NOT_INDEXED`)."""
+    return sorted(p for p in DATA.iterdir() if p.is_file() and p.name not in NOT_INDEXED)
+
+
 def split(prose_splitter: str) -> list[Document]:
-    """Chunks of examples/data/ (the data README excluded): code by AST, prose by the chosen splitter."""
-    files = sorted(p for p in DATA.iterdir() if p.is_file() and p.name != "README.md")
+    """Chunks of the indexed files: code by AST, records by RecordTextSplitter, prose by the chosen splitter."""
+    files = indexed_files()
     documents = [Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": str(p)}) for p in files]
-    code = [d for d in documents if Path(d.metadata["source"]).suffix in CODE_SUFFIXES]
-    prose = [d for d in documents if Path(d.metadata["source"]).suffix not in CODE_SUFFIXES]
+    kinds = {"ast": "code", "records": "records"}  # the rest (document, sentence) is prose
+    by_kind: dict[str, list[Document]] = {"code": [], "records": [], "prose": []}
+    for path, document in zip(files, documents):
+        by_kind[kinds.get(method_for(path), "prose")].append(document)
     code_splitter = ASTTextSplitter(max_size=800, add_start_index=True)  # the language comes from "source"
+    record_splitter = RecordTextSplitter(max_size=500, add_start_index=True)
     if prose_splitter == "perplexity":
         text_splitter = PerplexityTextSplitter(max_size=800, target_size=500, add_start_index=True)
     else:
         text_splitter = SentenceTextSplitter(max_size=500, add_start_index=True)
-    code_chunks, prose_chunks = code_splitter.split_documents(code), text_splitter.split_documents(prose)
+    code_chunks = code_splitter.split_documents(by_kind["code"])
+    record_chunks = record_splitter.split_documents(by_kind["records"])
+    prose_chunks = text_splitter.split_documents(by_kind["prose"])
     print(
-        f"split {len(documents)} files: {len(code_chunks)} code chunks (ASTTextSplitter), "
+        f"split {len(documents)} files ({', '.join(p.name for p in files)}): {len(code_chunks)} code chunks "
+        f"(ASTTextSplitter), {len(record_chunks)} record chunks (RecordTextSplitter), "
         f"{len(prose_chunks)} prose chunks ({type(text_splitter).__name__})"
     )
-    return code_chunks + prose_chunks
+    return code_chunks + record_chunks + prose_chunks
 
 
 def main() -> None:

@@ -1,7 +1,10 @@
 """A small LlamaIndex RAG app on rag-chunkers, fully offline.
 
-1. Ingest examples/data/ with an ``IngestionPipeline`` per kind of file: ``ASTNodeParser`` (cAST) for code,
-   ``PerplexityNodeParser`` (Meta-Chunking with the embedded SmolLM2-135M) or ``SentenceNodeParser`` for prose.
+1. Ingest examples/data/ (but its README and ``questions.jsonl``, the answer key of ``chunkers eval``) with an
+   ``IngestionPipeline`` per kind of file, each file routed as ``chunkers chunk`` routes it
+   (``chunkers.apps.routing.method_for``): ``ASTNodeParser`` (cAST) for code, ``RecordNodeParser`` for JSON Lines
+   / CSV, and ``PerplexityNodeParser`` (Meta-Chunking with the embedded SmolLM2-135M) or ``SentenceNodeParser`` for
+   prose (Markdown included).
 2. Embed the nodes with the embedded all-MiniLM-L6-v2 through LlamaIndex's ``HuggingFaceEmbedding`` and build a
    ``VectorStoreIndex``.
 3. For each question, retrieve the top nodes and filter them with ``ChunkFilterPostprocessor`` (ChunkRAG):
@@ -27,6 +30,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything is local: never reach for a model hub
 
+from chunkers.apps.routing import method_for
 from chunkers.runtime.models import minilm_path
 from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
 from llama_index.core.ingestion import IngestionPipeline
@@ -36,10 +40,18 @@ from llama_index.core.response_synthesizers.no_text import NoText
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-from llama_chunkers import ASTNodeParser, ChunkFilterPostprocessor, PerplexityNodeParser, SentenceNodeParser
+from llama_chunkers import (
+    ASTNodeParser,
+    ChunkFilterPostprocessor,
+    PerplexityNodeParser,
+    RecordNodeParser,
+    SentenceNodeParser,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
-CODE_SUFFIXES = {".py", ".js"}
+# Not ingested: the folder's description, and the questions `chunkers eval` scores with their evidence (indexed, the
+# answer key would be retrieved as evidence for its own questions).
+NOT_INDEXED = ["README.md", "questions.jsonl"]
 QUESTIONS = [
     "How does TextWrapper handle words that are longer than the line width?",
     "Who composed the music of Valkyria Chronicles III?",
@@ -61,22 +73,29 @@ def preview(text: str, width: int = 70) -> str:
 
 
 def ingest(prose_parser: str) -> list:
-    """Nodes of examples/data/: code through ASTNodeParser, prose through the chosen prose parser."""
-    documents = SimpleDirectoryReader(str(DATA), exclude=["README.md"]).load_data()
-    code = [d for d in documents if Path(d.metadata["file_path"]).suffix in CODE_SUFFIXES]
-    prose = [d for d in documents if Path(d.metadata["file_path"]).suffix not in CODE_SUFFIXES]
+    """Nodes of examples/data/ (all but `NOT_INDEXED`): code through ASTNodeParser, records through
+    RecordNodeParser, prose through the chosen prose parser."""
+    documents = SimpleDirectoryReader(str(DATA), exclude=NOT_INDEXED).load_data()
+    kinds = {"ast": "code", "records": "records"}  # the rest (document, sentence) is prose
+    by_kind: dict[str, list] = {"code": [], "records": [], "prose": []}
+    for document in documents:
+        by_kind[kinds.get(method_for(Path(document.metadata["file_path"])), "prose")].append(document)
     prose_transform = (
         PerplexityNodeParser(max_size=800, target_size=500)
         if prose_parser == "perplexity"
         else SentenceNodeParser(max_size=500)
     )
-    code_nodes = IngestionPipeline(transformations=[ASTNodeParser(max_size=800)]).run(documents=code)
-    prose_nodes = IngestionPipeline(transformations=[prose_transform]).run(documents=prose)
+    code_nodes = IngestionPipeline(transformations=[ASTNodeParser(max_size=800)]).run(documents=by_kind["code"])
+    record_parser = RecordNodeParser(max_size=500)
+    record_nodes = IngestionPipeline(transformations=[record_parser]).run(documents=by_kind["records"])
+    prose_nodes = IngestionPipeline(transformations=[prose_transform]).run(documents=by_kind["prose"])
+    names = sorted({Path(d.metadata["file_path"]).name for d in documents})
     print(
-        f"ingested {len(documents)} files: {len(code_nodes)} code nodes (ASTNodeParser), "
-        f"{len(prose_nodes)} prose nodes ({type(prose_transform).__name__})"
+        f"ingested {len(documents)} files ({', '.join(names)}): {len(code_nodes)} code nodes (ASTNodeParser), "
+        f"{len(record_nodes)} record nodes (RecordNodeParser), {len(prose_nodes)} prose nodes "
+        f"({type(prose_transform).__name__})"
     )
-    return code_nodes + prose_nodes
+    return code_nodes + record_nodes + prose_nodes
 
 
 def main() -> None:

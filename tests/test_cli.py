@@ -185,7 +185,170 @@ def test_auto_routes_structured_documents_text_and_code_and_ppl_only_by_name(tmp
     out = tmp_path / "chunks.jsonl"
     assert main(["chunk", str(tmp_path), "--out", str(out), "--no-progress"]) == 0
     methods = {Path(r["file_path"]).name: r["method"] for r in map(json.loads, out.read_text().splitlines())}
-    assert methods == {"guide.md": "document", "notes.markdown": "document", "page.html": "document",
-                       "old.htm": "document", "plain.txt": "sentence", "README": "sentence", "tool.py": "ast"}
+    assert methods == {
+        "guide.md": "document",
+        "notes.markdown": "document",
+        "page.html": "document",
+        "old.htm": "document",
+        "plain.txt": "sentence",
+        "README": "sentence",
+        "tool.py": "ast",
+    }
     assert main(["chunk", str(tmp_path / "plain.txt"), "--method", "ppl", "--out", str(out), "--no-progress"]) == 0
     assert {json.loads(line)["method"] for line in out.read_text().splitlines()} == {"ppl"}
+
+
+# ---- corpus hygiene: generated and markup-only files, sizes, files named explicitly, line numbers --------------
+
+GENERATED_FILES = {
+    "logo.svg": '<svg xmlns="http://www.w3.org/2000/svg"><rect width="10" height="10"/></svg>\n',
+    "uv.lock": 'version = 1\n\n[[package]]\nname = "rag-chunkers"\n',
+    "poetry.lock": '[[package]]\nname = "requests"\n',
+    "package-lock.json": '{"name": "app", "lockfileVersion": 3, "packages": {}}\n',
+    "yarn.lock": 'left-pad@^1.3.0:\n  version "1.3.0"\n',
+    "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+    "Cargo.lock": '[[package]]\nname = "serde"\n',
+    "Gemfile.lock": "GEM\n  specs:\n",
+    "composer.lock": '{"packages": []}\n',
+    "flake.lock": '{"nodes": {}}\n',
+    "app.min.js": "var a=1;function f(){return a}\n",
+    "site.min.css": "body{margin:0}\n",
+    "app.js.map": '{"version":3,"sources":["app.js"],"mappings":"AAAA"}\n',
+}
+XML = '<?xml version="1.0"?>\n<catalog>\n  <book id="b1">\n    <title>Dune</title>\n  </book>\n</catalog>\n'
+
+
+def _records_of(text: str) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_walking_a_folder_skips_generated_and_markup_files_with_the_reason(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from chunkers.io.files import grammar_installed
+
+    for name, text in {**GENERATED_FILES, "catalog.xml": XML, "tool.py": "def f():\n    return 1\n"}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert main(["chunk", str(tmp_path), "--no-progress"]) == 0  # skipped files found in a folder: not an error
+    captured = capsys.readouterr()
+    by_file = {Path(r["file_path"]).name: r for r in _records_of(captured.out)}
+    reasons = {
+        "logo.svg": "markup only (an SVG image)",
+        "app.min.js": "minified (a .min.js asset)",
+        "site.min.css": "minified (a .min.css asset)",
+        "app.js.map": "generated (a source map)",
+    }
+    for name in GENERATED_FILES:
+        assert name not in by_file
+        reason = reasons.get(name, "generated (a lockfile)")
+        assert f"skipped {tmp_path / name}: {reason}\n" in captured.err
+    assert by_file["tool.py"]["method"] == "ast"
+    if grammar_installed("xml"):  # tree-sitter-language-pack 0.13 ships it: XML is chunked by its syntax tree
+        xml = by_file["catalog.xml"]
+        assert xml["method"] == "ast" and xml["metadata"]["language"] == "xml" and not xml["metadata"]["fallback"]
+    else:
+        assert "catalog.xml" not in by_file and f"skipped {tmp_path / 'catalog.xml'}: markup only (xml" in captured.err
+
+    assert main(["chunk", str(tmp_path), "--no-progress", "--include-generated"]) == 0
+    captured = capsys.readouterr()
+    assert {Path(r["file_path"]).name for r in _records_of(captured.out)} >= set(GENERATED_FILES)
+    assert "skipped " not in captured.err
+
+
+def _markdown(size: int) -> str:
+    """A real-looking Markdown document of at least ``size`` bytes: headed sections of short paragraphs."""
+    parts, length, section = [], 0, 0
+    while length < size:
+        part = f"## Section {section}\n\n" + "This is a sentence about the topic of this section. " * 8 + "\n\n"
+        parts.append(part)
+        length += len(part)
+        section += 1
+    return "# A large document\n\n" + "".join(parts)
+
+
+def test_a_file_named_explicitly_is_never_skipped_silently(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    big = tmp_path / "corpus" / "big.md"
+    big.parent.mkdir()
+    big.write_text(_markdown(2_000_000), encoding="utf-8")
+    size = big.stat().st_size
+    out = tmp_path / "chunks.jsonl"
+    # Named explicitly and over the 1 MB default: exit status 2, the file, the reason and the flag that includes it.
+    assert main(["chunk", str(big), "--no-progress", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{big}: skipped: larger than 1000000 bytes ({size}); pass --max-bytes {size} (or more)" in err
+    assert not out.exists()  # nothing written
+    # Found by walking its folder: skipped with the reason, and the run succeeds.
+    assert main(["chunk", str(big.parent), "--no-progress", "--out", str(out)]) == 0
+    assert f"skipped {big}: larger than 1000000 bytes ({size})" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == ""
+    # --max-bytes raises the limit: the whole file is chunked.
+    assert main(["chunk", str(big), "--no-progress", "--max-bytes", str(size), "--out", str(out)]) == 0
+    records = _records_of(out.read_text(encoding="utf-8"))
+    whole = big.read_text(encoding="utf-8").rstrip()  # the trailing whitespace is in no chunk
+    assert records[0]["start"] == 0 and records[-1]["end"] == len(whole) and records[0]["method"] == "document"
+
+    lock, binary = tmp_path / "uv.lock", tmp_path / "blob.txt"
+    lock.write_text(GENERATED_FILES["uv.lock"], encoding="utf-8")
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")
+    assert main(["chunk", str(lock), str(binary), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{lock}: skipped: generated (a lockfile); pass --include-generated to include it" in err
+    assert f"{binary}: skipped: binary (NUL bytes); no option includes it" in err
+    assert main(["chunk", str(lock), "--no-progress", "--include-generated"]) == 0
+    assert _records_of(capsys.readouterr().out)[0]["text"].startswith("version = 1")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["chunk", str(lock), "--max-bytes", "0"])
+    assert exit_info.value.code == 2
+
+
+def test_the_console_script_exits_2_for_a_named_file_it_would_skip(tmp_path: Path) -> None:
+    minified = tmp_path / "app.min.js"
+    minified.write_text(GENERATED_FILES["app.min.js"], encoding="utf-8")
+    script = Path(sys.executable).parent / "chunkers"
+    result = subprocess.run([str(script), "chunk", str(minified), "--no-progress"], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"{minified}: skipped: minified (a .min.js asset); pass --include-generated" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_every_chunk_written_carries_its_lines_for_every_method(tmp_path: Path) -> None:
+    files = {
+        "notes.txt": "First sentence here.\r\nSecond one, on a CRLF line. Third.\r\n\r\nA new paragraph.\r\n" * 40,
+        "rows.jsonl": "".join(json.dumps({"id": i, "text": f"record {i} " * 20}) + "\n" for i in range(40)),
+        "guide.md": _markdown(6000),
+        "tool.py": (DATA / "textwrap.py").read_text(encoding="utf-8"),
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_bytes(text.encode("utf-8"))  # as is: CRLF stays CRLF
+    out = tmp_path / "out" / "chunks.jsonl"
+    for method in ("auto", "sentence", "records", "document", "ast"):
+        assert main(["chunk", *(str(tmp_path / n) for n in files), "--method", method, "--max-size", "300",
+                     "--no-progress", "--out", str(out)]) == 0  # fmt: skip
+        records = _records_of(out.read_text(encoding="utf-8"))
+        assert {Path(r["file_path"]).name for r in records} == set(files)
+        for record in records:
+            text = files[Path(record["file_path"]).name]
+            start, end = record["start"], record["end"]
+            assert text[start:end] == record["text"]
+            last = max(start, end - 1)  # the chunk's last character
+            lines = (text.count("\n", 0, start) + 1, text.count("\n", 0, last) + 1)
+            assert (record["start_line"], record["end_line"]) == lines, (method, record)
+
+
+def test_help_names_each_methods_size_unit_and_every_eval_candidate(capsys) -> None:  # type: ignore[no-untyped-def]
+    from chunkers.apps.routing import option_default
+    from chunkers.evaluation.candidates import Registry
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["chunk", "--help"])
+    assert exit_info.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"ast: {option_default('ast', 'max_size')} non-whitespace characters" in help_text
+    for method in ("sentence", "document", "records"):
+        assert f"{method}: {option_default(method, 'max_size')} characters" in help_text
+    assert "--max-bytes" in help_text and "--include-generated" in help_text
+
+    with pytest.raises(SystemExit):
+        main(["eval", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    listed = help_text.split("comma-separated: ", 1)[1].split(", all, or module:factory", 1)[0].split(", ")
+    assert listed == list(Registry().candidates())
+    assert {"document", "semantic", "langchain-semantic", "ast", "llm"} <= set(listed)

@@ -1,10 +1,16 @@
-"""The examples run: both framework scripts end to end, both notebooks without an error cell (in this venv)."""
+"""The examples run: both framework scripts end to end, both notebooks without an error cell (in this venv); the
+scripts never index the evaluation's answer key (examples/data/questions.jsonl), and route JSON Lines to the
+RecordChunker as ``chunkers chunk`` does."""
 
 from __future__ import annotations
 
+import importlib
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import nbformat
 import pytest
@@ -14,6 +20,10 @@ from nbformat.v4 import new_code_cell
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 NOTEBOOKS = sorted((EXAMPLES / "notebooks").glob("*.ipynb"))
+ANSWER_KEY = "questions.jsonl"
+EVAL_QUESTIONS = [
+    json.loads(line)["question"] for line in (EXAMPLES / "data" / ANSWER_KEY).read_text(encoding="utf-8").splitlines()
+]
 
 
 def run_script(name: str, *args: str) -> str:
@@ -34,6 +44,7 @@ def test_llamaindex_app_ingests_indexes_retrieves_and_filters() -> None:
     first_answer = out.split("\nQ: ")[1]
     assert "textwrap.py:" in first_answer  # the code question retrieved code nodes, with their lines
     assert "done in" in out
+    assert ANSWER_KEY not in out  # neither ingested nor retrieved nor kept
 
 
 @pytest.mark.slow
@@ -45,6 +56,55 @@ def test_langchain_chain_splits_embeds_compresses_and_runs_the_lcel_chain() -> N
     assert out.count("\nQ: ") == 3 and out.count("by ChunkFilterCompressor (scorer embedding, relevance)") == 3
     assert "valkyria_chronicles_wikitext.md[" in out.split("\nQ: ")[2]  # exact offsets from add_start_index
     assert out.count("answer: (FakeListLLM") == 3 and "done in" in out
+    assert ANSWER_KEY not in out  # neither split nor retrieved nor kept
+
+
+def example(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """An example script imported as a module (its ``main`` does not run)."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    return importlib.import_module(name)
+
+
+def test_the_langchain_chain_never_indexes_or_retrieves_the_answer_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from langchain_core.vectorstores import InMemoryVectorStore
+
+    from langchain_chunkers import LocalEmbeddings
+
+    chain = example("langchain_chain", monkeypatch)
+    chunks = chain.split("sentence")
+    sources = {Path(c.metadata["source"]).name for c in chunks}
+    assert sources == {"textwrap.py", "rustdoc_storage.js", "valkyria_chronicles_wikitext.md", "pubmed_abstracts.md"}
+    store = InMemoryVectorStore(LocalEmbeddings())
+    store.add_documents(chunks)
+    for question in EVAL_QUESTIONS:  # the questions whose own file would be the best match, were it indexed
+        retrieved = store.similarity_search(question, k=6)
+        assert retrieved and not [d for d in retrieved if Path(d.metadata["source"]).name == ANSWER_KEY]
+
+
+def test_the_llamaindex_app_never_ingests_the_answer_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = example("llamaindex_app", monkeypatch)
+    nodes = app.ingest("sentence")
+    names = {Path(n.metadata["file_path"]).name for n in nodes}
+    assert names == {"textwrap.py", "rustdoc_storage.js", "valkyria_chronicles_wikitext.md", "pubmed_abstracts.md"}
+
+
+def test_both_examples_route_json_lines_to_the_record_chunker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("textwrap.py", "pubmed_abstracts.md", ANSWER_KEY):
+        shutil.copy(EXAMPLES / "data" / name, tmp_path / name)
+    rows = "".join(json.dumps({"id": i, "title": f"Product {i}", "text": f"A short description {i}."}) + "\n"
+                   for i in range(30))  # fmt: skip
+    (tmp_path / "products.jsonl").write_text(rows, encoding="utf-8")
+    chain, app = example("langchain_chain", monkeypatch), example("llamaindex_app", monkeypatch)
+    monkeypatch.setattr(chain, "DATA", tmp_path)
+    monkeypatch.setattr(app, "DATA", tmp_path)
+    documents = [(Path(d.metadata["source"]).name, d.metadata) for d in chain.split("sentence")]
+    nodes = [(Path(n.metadata["file_path"]).name, n.metadata) for n in app.ingest("sentence")]
+    for chunks in (documents, nodes):
+        assert {name for name, _ in chunks} == {"textwrap.py", "pubmed_abstracts.md", "products.jsonl"}
+        records = [metadata for name, metadata in chunks if name == "products.jsonl"]
+        assert records and all(m["chunker"] == "records" for m in records)
+        assert sum(m["records"] for m in records) == 30  # every record, whole
 
 
 def test_the_notebooks_are_saved_executed_with_outputs_and_no_error() -> None:

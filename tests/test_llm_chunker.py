@@ -8,7 +8,6 @@ import dataclasses
 import pickle
 import re
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,9 @@ WIKI = (Path(__file__).resolve().parents[1] / "examples" / "data" / "valkyria_ch
     encoding="utf-8"
 )
 PARAGRAPHS = "\n\n".join(f"Paragraph {i} talks about topic {i // 3} in a few plain words." for i in range(12))
+# How long a test waits for something that happens at once unless the code under test is broken: a guard against
+# hanging forever, never a measure of speed.
+HANG_GUARD_S = 300
 
 
 def second_id(prompt: str) -> str:
@@ -46,20 +48,29 @@ class InFlight:
 
 
 class AsyncSecondId:
-    """`second_id` as a remote-like async LLM: only ``acomplete`` works; it takes ``delay`` seconds."""
+    """`second_id` as a remote-like async LLM: only ``acomplete`` works. Its first calls hold their replies until
+    ``expected`` calls are in flight at once (then every call answers at once), so a test sees how many calls run
+    together without depending on how long anything takes."""
 
     model_id = "async-second-id"
 
-    def __init__(self, delay: float = 0.02) -> None:
-        self.delay = delay
+    def __init__(self, expected: int = 1) -> None:
+        self.expected = expected
         self.flight = InFlight()
+        self._full: asyncio.Event | None = None
 
     def complete(self, prompt: str) -> str:
         raise AssertionError("the async path must call acomplete")
 
     async def acomplete(self, prompt: str) -> str:
+        self._full = self._full or asyncio.Event()
         with self.flight:
-            await asyncio.sleep(self.delay)
+            if self.flight.peak >= self.expected:
+                self._full.set()
+            try:
+                await asyncio.wait_for(self._full.wait(), HANG_GUARD_S)
+            except asyncio.TimeoutError:  # fewer calls ever ran together: let them all go (the test fails)
+                self._full.set()
         return second_id(prompt)
 
 
@@ -98,18 +109,23 @@ def test_garbage_exceptions_and_timeouts_retry_then_fall_back_without_losing_tex
     def broken(prompt: str) -> str:
         raise RuntimeError("service unavailable")
 
+    answer = threading.Event()  # the slow LLM's replies come only after the test is done: every call times out
+
     def slow(prompt: str) -> str:
-        time.sleep(2)
+        answer.wait()
         return second_id(prompt)
 
-    for llm, timeout in ((garbage, None), (broken, None), (slow, 0.2)):
-        chunker = LLMChunker(llm=llm, group_tokens=40, min_tail=2, max_retries=1, timeout=timeout)
-        chunks = chunker.chunk(PARAGRAPHS)
-        assert_invariants(chunker, PARAGRAPHS, chunks)
-        assert {c.metadata["boundary"] for c in chunks} <= {"fallback", "end"}
-        assert chunker.usage.fallbacks == len(chunks) - 1 >= 1 and chunker.usage.llm_boundaries == 0
-        assert chunker.usage.retries == chunker.usage.fallbacks
-    assert chunker.usage.failures == 2 * chunker.usage.fallbacks  # every timed-out attempt counted
+    try:
+        for llm, timeout in ((garbage, None), (broken, None), (slow, 0.05)):
+            chunker = LLMChunker(llm=llm, group_tokens=40, min_tail=2, max_retries=1, timeout=timeout)
+            chunks = chunker.chunk(PARAGRAPHS)
+            assert_invariants(chunker, PARAGRAPHS, chunks)
+            assert {c.metadata["boundary"] for c in chunks} <= {"fallback", "end"}
+            assert chunker.usage.fallbacks == len(chunks) - 1 >= 1 and chunker.usage.llm_boundaries == 0
+            assert chunker.usage.retries == chunker.usage.fallbacks
+        assert chunker.usage.failures == 2 * chunker.usage.fallbacks  # every timed-out attempt counted
+    finally:
+        answer.set()  # the abandoned calls finish in the background
 
 
 def test_cache_makes_a_rerun_free_and_settings_are_checked() -> None:
@@ -137,10 +153,14 @@ def test_max_size_is_a_hard_cap_and_chunk_many_runs_documents_concurrently() -> 
 
 def test_threaded_chunk_many_overlaps_documents_and_usage_is_the_sum_over_documents() -> None:
     flight = InFlight()
+    overlapped = threading.Event()  # set once two calls are in flight at once; the first calls wait for it
 
     def slow_second_id(prompt: str) -> str:
         with flight:
-            time.sleep(0.01)
+            if flight.peak > 1:
+                overlapped.set()
+            if not overlapped.wait(HANG_GUARD_S):  # documents never overlapped: let every call go (the test fails)
+                overlapped.set()
         return second_id(prompt)
 
     texts = [PARAGRAPHS, WIKI[:2500], PARAGRAPHS[40:], WIKI[3000:5000]] * 2
@@ -156,7 +176,7 @@ def test_threaded_chunk_many_overlaps_documents_and_usage_is_the_sum_over_docume
 
 
 async def test_achunk_many_runs_documents_concurrently_on_one_loop_through_acomplete() -> None:
-    llm = AsyncSecondId()
+    llm = AsyncSecondId(expected=3)
     chunker = LLMChunker(llm=llm, group_tokens=60, min_tail=2, concurrency=3)
     texts = [PARAGRAPHS, WIKI[:2500], "  ", PARAGRAPHS[40:], WIKI[3000:5000]]
     metadatas = [{"doc": i} for i in range(len(texts))]
@@ -184,7 +204,7 @@ async def test_achunk_many_runs_documents_concurrently_on_one_loop_through_acomp
 
 
 async def test_gathered_achunk_calls_share_the_concurrency_limit() -> None:
-    llm = AsyncSecondId()
+    llm = AsyncSecondId(expected=2)
     chunker = LLMChunker(llm=llm, group_tokens=40, min_tail=2, concurrency=2)
     results = await asyncio.gather(*(chunker.achunk(PARAGRAPHS, doc=i) for i in range(5)))
     assert llm.flight.peak == 2
@@ -203,8 +223,16 @@ async def test_a_chunker_that_ran_on_a_loop_still_pickles() -> None:
 
 async def test_async_timeouts_and_exceptions_count_as_failures_and_fall_back() -> None:
     class Hangs(AsyncSecondId):
+        """A remote LLM whose replies never come; counts the calls given up on (cancelled)."""
+
+        abandoned = 0
+
         async def acomplete(self, prompt: str) -> str:
-            await asyncio.sleep(30)
+            try:
+                await asyncio.Event().wait()  # never set
+            except asyncio.CancelledError:
+                self.abandoned += 1
+                raise
             return second_id(prompt)
 
     class Raises(AsyncSecondId):
@@ -213,15 +241,15 @@ async def test_async_timeouts_and_exceptions_count_as_failures_and_fall_back() -
 
     for llm, timeout in ((Hangs(), 0.05), (Raises(), None)):
         chunker = LLMChunker(llm=llm, group_tokens=40, min_tail=2, max_retries=1, timeout=timeout, concurrency=4)
-        started = time.perf_counter()
-        results = await chunker.achunk_many([PARAGRAPHS, PARAGRAPHS])
-        assert time.perf_counter() - started < 20  # nobody waited for the 30 s replies
+        results = await chunker.achunk_many([PARAGRAPHS, PARAGRAPHS])  # returns at all: nobody waited for replies
         for chunks in results:
             assert_invariants(chunker, PARAGRAPHS, chunks)
             assert {c.metadata["boundary"] for c in chunks} == {"fallback", "end"}
         usage = chunker.usage
         assert usage.fallbacks == sum(len(chunks) - 1 for chunks in results) and usage.llm_boundaries == 0
         assert usage.failures == usage.calls == 2 * usage.fallbacks and usage.retries == usage.fallbacks
+        if isinstance(llm, Hangs):
+            assert llm.abandoned == usage.calls  # every call that timed out was cancelled, none left waiting
 
 
 async def test_chunk_works_inside_a_running_event_loop() -> None:
@@ -303,17 +331,59 @@ def test_local_llm_batches_prompts_of_several_documents_with_the_boundaries_of_o
     assert replies[0] == replies[2] == llm.complete("Say yes.")  # order kept, padding changes nothing
 
 
-@pytest.mark.slow
-def test_a_timed_out_local_call_stops_generating_and_frees_the_model() -> None:
+class StopsWhenCancelled:
+    """An LLM whose call runs until it is told to stop (``cancel``), as the local model's generation does."""
+
+    model_id = "stops-when-cancelled"
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.stopped_calls = 0
+
+    def complete(self, prompt: str) -> str:
+        self.stop.wait()
+        self.stopped_calls += 1
+        return "stopped"
+
+    def cancel(self) -> None:
+        self.stop.set()
+
+
+def test_a_timed_out_call_is_abandoned_and_the_llm_told_to_stop() -> None:
     from chunkers.llms.runner import StepRunner
 
+    llm = StopsWhenCancelled()
+    runner = StepRunner(llm, timeout=0.05)  # the call cannot end before the runner gives up on it
+    try:
+        result = runner.call(llm.complete, "Count from 1 to 1000.")
+        assert isinstance(result, TimeoutError)  # abandoned: the caller has its answer (an exception) ...
+        assert llm.stop.is_set()  # ... and the LLM was told to stop the call it was running
+    finally:
+        llm.stop.set()
+
+
+@pytest.mark.slow
+def test_a_cancelled_local_generation_stops_at_its_next_token_and_frees_the_model() -> None:
     llm = LocalLLM(max_new_tokens=2000)
-    llm.count_tokens("load the model first")  # loading is not part of the timed call
-    runner = StepRunner(llm, timeout=1.0)
-    result = runner.call(llm.complete, "Count from 1 to 1000, every number in words, one per line.")
-    assert isinstance(result, TimeoutError)
-    generating = llm._lock.locked()  # the abandoned call was still generating when its time ran out
-    assert llm._lock.acquire(timeout=10)  # ... and lets go of the model at its next token, not 2000 tokens later
-    llm._lock.release()
-    assert generating and llm.usage.calls == 1 and llm.usage.completion_tokens < 2000
+    model, _ = llm._lm.load()
+    generating, go_on = threading.Event(), threading.Event()
+
+    def hold_the_first_step(module: object, args: object, output: object) -> None:
+        generating.set()
+        go_on.wait()  # the generation waits here, holding the model, until the test has cancelled it
+
+    hook = model.register_forward_hook(hold_the_first_step)
+    replies: list[str] = []
+    worker = threading.Thread(target=lambda: replies.append(llm.complete("Count from 1 to 1000, in words.")))
+    worker.start()
+    try:
+        assert generating.wait(HANG_GUARD_S), "the generation never started"
+        assert llm._lock.locked()  # a generation is running and holds the model
+        llm.cancel()  # what a caller's timeout does (chunkers.llms.runner.StepRunner.call)
+    finally:
+        go_on.set()
+    worker.join()
+    hook.remove()
+    assert not llm._lock.locked() and replies  # the call returned and let go of the model ...
+    assert llm.usage.calls == 1 and llm.usage.completion_tokens <= 2  # ... at its next token, not 2000 later
     assert llm.complete("Reply with the word yes.").strip()  # later calls run as usual

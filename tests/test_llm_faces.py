@@ -18,6 +18,9 @@ from langchain_chunkers import LLMTextSplitter
 from llama_chunkers import LLMNodeParser
 
 TEXT = "\n\n".join(f"Paragraph {i} talks about topic {i // 3} in a few plain words." for i in range(9))
+# How long a test waits for something that happens at once unless the code under test is broken: a guard against
+# hanging forever, never a measure of speed.
+HANG_GUARD_S = 300
 
 
 def test_llamaindex_mock_llm_drives_the_node_parser_in_a_pipeline() -> None:
@@ -49,10 +52,14 @@ def test_langchain_fake_chat_model_and_fake_llm_with_a_bad_reply() -> None:
 
 
 class InFlight:
-    """Counts calls in progress and the most seen at once."""
+    """Counts calls in progress (on one event loop) and the most seen at once; `hold` keeps the first calls'
+    replies until ``expected`` calls are in flight together, so a test sees how many calls run at once without
+    depending on how long anything takes."""
 
-    def __init__(self) -> None:
+    def __init__(self, expected: int) -> None:
         self.now = self.peak = 0
+        self.expected = expected
+        self._full: asyncio.Event | None = None
 
     def __enter__(self) -> None:
         self.now += 1
@@ -61,14 +68,24 @@ class InFlight:
     def __exit__(self, *exc: object) -> None:
         self.now -= 1
 
+    async def hold(self) -> None:
+        """Wait until ``expected`` calls have been in flight at once (at most `HANG_GUARD_S`: then the test fails)."""
+        self._full = self._full or asyncio.Event()
+        if self.peak >= self.expected:
+            self._full.set()
+        try:
+            await asyncio.wait_for(self._full.wait(), HANG_GUARD_S)
+        except asyncio.TimeoutError:  # fewer calls ever ran together: let them all go
+            self._full.set()
+
 
 async def test_llamaindex_async_pipeline_runs_nodes_concurrently_through_acomplete() -> None:
-    flight = InFlight()
+    flight = InFlight(expected=3)
 
     class SlowMockLLM(MockLLM):
         async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
             with flight:
-                await asyncio.sleep(0.02)
+                await flight.hold()
             return self.complete(prompt, formatted=formatted, **kwargs)
 
     parser = LLMNodeParser(llm=SlowMockLLM(), group_tokens=40, min_tail=2, concurrency=3)
@@ -83,14 +100,14 @@ async def test_llamaindex_async_pipeline_runs_nodes_concurrently_through_acomple
 
 
 async def test_langchain_atransform_documents_runs_documents_concurrently_through_ainvoke() -> None:
-    flight = InFlight()
+    flight = InFlight(expected=4)
 
     class SlowFakeChat(FakeListChatModel):
         async def _agenerate(
             self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
         ) -> ChatResult:
             with flight:
-                await asyncio.sleep(0.02)
+                await flight.hold()
             return self._generate(messages, stop=stop, **kwargs)
 
     # Every group's second paragraph is the first ID of the reply that lies inside the group.

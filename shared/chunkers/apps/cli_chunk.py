@@ -4,26 +4,66 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from bisect import bisect_left
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..io.files import FileResult, chunk_paths, iter_files
+from ..core.chunk import Chunk
+from ..io.files import DEFAULT_MAX_BYTES, FileResult, chunk_paths, iter_files, name_skip_reason, skip_kind, skip_reason
 from ..runtime.model_options import RUNTIME_OPTIONS
 from ..runtime.policy import DTYPES, QUANTIZE
 from .routing import METHODS, Router, method_for, option_default
+
+# The sizers' names in the help, in words.
+SIZER_UNITS = {"chars": "characters", "non_whitespace": "non-whitespace characters"}
+
+
+def max_size_help() -> str:
+    """The ``--max-size`` help: each method's unit and default, from its engine class's ``sizer`` and
+    ``max_size`` defaults."""
+    units = {m: option_default(m, "sizer") for m in sorted(METHODS)}
+    sizes = "; ".join(f"{m}: {option_default(m, 'max_size')} {SIZER_UNITS.get(u, u)}" for m, u in units.items())
+    return f"largest chunk, in the method's unit (default per method, {sizes})"
+
+
+def _positive(value: str) -> int:
+    """An argparse type: a positive integer."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return number
 
 
 def add_parsers(sub: Any) -> None:
     """The ``chunk``, ``show`` and ``prepare`` subcommands."""
     methods = ["auto", *sorted(METHODS)]
-    sizes = ", ".join(f"{m} {option_default(m, 'max_size')}" for m in sorted(METHODS))
     chunk = sub.add_parser("chunk", help="chunk files or directories to JSONL")
     chunk.add_argument("paths", nargs="+", type=Path)
-    chunk.add_argument("--method", choices=methods, default="auto",
-                       help="auto: records for JSONL/CSV, document for Markdown/HTML, ast for code, sentence else")
-    chunk.add_argument("--max-size", type=int, default=None, help=f"largest chunk, in the method's unit ({sizes})")
+    chunk.add_argument(
+        "--method",
+        choices=methods,
+        default="auto",
+        help="auto: records for JSONL/CSV, document for Markdown/HTML, ast for code (and XML), sentence else",
+    )
+    chunk.add_argument("--max-size", type=int, default=None, help=max_size_help())
+    chunk.add_argument(
+        "--max-bytes",
+        type=_positive,
+        default=DEFAULT_MAX_BYTES,
+        help="skip files larger than this many bytes (default: %(default)s)",
+    )
+    chunk.add_argument(
+        "--include-generated",
+        action="store_true",
+        help="also chunk generated, minified and markup-only files (lockfiles, *.min.js, *.min.css, "
+        "source maps, SVG, files marked @generated or DO NOT EDIT), which are skipped by default",
+    )
     chunk.add_argument("--out", type=Path, default=None, help="output file (default: stdout)")
     chunk.add_argument("--format", choices=["jsonl", "table", "parquet"], default="jsonl", help="parquet: Ray only")
     chunk.add_argument("--workers", type=int, default=None, help="parallel processes (default 1; Ray: all CPUs)")
@@ -31,15 +71,19 @@ def add_parsers(sub: Any) -> None:
     chunk.add_argument("--address", default=None, help="Ray cluster (host:port, auto); default: a local Ray")
     chunk.add_argument("--no-gitignore", action="store_true", help="also chunk gitignored files")
     chunk.add_argument("--no-progress", dest="progress", action="store_false")
-    chunk.add_argument("--embed", choices=["plain", "late"], default=None,
-                       help="also write each chunk's vector (JSONL \"embedding\"), from the embedded MiniLM: plain "
-                       "(the chunk's text) or late (late chunking: pooled from the whole file's token vectors)")
+    chunk.add_argument(
+        "--embed",
+        choices=["plain", "late"],
+        default=None,
+        help='also write each chunk\'s vector (JSONL "embedding"), from the embedded MiniLM: plain '
+        "(the chunk's text) or late (late chunking: pooled from the whole file's token vectors)",
+    )
     add_runtime_arguments(chunk)
 
     show = sub.add_parser("show", help="print a file with its chunk boundaries (and section paths) coloured")
     show.add_argument("file")
     show.add_argument("--method", choices=methods, default="auto")
-    show.add_argument("--max-size", type=int, default=None)
+    show.add_argument("--max-size", type=int, default=None, help=max_size_help())
     show.add_argument("--color", action="store_true", default=None, help="force colours")
     add_runtime_arguments(show)
     sub.add_parser("prepare", help="build the embedded models' caches now (SmolLM2 conversion, int8 export)")
@@ -52,19 +96,47 @@ def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quantize", choices=QUANTIZE, default=None, help=RUNTIME_OPTIONS["quantize"])
 
 
+def _source_text(path: Path) -> str:
+    """A file's text exactly as the chunkers read it (`chunkers.io.files.read_source`: UTF-8, newlines as they are),
+    so that chunk offsets index it."""
+    return path.read_bytes().decode("utf-8")
+
+
+def line_spans(text: str, chunks: Sequence[Chunk]) -> list[tuple[int, int]]:
+    """Each chunk's ``(start_line, end_line)`` in ``text``: the 1-based lines of its first and last character (an
+    empty chunk: the line it sits on)."""
+    newlines = [match.start() for match in re.finditer("\n", text)]
+
+    def line_of(offset: int) -> int:
+        return bisect_left(newlines, offset) + 1
+
+    return [(line_of(c.start), line_of(max(c.start, c.end - 1))) for c in chunks]
+
+
+def _lines(result: FileResult) -> list[tuple[Any, Any]]:
+    """Each chunk's lines: the chunker's own where it gave both, else counted from the file at the chunk's exact
+    offsets."""
+    given = [(c.metadata.get("start_line"), c.metadata.get("end_line")) for c in result.chunks]
+    if all(start is not None and end is not None for start, end in given):
+        return given
+    counted = line_spans(_source_text(result.path), result.chunks)
+    return [own if None not in own else lines for own, lines in zip(given, counted)]
+
+
 def _records(result: FileResult, method: str) -> list[dict[str, Any]]:
+    """The JSONL records of a file's chunks; every one carries ``start_line`` and ``end_line``."""
     return [
         {
             "file_path": str(result.path),
             "text": chunk.text,
             "start": chunk.start,
             "end": chunk.end,
-            "start_line": chunk.metadata.get("start_line"),
-            "end_line": chunk.metadata.get("end_line"),
+            "start_line": start_line,
+            "end_line": end_line,
             "method": method,
             "metadata": {k: v for k, v in chunk.metadata.items() if k not in {"file_path", "start_line", "end_line"}},
         }
-        for chunk in result.chunks
+        for chunk, (start_line, end_line) in zip(result.chunks, _lines(result))
     ]
 
 
@@ -75,7 +147,7 @@ def _vectors(result: FileResult, args: argparse.Namespace) -> list[list[float]]:
     embedder = args.embedder = getattr(args, "embedder", None) or LateChunkingEmbedder(device=args.device)
     if args.embed == "plain":
         return embedder.embed_documents([c.text for c in result.chunks])
-    return embedder.embed_chunks(result.path.read_text(encoding="utf-8"), result.chunks)
+    return embedder.embed_chunks(_source_text(result.path), result.chunks)
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -101,22 +173,51 @@ def _file_results(files: list[Path], router: Router, args: argparse.Namespace) -
 
         if args.format == "parquet" and args.out is None:
             raise ValueError("--format parquet needs --out DIR (the folder Ray writes the Parquet files to)")
+        if args.include_generated:
+            raise ValueError("--include-generated needs --engine local (Ray's reader always skips files marked "
+                             "generated and minified ones)")  # fmt: skip
         parquet = args.out if args.format == "parquet" else None
         return file_results(files, router, address=args.address, workers=args.workers, progress=args.progress,
-                            dataset_out=parquet)  # fmt: skip
+                            max_bytes=args.max_bytes, dataset_out=parquet)  # fmt: skip
     if args.format == "parquet" or args.address:
         raise ValueError("--format parquet and --address need --engine ray")
-    return chunk_paths(files, router, workers=args.workers or 1)
+    return chunk_paths(files, router, workers=args.workers or 1, max_bytes=args.max_bytes,
+                       include_generated=args.include_generated)  # fmt: skip
+
+
+def _how_to_include(path: Path, reason: str) -> str:
+    """The option that would have a skipped file chunked, in words."""
+    kind = skip_kind(reason)
+    if kind == "too large":
+        return f"pass --max-bytes {path.stat().st_size} (or more) to include it"
+    if kind == "generated":
+        return "pass --include-generated to include it"
+    return "no option includes it: it is not UTF-8 text"
+
+
+def check_named_files(args: argparse.Namespace) -> None:
+    """Raise `ValueError` (exit status 2) if a file named on the command line would be skipped: naming the file,
+    why, and the option that would include it. (Files found in a folder are skipped with a note instead.)"""
+    problems = []
+    for path in args.paths:
+        if path.is_file() and (reason := skip_reason(path, args.max_bytes, args.include_generated)) is not None:
+            problems.append(f"{path}: skipped: {reason}; {_how_to_include(path, reason)}")
+    if problems:
+        raise ValueError("a file named on the command line would be skipped:\n  " + "\n  ".join(problems))
 
 
 def cmd_chunk(args: argparse.Namespace, out: TextIO) -> int:
-    """Chunk every path; write JSONL (or a table); report skipped files and errors at the end."""
+    """Chunk every path; write JSONL (or a table); report skipped files and errors at the end. A file named on
+    the command line that would be skipped is an error (exit status 2) before anything is chunked."""
     import time
 
     router = Router(args.method, args.max_size, args.device, args.dtype, args.quantize)
-    files = [f for p in args.paths for f in iter_files(p, respect_gitignore=not args.no_gitignore)]
+    check_named_files(args)
+    found = [f for p in args.paths for f in iter_files(p, respect_gitignore=not args.no_gitignore)]
+    by_name = {f: None if args.include_generated else name_skip_reason(f) for f in found}
+    files = [f for f in found if by_name[f] is None]  # the rest are skipped by their names, on either engine
     failures: list[FileResult] = []
-    skipped: list[FileResult] = []
+    skipped = [FileResult(f, skipped=reason) for f, reason in by_name.items() if reason is not None]
     summary: list[tuple[str, str, int, int, int]] = []
     started = time.perf_counter()
     local = args.engine == "local"  # Ray shows its own progress
@@ -142,12 +243,13 @@ def cmd_chunk(args: argparse.Namespace, out: TextIO) -> int:
             progress.update(task, advance=1, rate=f"{rate:.1f}")
     if args.format == "table":
         _print_table(summary, out)
-    for result in skipped:
+    order = {path: index for index, path in enumerate(found)}
+    for result in sorted(skipped, key=lambda r: order.get(r.path, len(order))):
         print(f"skipped {result.path}: {result.skipped}", file=sys.stderr)
     for result in failures:
         print(f"error   {result.path}: {result.error}", file=sys.stderr)
     if failures:
-        print(f"{len(failures)} of {len(files)} files failed", file=sys.stderr)
+        print(f"{len(failures)} of {len(found)} files failed", file=sys.stderr)
     return 1 if failures else 0
 
 

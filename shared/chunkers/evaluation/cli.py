@@ -24,8 +24,9 @@ def _sizes(value: str) -> list[int]:
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add the ``eval`` subcommand to the ``chunkers`` command's subparsers."""
-    from .candidates import DEFAULT_CHUNKERS
+    from .candidates import DEFAULT_CHUNKERS, Registry
 
+    names = ", ".join(Registry().candidates())
     parser = sub.add_parser(
         "eval",
         help="compare chunkers on your documents and questions (retrieval quality at matched size, speed)",
@@ -34,31 +35,55 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "eval.md, eval.json and PNG plots in --out. Finished settings are saved there: rerun to resume.",
     )
     parser.add_argument("documents", type=Path, help="a folder of text files, one file, or JSONL with id and text")
-    parser.add_argument("--questions", "-q", type=Path, default=None,
-                        help="JSONL or CSV: question + evidence text, evidence spans, or relevant document")
-    parser.add_argument("--chunkers", default=",".join(DEFAULT_CHUNKERS),
-                        help="comma-separated: sentence, ppl, llm, ast, langchain-recursive, llamaindex-sentence, "
-                        "llamaindex-semantic, semchunk, chonkie-recursive, all, or module:factory "
-                        "(default: %(default)s, the peers that are installed)")
+    parser.add_argument(
+        "--questions",
+        "-q",
+        type=Path,
+        default=None,
+        help="JSONL or CSV: question + evidence text, evidence spans, or relevant document",
+    )
+    parser.add_argument(
+        "--chunkers",
+        default=",".join(DEFAULT_CHUNKERS),
+        help=f"comma-separated: {names}, all, or module:factory (default: %(default)s, the peers that are installed)",
+    )
     parser.add_argument("--sizes", type=_sizes, default=[200, 400, 800], help="target sizes in characters")
-    parser.add_argument("--matched", type=_sizes, default=None,
-                        help="mean chunk sizes to compare at (default: two inside every chunker's range)")
-    parser.add_argument("--embedding", default="minilm",
-                        help="minilm (embedded, default), a sentence-transformers folder, or module:attribute naming a "
-                        "LlamaIndex/LangChain embedding (a class is instantiated without arguments)")
-    parser.add_argument("--context", default="none",
-                        help="what is embedded with each chunk, comma-separated, each measured as a row of its own: "
-                        "none (the text alone, default), chunker (the chunker's context_header), path / full-path / "
-                        "title+path (the section path at the chunk, its own heading in full-path), late (late "
-                        "chunking: pooled from the whole document's token vectors)")
+    parser.add_argument(
+        "--matched",
+        type=_sizes,
+        default=None,
+        help="mean chunk sizes to compare at (default: two inside every chunker's range)",
+    )
+    parser.add_argument(
+        "--embedding",
+        default="minilm",
+        help="minilm (embedded, default), a sentence-transformers folder, or module:attribute naming a "
+        "LlamaIndex/LangChain embedding (a class is instantiated without arguments)",
+    )
+    parser.add_argument(
+        "--context",
+        default="none",
+        help="what is embedded with each chunk, comma-separated, each measured as a row of its own: "
+        "none (the text alone, default), chunker (the chunker's context_header), path / full-path / "
+        "title+path (the section path at the chunk, its own heading in full-path), late (late "
+        "chunking: pooled from the whole document's token vectors)",
+    )
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("chunkers-eval"), help="report folder (default %(default)s)")
     parser.add_argument("--fresh", action="store_true", help="measure every setting again (ignore saved results)")
-    parser.add_argument("--generate", type=int, default=None, metavar="N",
-                        help=f"generate N questions with --llm (saved as OUT/{GENERATED}, reused on reruns)")
-    parser.add_argument("--llm", default=None,
-                        help="module:attribute naming an LLM (LlamaIndex, LangChain, or a callable prompt -> text) "
-                        "for --generate and the llm chunker")
+    parser.add_argument(
+        "--generate",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"generate N questions with --llm (saved as OUT/{GENERATED}, reused on reruns)",
+    )
+    parser.add_argument(
+        "--llm",
+        default=None,
+        help="module:attribute naming an LLM (LlamaIndex, LangChain, or a callable prompt -> text) "
+        "for --generate and the llm chunker",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the excerpts questions are generated from")
     parser.add_argument("--no-progress", dest="progress", action="store_false")
     return parser
