@@ -63,7 +63,7 @@ CASES: list[Case] = [
                                                                  keep_separator=False)),
     Case("ast-python", lambda: ASTChunker(language="python", max_size=40)),
     Case("ast-javascript-chars", lambda: ASTChunker(language="javascript", max_size=30, sizer="chars")),
-    Case("ast-unknown-language-fallback", lambda: ASTChunker(language="klingon", max_size=30)),
+    Case("ast-unknown-language-fallback", lambda: ASTChunker(max_size=30)),  # no language, path or shebang
     Case("records-lines", lambda: RecordChunker(max_size=50), st.one_of(RECORDS, ANY_TEXT)),
     Case("records-csv", lambda: RecordChunker(max_size=40, format="csv"), st.one_of(RECORDS, ANY_TEXT)),
     Case("perplexity", lambda: PerplexityChunker(max_size=80, target_size=40), max_examples=6),

@@ -148,9 +148,10 @@ def test_syntax_errors_and_unknown_languages() -> None:
     chunker = ASTChunker(max_size=40)
     assert_invariants(chunker, broken, chunker.chunk(broken, file_path="broken.py"))
     prose = "Just some words\nover a few lines\n\nand a paragraph."
-    fallback = ASTChunker(language="klingon", max_size=20).chunk(prose)
+    # A known language without an installed grammar ("text" never has one) gets the flagged fallback.
+    fallback = ASTChunker(language="text", max_size=20).chunk(prose)
     assert fallback and all(c.metadata["fallback"] for c in fallback)
-    assert "no tree-sitter grammar" in fallback[0].metadata["fallback_reason"]
+    assert fallback[0].metadata["fallback_reason"] == "no tree-sitter grammar installed for 'text'"
     # A file whose language cannot be told (a README, setup.cfg) gets the flagged fallback, not an error that
     # would stop a whole folder (SimpleDirectoryReader -> ASTNodeParser).
     unknown = ASTChunker(max_size=20).chunk("[metadata]\nname = demo\nversion = 1.0\n", file_path="setup.cfg")
@@ -163,6 +164,37 @@ def test_syntax_errors_and_unknown_languages() -> None:
     assert {c.metadata["language"] for c in script} == {"python"} and not script[0].metadata["fallback"]
     with pytest.raises(ValueError, match="overlap_nodes must be a non-negative integer"):
         ASTChunker(overlap_nodes=-1)
+
+
+def test_a_misspelled_language_raises_at_construction_naming_the_close_ones() -> None:
+    from langchain_chunkers import ASTTextSplitter
+    from llama_chunkers import ASTNodeParser
+
+    with pytest.raises(LookupError, match=r"unknown language 'pyhton': did you mean 'python'"):
+        ASTChunker(language="pyhton")
+    with pytest.raises(LookupError, match="unknown language 'Typescrpt': did you mean 'typescript'"):
+        ASTChunker(language="Typescrpt")
+    with pytest.raises(LookupError, match=r"no known language name is close to it\..*language=None"):
+        ASTChunker(language="qqqqqqqq")
+    # The faces build the engine chunker at construction, so they raise there too (as CodeSplitter does).
+    with pytest.raises(LookupError, match="did you mean 'python'"):
+        ASTNodeParser(language="pyhton")
+    with pytest.raises(LookupError, match="did you mean 'python'"):
+        ASTTextSplitter.from_language("pyhton")
+    parser = ASTNodeParser(language="python")
+    parser.language = "javascrpt"  # a field set late raises when the chunker is next built
+    with pytest.raises(LookupError, match="did you mean 'javascript'"):
+        parser.split_text("x = 1")
+    # Aliases, other spellings and every LangChain Language value are known names.
+    from langchain_text_splitters import Language
+
+    assert ASTChunker(language="JS").language == "javascript" and ASTChunker(language="c++").language == "cpp"
+    assert all(ASTTextSplitter.from_language(language).chunker.language for language in Language)
+    # A language told from a path stays lenient: an unknown extension gets the flagged fallback, never an error.
+    chunks = ASTChunker(max_size=20).chunk("some notes\n", file_path="notes.pyhton")
+    assert chunks[0].metadata["fallback"] and "extension of 'notes.pyhton' is not known" in chunks[0].metadata[
+        "fallback_reason"
+    ]
 
 
 def test_expand_context_adds_a_header_without_touching_text() -> None:

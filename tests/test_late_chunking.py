@@ -4,6 +4,8 @@ IngestionPipeline with a cache, a VectorStoreIndex, an InMemoryVectorStore and F
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -16,7 +18,7 @@ from llama_index.core.ingestion import IngestionCache, IngestionPipeline
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import TextNode
 
-from langchain_chunkers import DocumentTextSplitter, LateChunkingEmbeddings
+from langchain_chunkers import DocumentTextSplitter, LateChunkingEmbeddings, SentenceTextSplitter
 from llama_chunkers import DocumentNodeParser, LateChunkingEmbedding, SentenceNodeParser
 
 MIXED = "Line one ends here.\r\nSecond line, café crème. 🙂 Then 数据处理很快。\r\n\r\nA new paragraph with more words."
@@ -124,7 +126,8 @@ def test_llamaindex_pipeline_with_cache_and_index(late: LateChunkingEmbedder) ->
     embedding(theirs)
     assert all(n.embedding is not None for n in theirs)
     loose = TextNode(text="Roses need sun.")
-    embedding([loose])
+    with pytest.warns(UserWarning, match="plain .not late. vectors to 1 of 1 nodes: 1 no start_char_idx"):
+        embedding([loose])
     assert np.allclose(loose.embedding, late.embed_documents(["Roses need sun."])[0], atol=1e-6)
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         LateChunkingEmbedding(window=3)
@@ -143,11 +146,95 @@ def test_langchain_vector_stores_get_the_late_vectors(late: LateChunkingEmbedder
     stored = [store.store[i]["vector"] for i in store.store]
     assert [list(v) for v in stored] == expected
     assert "late winter" in store.similarity_search("When should I prune roses?", k=1)[0].page_content
-    assert embeddings.embed_documents(["not split here"]) == late.embed_documents(["not split here"])
+    with pytest.warns(UserWarning, match="plain .not late. vectors to 1 of 1 texts: 1 not among the chunks"):
+        assert embeddings.embed_documents(["not split here"]) == late.embed_documents(["not split here"])
     from langchain_community.vectorstores import FAISS
 
     faiss_store = FAISS.from_documents(embeddings.split_documents([LCDocument(page_content=text)]), embeddings)
     assert "late winter" in faiss_store.similarity_search("When should I prune roses?", k=1)[0].page_content
+
+
+# Two documents that share their first chunk's text: its late vectors differ, since each saw its own document.
+CATS = "Read this first. Cats sleep for most of the day. Kittens play with string all afternoon."
+STARS = "Read this first. Stars fuse hydrogen in their cores. Neutron stars are extremely dense."
+
+
+def stored_vectors(store: InMemoryVectorStore) -> list[list[float]]:
+    return [list(store.store[i]["vector"]) for i in store.store]
+
+
+def test_langchain_late_vectors_go_only_to_their_own_split(late: LateChunkingEmbedder) -> None:
+    splitter = SentenceTextSplitter(max_size=40)
+    cats_chunks, stars_chunks = (SentenceChunker(max_size=40).chunk(text) for text in (CATS, STARS))
+    cats_late, stars_late = late.embed_chunks(CATS, cats_chunks), late.embed_chunks(STARS, stars_chunks)
+    assert cats_chunks[0].text == stars_chunks[0].text and cats_late[0] != stars_late[0]
+    embeddings = LateChunkingEmbeddings(splitter)
+    cats = embeddings.split_documents([LCDocument(page_content=CATS)])
+    stars = embeddings.split_documents([LCDocument(page_content=STARS)])
+    assert embeddings.pending == 6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every text is placed: no warning
+        # The later split first: its own vectors, though the earlier split queued the same first text.
+        assert stored_vectors(InMemoryVectorStore.from_documents(stars, embeddings)) == stars_late
+        store = InMemoryVectorStore(embeddings)
+        store.add_documents(cats[:2])  # in batches, in order
+        store.add_documents(cats[2:])
+        assert stored_vectors(store) == cats_late
+    assert (embeddings.late_vectors, embeddings.plain_vectors, embeddings.pending) == (6, 0, 0)
+    # Everything was handed out once: an unrelated call gets plain vectors, and says so.
+    with pytest.warns(UserWarning, match="plain .not late. vectors to 1 of 1 texts: 1 not among the chunks"):
+        assert embeddings.embed_documents(["Read this first."]) == late.embed_documents(["Read this first."])
+    assert embeddings.plain_vectors == 1
+    # Splitting the same documents twice leaves one queue: the earlier split's vectors are dropped.
+    embeddings.split_documents([LCDocument(page_content=CATS)])
+    again = embeddings.split_documents([LCDocument(page_content=CATS)])
+    assert embeddings.pending == 3
+    assert stored_vectors(InMemoryVectorStore.from_documents(again, embeddings)) == cats_late
+    assert embeddings.pending == 0
+
+
+def test_langchain_texts_it_cannot_place_get_plain_vectors_with_a_warning(late: LateChunkingEmbedder) -> None:
+    embeddings = LateChunkingEmbeddings(SentenceTextSplitter(max_size=40))
+    cats = embeddings.split_documents([LCDocument(page_content=CATS)])
+    stars = embeddings.split_documents([LCDocument(page_content=STARS)])
+    # The first text alone is the next chunk of both splits, whose vectors differ: neither is guessed.
+    with pytest.warns(UserWarning, match="1 of 1 texts: 1 the next chunk of several splits") as caught:
+        embeddings.embed_documents(["Read this first."])
+    assert len(caught) == 1 and "split_documents returned, embedded in its order" in str(caught[0].message)
+    # With the texts that follow it, the first text is placed: the split whose next chunks match them all.
+    stars_late = late.embed_chunks(STARS, SentenceChunker(max_size=40).chunk(STARS))
+    assert embeddings.embed_documents([d.page_content for d in stars]) == stars_late
+    # Reordered documents: a text out of order gets a plain vector (and is counted), the others their late ones.
+    texts = [d.page_content for d in cats]
+    with pytest.warns(UserWarning, match="1 of 3 texts: 1 not the next chunk of its split") as caught:
+        vectors = embeddings.embed_documents([texts[0], texts[2], texts[1]])
+    assert len(caught) == 1
+    cats_late = late.embed_chunks(CATS, SentenceChunker(max_size=40).chunk(CATS))
+    assert vectors == [cats_late[0], late.embed_documents([texts[2]])[0], cats_late[1]]
+    assert (embeddings.late_vectors, embeddings.plain_vectors, embeddings.pending) == (5, 2, 1)
+    assert embeddings.embed_documents([]) == []
+
+
+def test_llamaindex_nodes_it_cannot_place_get_plain_vectors_with_a_warning() -> None:
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo
+
+    embedding = LateChunkingEmbedding()
+    nodes = SentenceNodeParser(max_size=40).get_nodes_from_documents([Document(text=CATS, id_="cats")])
+    no_offsets = TextNode(text="Read this first.")
+    no_offsets.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id="cats")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        embedding(nodes)
+    assert (embedding.late_vectors, embedding.plain_vectors) == (3, 0)
+    with pytest.warns(UserWarning, match="plain .not late. vectors to 1 of 4 nodes: 1 no start_char_idx") as caught:
+        embedding([*nodes, no_offsets])
+    assert len(caught) == 1 and "IngestionPipeline" in str(caught[0].message)
+    assert (embedding.late_vectors, embedding.plain_vectors) == (6, 1)
+    # Nodes with no embedding yet, given to an index: embedded as texts, plainly, and said so.
+    bare = SentenceNodeParser(max_size=40).get_nodes_from_documents([Document(text=STARS)])
+    with pytest.warns(UserWarning, match="3 of 3 texts: 3 embedded as texts"):
+        VectorStoreIndex(bare, embed_model=embedding)
+    assert embedding.plain_vectors == 4
 
 
 def test_the_command_line_writes_late_vectors_and_eval_measures_the_context_axes(tmp_path, late) -> None:

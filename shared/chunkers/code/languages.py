@@ -7,8 +7,11 @@ run time, which fails offline), the per-language packages (``tree-sitter-python`
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import pkgutil
 import re
+import typing
 from functools import cache
 from pathlib import PurePath
 from typing import Any
@@ -40,6 +43,10 @@ ALIASES: dict[str, str] = {
 
 # Names in the per-language packages and the older tree-sitter-languages bundle, where they differ.
 _OTHER_NAMES = {"csharp": "c_sharp", "embeddedtemplate": "embedded_template"}
+
+# Known language names no extension above maps to: the other values of LangChain's ``Language`` enum, and "text"
+# (plain text: always the line-aware split, as `chunk_directory` uses it for files of unknown type).
+OTHER_LANGUAGES = frozenset({"text", "rst", "latex", "cobol", "powershell", "visualbasic6", "solidity"})
 
 
 def normalise_language(name: str) -> str:
@@ -77,6 +84,10 @@ def language_for_shebang(text: str) -> str | None:
 
 class GrammarNotFoundError(LookupError):
     """No installed grammar bundle provides the language."""
+
+
+class UnknownLanguageError(LookupError):
+    """A language name that is no known language (a misspelling, say): `check_language` names the close ones."""
 
 
 def _from_language_pack(name: str) -> Any:
@@ -122,6 +133,54 @@ def get_language(name: str) -> Any:
     raise GrammarNotFoundError(
         f"no tree-sitter grammar for {name!r}; install tree-sitter-language-pack<1.0 or tree-sitter-{name}. "
         + "; ".join(failures)
+    )
+
+
+@cache
+def bundled_languages() -> frozenset[str]:
+    """The grammar names the installed bundles offer: the language pack's list and the per-language packages
+    (``tree-sitter-python``, ...)."""
+    names: set[str] = set()
+    try:
+        import tree_sitter_language_pack as pack
+
+        names.update(typing.get_args(getattr(pack, "SupportedLanguage", None)))
+    except Exception:  # no pack, or one without a list of its languages
+        pass
+    modules = (m.name for m in pkgutil.iter_modules())
+    packaged = {name.removeprefix("tree_sitter_") for name in modules if name.startswith("tree_sitter_")}
+    own = {other: name for name, other in _OTHER_NAMES.items()}
+    names.update(own.get(name, name) for name in packaged - {"language_pack", "languages"})
+    return frozenset(n for n in names if isinstance(n, str))
+
+
+def known_languages() -> frozenset[str]:
+    """Every language name an explicit ``language=`` may take: the languages of the extension map, the aliases,
+    the shebang interpreters, `OTHER_LANGUAGES` and the installed bundles' grammar names."""
+    return frozenset(
+        {*EXTENSIONS.values(), *ALIASES, *ALIASES.values(), *INTERPRETERS.values(), *OTHER_LANGUAGES}
+        | bundled_languages()
+    )
+
+
+def check_language(language: Any) -> str:
+    """The canonical name of an explicitly given language ("JS" -> "javascript"); a name that is no known
+    language and no installed grammar raises `UnknownLanguageError` naming the close known names."""
+    name = normalise_language(language)
+    if not name or name in known_languages():
+        return name
+    try:
+        get_language(name)  # a grammar installed under a name not listed anywhere
+        return name
+    except GrammarNotFoundError:
+        pass
+    close = difflib.get_close_matches(name, sorted(known_languages()), n=3, cutoff=0.6)
+    names = ", ".join(map(repr, close[:-1])) + " or " * (len(close) > 1) + "".join(map(repr, close[-1:]))
+    hint = f"did you mean {names}?" if close else "no known language name is close to it."
+    raise UnknownLanguageError(
+        f"unknown language {str(getattr(language, 'value', language))!r}: {hint} Pass a tree-sitter grammar name "
+        "('python', 'typescript', 'go', ...), a loaded tree_sitter.Language, or language=None to tell each file's "
+        "language from its extension or shebang line."
     )
 
 
