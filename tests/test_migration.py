@@ -227,7 +227,7 @@ def test_code_files_are_not_read_as_markdown() -> None:
 
 
 def test_the_file_path_is_embedded_once_and_exclusions_are_honoured() -> None:
-    path = "/home/me/pkg/mod.py"
+    path = "pkg/sub/mod.py"
     source = "class A:\n" + "".join(f"    def f{i}(self):\n        return {i}\n" for i in range(60))
     nodes = ASTNodeParser(max_size=200).get_nodes_from_documents([Document(text=source, metadata={"file_path": path})])
     inner = [n for n in nodes if n.metadata["ancestors"]]
