@@ -170,6 +170,15 @@ def test_code_is_split_by_its_syntax_with_the_fence_and_signatures_as_context() 
     assert all(re.match(r"\s*def method_\d+", c.text) for c in middle)
 
 
+def test_a_fence_in_no_known_language_is_split_as_text() -> None:
+    body = "\n".join(f"    def method_{i}(self):\n        return {i}\n" for i in range(30))
+    text = f"# Code\n\n```pyhton\nclass Widget:\n{body}\n```\n\nAfter.\n"
+    chunker = DocumentChunker(max_size=200)
+    chunks = chunker.chunk(text)  # a typo in the page's fence never stops the document
+    assert_invariants(chunker, text, chunks)
+    assert len(chunks) > 3 and chunks[-1].text.endswith("After.")
+
+
 def test_metadata_styles_of_the_peers() -> None:
     text = "# Top\n\n## Mid\n\n### Low\n\nBody text of the lowest section.\n"
     li = DocumentChunker(max_size=30, metadata_style="llamaindex").chunk(text)[-1].metadata

@@ -142,7 +142,11 @@ class TreeSplitter:
         budget = self.max_size - self.size(node.start, body_start) - self.size(body_end, node.end)
         if body_start <= 0 or body_end <= body_start or budget < max(self.max_size // 2, 1):
             return self._text(node.start, node.end)
-        chunks = ASTChunker(language=node.info, max_size=budget, sizer=self.sizer).chunk(text[body_start:body_end])
+        try:
+            code = ASTChunker(language=node.info, max_size=budget, sizer=self.sizer)
+        except LookupError:  # a fence naming no known language: its block is split as text
+            return self._text(node.start, node.end)
+        chunks = code.chunk(text[body_start:body_end])
         if not chunks or chunks[0].metadata.get("fallback"):
             return self._text(node.start, node.end)
         pieces = []
