@@ -223,8 +223,6 @@ def _records_of(text: str) -> list[dict]:  # type: ignore[type-arg]
 
 
 def test_walking_a_folder_skips_generated_and_markup_files_with_the_reason(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from chunkers.io.files import grammar_installed
-
     for name, text in {**GENERATED_FILES, "catalog.xml": XML, "tool.py": "def f():\n    return 1\n"}.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     assert main(["chunk", str(tmp_path), "--no-progress"]) == 0  # skipped files found in a folder: not an error
@@ -241,11 +239,8 @@ def test_walking_a_folder_skips_generated_and_markup_files_with_the_reason(tmp_p
         reason = reasons.get(name, "generated (a lockfile)")
         assert f"skipped {tmp_path / name}: {reason}\n" in captured.err
     assert by_file["tool.py"]["method"] == "ast"
-    if grammar_installed("xml"):  # tree-sitter-language-pack 0.13 ships it: XML is chunked by its syntax tree
-        xml = by_file["catalog.xml"]
-        assert xml["method"] == "ast" and xml["metadata"]["language"] == "xml" and not xml["metadata"]["fallback"]
-    else:
-        assert "catalog.xml" not in by_file and f"skipped {tmp_path / 'catalog.xml'}: markup only (xml" in captured.err
+    xml = by_file["catalog.xml"]  # XML is code with a grammar: chunked by its syntax tree (tree-sitter-language-pack)
+    assert xml["method"] == "ast" and xml["metadata"]["language"] == "xml" and not xml["metadata"]["fallback"]
 
     assert main(["chunk", str(tmp_path), "--no-progress", "--include-generated"]) == 0
     captured = capsys.readouterr()

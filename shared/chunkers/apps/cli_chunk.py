@@ -49,7 +49,7 @@ def add_parsers(sub: Any) -> None:
         "--method",
         choices=methods,
         default="auto",
-        help="auto: records for JSONL/CSV, document for Markdown/HTML, ast for code (and XML), sentence else",
+        help="auto: records for JSONL/CSV, document for Markdown/HTML, ast for code and XML, sentence else",
     )
     chunk.add_argument("--max-size", type=int, default=None, help=max_size_help())
     chunk.add_argument(

@@ -2,8 +2,7 @@
 (`chunkers.apps.cli`), the local process pool (`chunkers.io.files`) and Ray (`chunkers.apps.distributed`).
 
 ``auto`` picks by extension: JSON Lines / CSV / TSV -> "records"; Markdown and HTML -> "document"; code and
-structured data with a grammar (JSON, YAML, TOML, ...), and XML when a tree-sitter grammar for it is installed
-(`chunkers.io.files.markup_language`) -> "ast"; anything else (plain text) -> "sentence". The
+structured data with a grammar (JSON, YAML, TOML, ...) -> "ast"; anything else (plain text) -> "sentence". The
 model-driven "ppl" and "semantic" run only when asked for. Defaults and the runtime options a method takes come from
 the engine classes' option declarations.
 """
@@ -17,7 +16,6 @@ from typing import Any
 from ..core.base import BaseChunker
 from ..core.lazy import import_object
 from ..core.options import options_of
-from ..io.files import markup_language
 
 METHODS: dict[str, str] = {
     "ast": "chunkers.code:ASTChunker",
@@ -61,16 +59,13 @@ def method_for(path: Path, method: str = "auto") -> str:
         return "records"
     if suffix in DOCUMENT_SUFFIXES:
         return "document"
-    return "ast" if language_for_path(path) is not None or markup_language(path) is not None else TEXT_METHOD
+    return "ast" if language_for_path(path) is not None else TEXT_METHOD
 
 
-def make_chunker(method: str, max_size: int | None = None, language: str | None = None, **runtime: Any) -> BaseChunker:
-    """``method``'s engine chunker: ``max_size`` (None: the engine's default), the AST chunker's ``language``
-    (None: told from each file) and the runtime options it takes (``device``, ``dtype``, ``quantize``; None: the
-    engine's default)."""
+def make_chunker(method: str, max_size: int | None = None, **runtime: Any) -> BaseChunker:
+    """``method``'s engine chunker: ``max_size`` (None: the engine's default) and the runtime options it takes
+    (``device``, ``dtype``, ``quantize``; None: the engine's default)."""
     options: dict[str, Any] = {} if max_size is None else {"max_size": max_size}
-    if language is not None:
-        options["language"] = language
     options |= {name: value for name, value in runtime.items() if value is not None and takes(method, name)}
     return engine_class(method)(**options)
 
@@ -90,17 +85,15 @@ class Router:
             engine_class(self.method)
         self._chunkers: dict[str, BaseChunker] = {}
 
-    def chunker(self, method: str, language: str | None = None) -> BaseChunker:
-        """The chunker of a method name (for the AST chunker, optionally set to one ``language``), built once."""
-        key = method if language is None else f"{method}:{language}"
-        if key not in self._chunkers:
+    def chunker(self, method: str) -> BaseChunker:
+        """The chunker of a method name, built once."""
+        if method not in self._chunkers:
             runtime = {name: getattr(self, name) for name in RUNTIME_OPTIONS}
-            self._chunkers[key] = make_chunker(method, self.max_size, language, **runtime)
-        return self._chunkers[key]
+            self._chunkers[method] = make_chunker(method, self.max_size, **runtime)
+        return self._chunkers[method]
 
     def __call__(self, path: Path) -> BaseChunker:
-        method = method_for(path, self.method)
-        return self.chunker(method, markup_language(path) if method == "ast" else None)
+        return self.chunker(method_for(path, self.method))
 
     def __getstate__(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in ("method", "max_size", *RUNTIME_OPTIONS)}

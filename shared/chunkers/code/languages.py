@@ -26,7 +26,7 @@ EXTENSIONS: dict[str, str] = {
     ".scala": "scala", ".sc": "scala", ".swift": "swift",
     ".sh": "bash", ".bash": "bash", ".zsh": "bash",
     ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".css": "css",
-    ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".sql": "sql", ".lua": "lua",
+    ".xml": "xml", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".sql": "sql", ".lua": "lua",
     ".r": "r", ".hs": "haskell", ".ex": "elixir", ".exs": "elixir", ".dart": "dart", ".zig": "zig",
     ".jl": "julia", ".m": "objc", ".ml": "ocaml", ".pl": "perl", ".erl": "erlang", ".clj": "clojure",
 }  # fmt: skip

@@ -2,8 +2,8 @@
 
 Skipped, with the reason: files over ``max_bytes``, binaries, text that is not UTF-8 (`read_source`), and, unless
 ``include_generated``, generated, minified and markup-only files, told by their header or line lengths
-(`read_source`) or by their name (`name_skip_reason`: lockfiles, ``*.min.js``/``*.min.css``, source maps, SVG, and
-XML when no tree-sitter grammar for it is installed). Results stream back in a deterministic order (sorted paths)
+(`read_source`) or by their name (`name_skip_reason`: lockfiles, ``*.min.js``/``*.min.css``, source maps, SVG).
+Results stream back in a deterministic order (sorted paths)
 as workers finish them.
 """
 
@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,8 +27,6 @@ _ALWAYS_SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", ".
 # Lockfiles whose names do not end in ".lock" (every "*.lock" is one too: uv.lock, poetry.lock, Cargo.lock, ...).
 LOCKFILE_NAMES = frozenset({"package-lock.json", "pnpm-lock.yaml", "npm-shrinkwrap.json"})
 MINIFIED_SUFFIXES = (".min.js", ".min.css")
-# Markup chunked by its syntax tree when a tree-sitter grammar for it is installed (else skipped as markup only).
-MARKUP_LANGUAGES = {".xml": "xml"}
 # How the reasons of generated, minified and markup-only files begin (``include_generated`` chunks them anyway).
 GENERATED_REASONS = ("generated", "minified", "markup only")
 TOO_LARGE_REASON = "larger than"
@@ -82,24 +79,6 @@ def _ignored(specs: list[tuple[Path, Any]], path: Path, is_dir: bool) -> bool:
     return any(spec.match_file(path.relative_to(base).as_posix() + suffix) for base, spec in specs)
 
 
-@cache
-def grammar_installed(language: str) -> bool:
-    """Whether an installed tree-sitter bundle has a grammar for ``language``."""
-    from ..code.languages import GrammarNotFoundError, get_language
-
-    try:
-        get_language(language)
-    except GrammarNotFoundError:
-        return False
-    return True
-
-
-def markup_language(path: Path) -> str | None:
-    """The tree-sitter language of a markup file (`MARKUP_LANGUAGES`) whose grammar is installed, else None."""
-    language = MARKUP_LANGUAGES.get(path.suffix.lower())
-    return language if language is not None and grammar_installed(language) else None
-
-
 def name_skip_reason(path: Path) -> str | None:
     """Why a file is skipped by its name alone (generated, minified or markup only), or None."""
     name, suffix = path.name.lower(), path.suffix.lower()
@@ -111,8 +90,6 @@ def name_skip_reason(path: Path) -> str | None:
         return "generated (a source map)"
     if suffix == ".svg":
         return "markup only (an SVG image)"
-    if suffix in MARKUP_LANGUAGES and markup_language(path) is None:
-        return f"markup only ({MARKUP_LANGUAGES[suffix]}, and no tree-sitter grammar for it is installed)"
     return None
 
 
