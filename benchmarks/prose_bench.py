@@ -1,13 +1,17 @@
-"""Two measurements on the prose suite (Chroma's chatlogs, wikitexts, pubmed; the protocol of retrieval_bench.py:
-MiniLM, top 5, character scores interpolated at matched mean size):
+"""Three measurements on the prose suite (Chroma's chatlogs, wikitexts, pubmed) and the code suite (langchain-core's
+source, docstring summaries as queries); the protocol of retrieval_bench.py: MiniLM, top 5, character scores
+interpolated at matched mean size:
 
 - ``semantic``: SemanticChunker against LangChain's SemanticChunker, LlamaIndex's SemanticSplitterNodeParser (both
   with the same MiniLM) and the plain splitters, with speed (the first, cold setting of each: embedding included);
 - ``overlap``: chunk_overlap 0 / 10% / 20% of max_size for SentenceChunker (and LangChain's recursive splitter, as
-  its users set it), at matched mean chunk size and at matched mean core size (the text no other chunk owns).
+  its users set it), at matched mean chunk size and at matched mean core size (the text no other chunk owns);
+- ``code-overlap``: the same for ASTChunker (overlap at whole lines, sizes in characters) and LangChain's
+  ``from_language(PYTHON)`` on the code suite.
 
     python -m benchmarks.prose_bench semantic      # -> benchmarks/results/semantic.md / .json
     python -m benchmarks.prose_bench overlap       # -> benchmarks/results/overlap.md / .json
+    python -m benchmarks.prose_bench code-overlap  # -> benchmarks/results/code-overlap.md / .json
 """
 
 from __future__ import annotations
@@ -44,12 +48,19 @@ def semantic(corpora: Sequence[str]) -> dict[str, Any]:
     return results
 
 
-def overlap_candidates() -> list[tuple[str, Any]]:
-    from chunkers import SentenceChunker
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
+def overlap_candidates(code: bool = False) -> list[tuple[str, Any]]:
+    from chunkers import ASTChunker, SentenceChunker
+    from langchain_text_splitters import Language, RecursiveCharacterTextSplitter
 
     out = []
     for share in (0.0, 0.1, 0.2):
+        if code:
+            out.append((f"rag-chunkers ASTChunker (chars), overlap {share:.0%}", lambda t, s=share: ASTChunker(
+                language="python", max_size=t, sizer="chars", chunk_overlap=round(s * t))))  # fmt: skip
+            out.append((f"LangChain from_language(PYTHON), overlap {share:.0%}",
+                        lambda t, s=share: RecursiveCharacterTextSplitter.from_language(
+                            Language.PYTHON, chunk_size=t, chunk_overlap=round(s * t), add_start_index=True)))  # fmt: skip
+            continue
         out.append((f"rag-chunkers SentenceChunker, overlap {share:.0%}", lambda t, s=share: SentenceChunker(
             max_size=t, chunk_overlap=round(s * t))))  # fmt: skip
         out.append((f"LangChain RecursiveCharacterTextSplitter, overlap {share:.0%}",
@@ -58,16 +69,24 @@ def overlap_candidates() -> list[tuple[str, Any]]:
     return out
 
 
+def code_corpus() -> tuple[Any, Any]:
+    """The code suite of the full retrieval benchmark as a corpus and its questions."""
+    from .code_retrieval import build
+    from .retrieval_bench import SUITES
+
+    return build(SUITES["full"].code_subpackages).as_corpus()
+
+
 def overlap(corpora: Sequence[str]) -> dict[str, Any]:
     """Each setting's rows with the mean chunk size and the mean core size; matched on both."""
     from chunkers.evaluation.setting import spans_of
 
     embedder, results = Embedder(), {}
     for name in corpora:
-        corpus, questions = prose_corpus(name)
+        corpus, questions = code_corpus() if name == "code" else prose_corpus(name)
         queries = embedder.queries([q.text for q in questions])
         rows = []
-        for label, factory in overlap_candidates():
+        for label, factory in overlap_candidates(code=name == "code"):
             for target in SIZES:
                 splitter = factory(target)
                 cores: list[int] = []
@@ -99,14 +118,16 @@ def _table(lines: list[str], header: Sequence[str], rows: list[list[str]]) -> No
 
 
 def markdown(kind: str, report: dict[str, Any]) -> str:
-    lines = [f"# {'The semantic chunker' if kind == 'semantic' else 'Overlap'} on the prose suite", "",
+    title = {"semantic": "The semantic chunker on the prose suite", "overlap": "Overlap on the prose suite",
+             "code-overlap": "Overlap on the code suite"}[kind]  # fmt: skip
+    lines = [f"# {title}", "",
              __doc__.split("\n\n")[0].replace("\n", " "), "", f"Machine: {report['machine']}. Run time "
              f"{report['minutes']:.1f} min.", ""]  # fmt: skip
     for corpus, result in report["corpora"].items():
         lines += [f"## {corpus}", ""]
         tables = {"semantic": [("", result.get("matched", []))],
                   "overlap": [(" (matched on chunk size)", result.get("matched_chunk", [])),
-                              (" (matched on core size)", result.get("matched_core", []))]}[kind]  # fmt: skip
+                              (" (matched on core size)", result.get("matched_core", []))]}[kind.replace("code-", "")]  # fmt: skip
         for suffix, table in tables:
             for size in MATCHED:
                 here = sorted((m for m in table if m["mean_chars"] == size), key=lambda m: -m["iou"])
@@ -121,10 +142,10 @@ def markdown(kind: str, report: dict[str, Any]) -> str:
                    [[s["chunker"], f"{s['chars_per_s']:,.0f}", f"{s['x_fastest_peer']:.3g}"] for s in result["speed"]])
             lines.append("")
         lines += ["### Every setting", ""]
-        _table(lines, ["chunker", "setting", "chunks", "mean chars", *(["mean core"] if kind == "overlap" else []),
+        _table(lines, ["chunker", "setting", "chunks", "mean chars", *(["mean core"] if kind != "semantic" else []),
                        "IoU", "recall"],
                [[r["chunker"], str(r["setting"]), str(r["chunks"]), f"{r['mean_chars']:.0f}",
-                 *([f"{r['mean_core']:.0f}"] if kind == "overlap" else []), fmt(r["iou"]), fmt(r["recall"])]
+                 *([f"{r['mean_core']:.0f}"] if kind != "semantic" else []), fmt(r["iou"]), fmt(r["recall"])]
                 for r in result["rows"]])  # fmt: skip
         lines.append("")
     return "\n".join(lines)
@@ -132,12 +153,15 @@ def markdown(kind: str, report: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=["semantic", "overlap"])
+    parser.add_argument("kind", choices=["semantic", "overlap", "code-overlap"])
     parser.add_argument("--corpora", nargs="+", default=list(CORPORA), choices=CORPORA)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    corpora = semantic(args.corpora) if args.kind == "semantic" else overlap(args.corpora)
+    if args.kind == "code-overlap":
+        corpora = overlap(["code"])
+    else:
+        corpora = semantic(args.corpora) if args.kind == "semantic" else overlap(args.corpora)
     report = {"machine": machine(), "minutes": (time.perf_counter() - started) / 60, "corpora": corpora}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{args.kind}.json").write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
