@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chunkers.documents import DocumentChunker
 
 from .base import face_of
@@ -18,3 +20,18 @@ class DocumentTextSplitter(face_of(DocumentChunker, context=True)):  # type: ign
     ``end_index`` still give the chunk's exact span in the source. As parent and child splitter of
     ``ParentDocumentRetriever``, a child continues its parent's ``header_path``.
     """
+
+    @classmethod
+    def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
+        """``MarkdownHeaderTextSplitter``'s and the HTML header splitters' arguments raise, naming ours."""
+        for name in HEADER_SPLITTER_OPTIONS:
+            if name in options:
+                raise TypeError(
+                    f"{cls.__name__} has no {name}: it splits at every heading level and keeps each heading with its "
+                    "section, under max_size; metadata_style='langchain' adds the 'Header 1', ... keys of "
+                    "MarkdownHeaderTextSplitter"
+                )
+        return super()._translate_options(options)
+
+
+HEADER_SPLITTER_OPTIONS = ("headers_to_split_on", "strip_headers", "return_each_line", "custom_header_patterns")

@@ -9,10 +9,11 @@ from typing import Any
 
 from chunkers.apps.routing import method_for
 from chunkers.core.chunk import source_path
-from chunkers.core.faces import Derived, reject_unknown
+from chunkers.core.faces import Derived, reject_unknown, routed_settings, warn_skipped
+from chunkers.io.files import text_skip_reason
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.node_parser.interface import NodeParser
-from llama_index.core.schema import BaseNode, Document
+from llama_index.core.schema import BaseNode, Document, MetadataMode
 
 from .base import ChunkerNodeParser
 
@@ -36,8 +37,15 @@ class AutoNodeParser(NodeParser):
     and LangChain's loaders set it) through `chunkers.apps.routing`, the command line's router: code and structured
     data with a grammar to `ASTNodeParser` (cAST), Markdown and HTML to `DocumentNodeParser` (sections, the path
     embedded), JSON Lines / CSV / TSV to `RecordNodeParser` (whole records), anything else, and nodes without a file,
-    to ``text_method``'s parser (`SentenceNodeParser` by default). ``options`` holds each parser's keyword arguments
-    by method, e.g. ``{"ast": {"max_size": 1500}, "document": {"max_size": 1000}}``, in that parser's own units.
+    to ``text_method``'s parser (`SentenceNodeParser` by default); an extensionless script with a shebang line is
+    code. ``chunk_size`` and ``chunk_overlap`` (``SentenceSplitter``'s, in tokens) go to every routed parser (the
+    overlap to those that overlap chunks: not records); ``options`` holds each parser's own keyword arguments by
+    method, e.g. ``{"ast": {"max_size": 1500}, "document": {"max_size": 1000}}``, in that parser's units, and wins.
+
+    Documents that are no source text are skipped as ``chunkers chunk`` skips files, with one warning per call
+    naming them (and in `last_skipped`): generated files (lockfiles such as ``uv.lock``, ``@generated`` headers),
+    minified assets, source maps, SVG, binaries read as text (NUL characters); ``include_generated=True`` chunks
+    all but the binaries.
 
     Nodes come back in the order of their sources, each as its parser makes it (offsets, relationships, the
     context embedded); ``to_dict`` (the ``IngestionCache`` key) holds every parser's configuration.
@@ -46,6 +54,9 @@ class AutoNodeParser(NodeParser):
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Keyword arguments of each method's parser: {'ast': {...}, 'document': ...}"
     )
+    chunk_size: int | None = Field(default=None, description="Every routed parser's chunk_size (tokens).")
+    chunk_overlap: int | None = Field(default=None, description="Every routed parser's chunk_overlap that overlaps.")
+    include_generated: bool = Field(default=False, description="Chunk generated, minified and markup-only files.")
     text_method: str = Field(
         default="sentence", description="The parser of text that is not code, a document or records: " + ", ".join(
             TEXT_METHODS)
@@ -53,6 +64,7 @@ class AutoNodeParser(NodeParser):
 
     _parsers: dict[str, Derived[ChunkerNodeParser]] = PrivateAttr(default_factory=dict)
     _method_of: dict[str, str] = PrivateAttr(default_factory=dict)
+    _skipped: list[tuple[str, str]] = PrivateAttr(default_factory=list)
 
     def __init__(self, **data: Any) -> None:
         if data.get("callback_manager", 0) is None:
@@ -84,15 +96,21 @@ class AutoNodeParser(NodeParser):
         """The node parser of ``method`` with its ``options`` (built again only when they changed)."""
         import llama_chunkers
 
-        settings = {name: getattr(self, name) for name in SHARED_FIELDS} | dict(self.options.get(method, {}))
         face = getattr(llama_chunkers, FACES[method])
+        own = {name: getattr(self, name) for name in SHARED_FIELDS} | dict(self.options.get(method, {}))
+        settings = routed_settings(face, self.chunk_size, self.chunk_overlap, own)
         return self._parsers.setdefault(method, Derived()).get(face, settings)
 
     def method_of(self, node: BaseNode) -> str:
-        """The method a node goes to: by its file's extension, else ``text_method``."""
+        """The method a node goes to: by its file's extension (or shebang line), else ``text_method``."""
         path = source_path(node.metadata)
-        method = method_for(Path(path)) if path else "sentence"
+        method = method_for(Path(path), text=node.get_content(metadata_mode=MetadataMode.NONE)) if path else "sentence"
         return method if method in ROUTED else self.text_method
+
+    @property
+    def last_skipped(self) -> list[tuple[str, str]]:
+        """``(file or node id, reason)`` for each document the last run skipped."""
+        return list(self._skipped)
 
     def to_dict(self, **kwargs: Any) -> dict[str, Any]:
         """The fields, plus ``parsers``: each routed parser's ``to_dict`` (so the cache key follows every setting)."""
@@ -111,8 +129,15 @@ class AutoNodeParser(NodeParser):
 
     def _parse_nodes(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:
         groups: dict[str, list[BaseNode]] = {}
+        self._skipped = []
         for node in nodes:
+            path = source_path(node.metadata)
+            reason = text_skip_reason(node.get_content(metadata_mode=MetadataMode.NONE), path, self.include_generated)
+            if reason is not None:
+                self._skipped.append((path or node.node_id, reason))
+                continue
             groups.setdefault(self.method_of(node), []).append(node)
+        warn_skipped(type(self).__name__, self._skipped, len(nodes))
         made: dict[str, list[BaseNode]] = {}
         for method, group in groups.items():
             for new in self.parser(method)._parse_nodes(group, show_progress, **kwargs):

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
-from chunkers.core.faces import Derived, EngineFace, added_metadata, reject_unknown, take_alias
+from chunkers.core.faces import Derived, EngineFace, added_metadata, no_overlap, reject_unknown, take_alias
 from chunkers.core.options import options_of
 from chunkers.core.sizing import TIKTOKEN, TokenListSizer
-from chunkers.core.spec import restorable, written
+from chunkers.core.spec import UNRESTORABLE, describe, restorable, written
 from llama_index.core import Settings
 from llama_index.core.bridge.pydantic import Field, PlainSerializer, PrivateAttr, create_model
 from llama_index.core.node_parser.interface import NodeParser
@@ -76,6 +76,8 @@ class ChunkerNodeParser(EngineFace, NodeParser):
         ``Settings.tokenizer`` unless given), as ``SentenceSplitter`` counts them; a ``"tiktoken:<encoding>"``
         sizer (as ``to_dict`` writes LlamaIndex's tokenizer) uses LlamaIndex's bundled encodings."""
         owner = cls.__name__
+        if cls.engine is None or "chunk_overlap" not in options_of(cls.engine):
+            no_overlap(options, owner)  # this chunker does not overlap chunks: only 0 is accepted
         if "callback_manager" in options and options["callback_manager"] is None:
             del options["callback_manager"]
         if "chunk_size" in options and "sizer" not in options:
@@ -98,6 +100,11 @@ class ChunkerNodeParser(EngineFace, NodeParser):
         the output, the LLM's identity included), so IngestionCache keys differ whenever the output can."""
         data = super().to_dict(**kwargs)
         data["engine"] = self.chunker.config()
+        for name, option in options_of(self.engine).items() if self.engine is not None else ():
+            field = self.renames.get(name, name)
+            value = getattr(self, field)
+            if not option.written and option.affects_output and value is not None and field not in data:
+                data[field] = {UNRESTORABLE: describe(value)}  # an object: from_dict asks for it by name
         return data
 
     @classmethod
@@ -115,6 +122,14 @@ class ChunkerNodeParser(EngineFace, NodeParser):
                 )
             data.pop("id_func")
         return cls(**data)
+
+    def split_text(self, text: str) -> list[str]:
+        """The chunks of ``text`` as strings (``SentenceSplitter.split_text``, ``CodeSplitter.split_text``)."""
+        return [chunk.text for chunk in self.chunker.chunk(text)]
+
+    def split_texts(self, texts: list[str]) -> list[str]:
+        """The chunks of every text, in order (``split_texts`` of LlamaIndex's text splitters)."""
+        return [chunk.text for chunks in self.chunker.chunk_many(texts) for chunk in chunks]
 
     def _nodes_from_chunks(self, node: BaseNode, chunks: list[Chunk]) -> list[BaseNode]:
         offset = node.start_char_idx if isinstance(node, TextNode) and not isinstance(node, Document) else None

@@ -20,13 +20,13 @@ class ASTNodeParser(face_of(ASTChunker, expand_context=True)):  # type: ignore[m
     ``CodeSplitter``'s options work with the same meaning: ``max_chars=1500`` is ``max_size=1500,
     sizer="chars"``; ``chunk_lines=40`` is ``max_size=40, sizer="lines"`` (one budget at a time: CodeSplitter
     itself never reads ``chunk_lines``); ``parser=`` (a tree-sitter ``Parser``) gives the grammar.
-    ``chunk_lines_overlap`` has no equivalent (overlap here is in syntax units: ``overlap_nodes``) and raises.
+    ``chunk_lines_overlap`` with ``chunk_lines`` is ``chunk_overlap`` in lines (whole lines); with ``max_chars`` it
+    raises (pass ``chunk_overlap`` in characters, or ``overlap_nodes`` in syntax units).
     ``language`` may be omitted when documents carry a ``file_path`` or ``file_name`` (as SimpleDirectoryReader
     sets); files of unknown type get the flagged line-aware fallback. ``expand_context`` (on by default: measured
     to raise retrieval IoU, see README) embeds the chunk's header (file path and enclosing signatures) with it
     through the ``context_header`` metadata key (without the path when the node's own metadata holds it, which
     LlamaIndex embeds already); the node's text and offsets stay the exact source slice.
-    Also has CodeSplitter's ``split_text``.
     """
 
     embed_metadata_keys = ("context_header",)
@@ -35,10 +35,12 @@ class ASTNodeParser(face_of(ASTChunker, expand_context=True)):  # type: ignore[m
     def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
         owner = cls.__name__
         if "chunk_lines_overlap" in options:
-            raise TypeError(
-                f"{owner} has no chunk_lines_overlap (CodeSplitter never used it): overlap is counted in syntax "
-                "units, pass overlap_nodes=..."
-            )
+            if "chunk_lines" not in options or "max_chars" in options:
+                raise TypeError(
+                    f"{owner} takes chunk_lines_overlap with chunk_lines only (overlap in lines; CodeSplitter never "
+                    "used it): else pass chunk_overlap=... (whole lines, in units of the sizer) or overlap_nodes=..."
+                )
+            take_alias(options, "chunk_lines_overlap", "chunk_overlap", owner)
         budgets = [name for name in ("max_chars", "chunk_lines") if name in options]
         if len(budgets) > 1:
             raise TypeError(
@@ -54,7 +56,7 @@ class ASTNodeParser(face_of(ASTChunker, expand_context=True)):  # type: ignore[m
             if not hasattr(parser, "language") or not hasattr(parser, "parse"):
                 raise TypeError(f"parser must be a tree_sitter.Parser, got {type(parser).__name__}")
             options["language"] = parser.language
-        return options
+        return super()._translate_options(options)
 
     def _added_metadata(self, chunk: Chunk, node: BaseNode) -> dict[str, Any]:
         """As the base, but the context line leaves out the file path when the source node's metadata holds it:
@@ -66,11 +68,3 @@ class ASTNodeParser(face_of(ASTChunker, expand_context=True)):  # type: ignore[m
             if first and any(node.metadata.get(key) == first for key in SOURCE_KEYS):
                 added["context_header"] = rest
         return added
-
-    def split_text(self, text: str) -> list[str]:
-        """The chunks of ``text`` as strings (``CodeSplitter.split_text``)."""
-        return [chunk.text for chunk in self.chunker.chunk(text)]
-
-    def split_texts(self, texts: list[str]) -> list[str]:
-        """The chunks of every text, in order (``CodeSplitter.split_texts``)."""
-        return [chunk.text for chunks in self.chunker.chunk_many(texts) for chunk in chunks]

@@ -121,7 +121,7 @@ def test_fields_set_after_construction_take_effect() -> None:
         lambda: ChunkerTextSplitter(SentenceChunker(), max_size=3),
         lambda: ChunkFilterCompressor(embed_model=None),
         lambda: DocumentNodeParser(strip_headers=True),
-        lambda: DocumentTextSplitter(headers_to_split_on=[("#", "Header 1")]),
+        lambda: DocumentTextSplitter(header_levels=[("#", "Header 1")]),
     ],
 )
 def test_unknown_keyword_arguments_raise_type_error(make: Any) -> None:
@@ -141,8 +141,10 @@ def test_code_splitter_options_keep_their_meaning() -> None:
     with_parser = ASTNodeParser(parser=parser, max_size=20)
     assert with_parser.split_text(CODE) == by_chars.split_text(CODE)
     assert with_parser.chunker.chunk(CODE)[0].metadata["language"] == "python"
+    lines = ASTNodeParser(language="python", chunk_lines=4, chunk_lines_overlap=1)  # overlap in whole lines
+    assert (lines.chunker.max_size, lines.chunker.chunk_overlap, lines.chunker.sizer.name) == (4, 1, "lines")
     with pytest.raises(TypeError, match="overlap_nodes"):
-        ASTNodeParser(language="python", chunk_lines=40, chunk_lines_overlap=15)
+        ASTNodeParser(language="python", max_chars=1500, chunk_lines_overlap=15)
     with pytest.raises(TypeError, match="one budget"):
         ASTNodeParser(language="python", chunk_lines=40, max_chars=1500)
     with pytest.raises(TypeError, match="same setting"):

@@ -327,3 +327,88 @@ def test_auto_text_splitter_routes_documents_in_order(tmp_path: Path) -> None:
         AutoNodeParser(text_method="records")
     assert isinstance(AutoNodeParser(text_method="llm", options={"llm": {"llm": lambda p: "ID 1"}}).parser("llm"),
                       LLMNodeParser)  # fmt: skip
+
+
+# ---- found by a new user on a real repository (pallets/click) ---------------------------------------------------
+
+
+def test_routing_parsers_skip_what_the_command_line_skips(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from llama_index.core import SimpleDirectoryReader
+
+    folder = mixed_folder(tmp_path / "project")
+    plt.figure()
+    plt.plot([3, 1, 2])
+    plt.savefig(folder / "docs" / "plot.png")  # SimpleDirectoryReader reads it as text, NUL characters and all
+    plt.close()
+    (folder / "uv.lock").write_text('version = 1\n[[package]]\nname = "click"\n' * 50, encoding="utf-8")
+    (folder / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>\n', encoding="utf-8")
+    documents = SimpleDirectoryReader(str(folder), recursive=True).load_data()
+    parser = AutoNodeParser()
+    with pytest.warns(UserWarning, match="skipped 3 of") as caught:
+        nodes = parser.get_nodes_from_documents(documents)
+    assert "uv.lock (generated (a lockfile))" in str(caught[0].message)
+    assert {Path(p).name for p, _ in parser.last_skipped} == {"plot.png", "uv.lock", "logo.svg"}
+    assert {n.metadata["file_name"] for n in nodes} == set(EXPECTED)
+    kept = AutoNodeParser(include_generated=True)
+    with pytest.warns(UserWarning, match="skipped 1 of"):  # binaries never
+        names = {n.metadata["file_name"] for n in kept.get_nodes_from_documents(documents)}
+    assert {"uv.lock", "logo.svg"} <= names and "plot.png" not in names
+    lc = [LCDocument(page_content=d.text, metadata={"source": d.metadata["file_path"]}) for d in documents]
+    splitter = AutoTextSplitter()
+    with pytest.warns(UserWarning, match="skipped 3 of"):
+        chunks = splitter.split_documents(lc)
+    assert {Path(c.metadata["source"]).name for c in chunks} == set(EXPECTED)
+
+
+def test_json_lines_with_long_records_are_records_not_minified(tmp_path: Path) -> None:
+    from chunkers.io.files import skip_reason
+
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text("".join(f'{{"id": {i}, "text": "{"word " * 450}"}}\n' for i in range(5)), encoding="utf-8")
+    assert skip_reason(articles) is None
+    minified = tmp_path / "bundle.js"
+    minified.write_text("var a=1;" * 2000, encoding="utf-8")
+    assert skip_reason(minified).startswith("minified")
+
+
+def test_shared_sizes_and_shebang_scripts_in_the_routing_parsers() -> None:
+    parser = AutoNodeParser(chunk_size=256, chunk_overlap=32)  # SentenceSplitter's call: every parser, in tokens
+    assert parser.parser("sentence").chunker.chunk_overlap == 32 and parser.parser("records").max_size == 256
+    assert parser.parser("ast").chunker.sizer.describe() == "tiktoken:cl100k_base"
+    assert AutoNodeParser(chunk_size=256, options={"ast": {"max_size": 900}}).parser("ast").max_size == 900
+    splitter = AutoTextSplitter(chunk_size=1000, chunk_overlap=200)  # RecursiveCharacterTextSplitter's call
+    assert splitter.splitter("document").chunker.chunk_overlap == 200
+    assert splitter.splitter("records").chunker.max_size == 1000
+    script = LCDocument(page_content="#!/bin/sh\nset -e\necho hello\n", metadata={"source": "scripts/check"})
+    assert splitter.method_of(script.metadata, script.page_content) == "ast"
+    node = Document(text="#!/usr/bin/env python3\nprint(1)\n", metadata={"file_path": "bin/run"})
+    assert AutoNodeParser().method_of(node) == "ast"
+
+
+def test_more_peer_calls_work_or_name_what_to_use() -> None:
+    assert ASTNodeParser(language="python", chunk_size=512).chunker.sizer.describe() == "tiktoken:cl100k_base"
+    assert RecordNodeParser(chunk_overlap=0).chunker.max_size == 1000
+    with pytest.raises(ValueError, match="does not overlap"):
+        RecordNodeParser(chunk_overlap=50)
+    text = (DATA / "pubmed_abstracts.md").read_text(encoding="utf-8")[:4000]
+    chunks = SentenceNodeParser(chunk_size=128).split_text(text)  # SentenceSplitter.split_text
+    assert len(chunks) > 3 and all(c in text for c in chunks)
+    assert SentenceNodeParser().split_texts([text, text]) == chunks * 0 + SentenceNodeParser().split_text(text) * 2
+    with pytest.raises(TypeError, match="metadata_style='langchain'"):
+        DocumentTextSplitter(headers_to_split_on=[("#", "Header 1")])
+
+
+def test_from_dict_asks_for_an_object_it_cannot_rebuild() -> None:
+    from llama_index.core.embeddings import MockEmbedding
+
+    embed_model = MockEmbedding(embed_dim=8)
+    parser = SemanticNodeParser(embed_model=embed_model)
+    with pytest.raises(ValueError, match="'embed_model'"):
+        SemanticNodeParser.from_dict(parser.to_dict())
+    restored = SemanticNodeParser.from_dict(parser.to_dict(), embed_model=embed_model)
+    assert restored.to_dict() == parser.to_dict()
+    assert SemanticNodeParser.from_dict(SemanticNodeParser().to_dict()).to_dict() == SemanticNodeParser().to_dict()

@@ -32,7 +32,8 @@ def blocks() -> list[tuple[str, str]]:
 
 @pytest.fixture()
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A user's project: src/ (Python and JavaScript from examples/data) and docs/ (Markdown and HTML)."""
+    """A user's project: src/ (Python and JavaScript from examples/data) and docs/ (Markdown, HTML, a PNG image
+    and a lockfile)."""
     (tmp_path / "src").mkdir()
     for name in ("textwrap.py", "rustdoc_storage.js"):
         shutil.copy(ROOT / "examples" / "data" / name, tmp_path / "src" / name)
@@ -43,6 +44,16 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "<h2>Offline</h2><p>Every model ships as a wheel: nothing is downloaded.</p></body></html>",
         encoding="utf-8",
     )
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.figure()
+    plt.plot([1, 2, 3])
+    plt.savefig(tmp_path / "docs" / "plot.png")  # a binary beside the docs, as real docs folders have
+    plt.close()
+    (tmp_path / "docs" / "uv.lock").write_text('version = 1\n[[package]]\nname = "x"\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):

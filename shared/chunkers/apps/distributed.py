@@ -350,8 +350,8 @@ def _decode_batch(batch: Any, positions: Mapping[str, int], max_bytes: int, extr
 
     paths = batch.column("path").to_pylist()
     texts, skipped = [], []
-    for data in batch.column("bytes").to_pylist():
-        text, reason = decode_source(data, max_bytes)
+    for path, data in zip(paths, batch.column("bytes").to_pylist()):
+        text, reason = decode_source(data, max_bytes, path=path)
         texts.append(text)
         skipped.append(reason)
     ids = [positions.get(p, -1) for p in paths]

@@ -46,11 +46,12 @@ def takes(method: str, name: str) -> bool:
     return name in options_of(engine_class(method))
 
 
-def method_for(path: Path, method: str = "auto") -> str:
-    """The method ``auto`` resolves to for ``path`` (see the module docstring)."""
+def method_for(path: Path, method: str = "auto", text: str | None = None) -> str:
+    """The method ``auto`` resolves to for ``path`` (see the module docstring); ``text``, when known: a file without
+    an extension whose shebang line names a language (``#!/bin/sh``) is code."""
     if method != "auto":
         return method
-    from ..code import language_for_path
+    from ..code import language_for_path, language_for_shebang
     from ..documents import DOCUMENT_SUFFIXES
     from ..records.chunker import RECORD_SUFFIXES
 
@@ -59,7 +60,9 @@ def method_for(path: Path, method: str = "auto") -> str:
         return "records"
     if suffix in DOCUMENT_SUFFIXES:
         return "document"
-    return "ast" if language_for_path(path) is not None else TEXT_METHOD
+    if language_for_path(path) is not None or (not suffix and text and language_for_shebang(text)):
+        return "ast"
+    return TEXT_METHOD
 
 
 def make_chunker(method: str, max_size: int | None = None, **runtime: Any) -> BaseChunker:

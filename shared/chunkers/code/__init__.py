@@ -2,14 +2,24 @@
 
 from .ast_chunker import ASTChunker
 from .directory import chunk_directory
-from .languages import EXTENSIONS, GrammarNotFoundError, get_language, language_for_path, normalise_language
+from .languages import (
+    EXTENSIONS,
+    GrammarNotFoundError,
+    UnknownLanguageError,
+    get_language,
+    language_for_path,
+    language_for_shebang,
+    normalise_language,
+)
 
 __all__ = [
     "EXTENSIONS",
     "ASTChunker",
     "GrammarNotFoundError",
+    "UnknownLanguageError",
     "chunk_directory",
     "get_language",
     "language_for_path",
+    "language_for_shebang",
     "normalise_language",
 ]

@@ -50,7 +50,7 @@ class ASTChunker(BaseChunker):
     ``language``, ``start_line``/``end_line`` (1-based), ``node_types``, ``ancestors`` (first lines of the
     enclosing definitions, outermost first), ``size``, ``node_count``, ``fallback``; the caller's
     ``file_path`` etc. are copied in. ``expand_context=True`` adds ``context_header`` (the file path and the
-    enclosing signatures) and ``context`` (that header + the chunk text); the text and offsets are unchanged.
+    enclosing signatures); the text and offsets are unchanged.
     ``overlap_nodes=k`` extends each chunk by the last k units of the previous chunk and the first k of the
     next (budget applies before overlap; ``core_start``/``core_end`` give the span without overlap).
     ``chunk_overlap`` (LangChain's meaning, in ``sizer`` units): each chunk also starts with the end of the one
@@ -157,7 +157,6 @@ class ASTChunker(BaseChunker):
                 metadata["core_start"], metadata["core_end"] = core
             if self.expand_context:
                 metadata["context_header"] = _header(path, ancestors)
-                metadata["context"] = metadata["context_header"] + text[start:end]
             chunks.append(Chunk(text[start:end], start, end, metadata))
         return chunks
 

@@ -49,8 +49,6 @@ def _piece_metadata(text: str, chunk: Chunk, metadata: dict, start: int, end: in
         piece["end_line"] = piece["start_line"] + text.count("\n", start, end)
     if isinstance(piece.get("size"), int):
         piece["size"] = measure(start, end)
-    if "context" in piece:
-        piece["context"] = embedded_text(piece.get("context_header") or "", text[start:end])
     return piece
 
 

@@ -8,7 +8,9 @@ so a field set after construction takes effect and the engine object never goes 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from .options import options_of
@@ -125,3 +127,32 @@ def added_metadata(chunk: Mapping[str, Any], source: Mapping[str, Any]) -> dict[
     if source.get("chunker") is not None and source.get("chunker") == chunk.get("chunker"):
         return dict(chunk)
     return {k: v for k, v in chunk.items() if k not in source}
+
+
+# A face's own options that set what a routing parser's shared chunk_size / chunk_overlap would.
+SIZE_OPTIONS = ("chunk_size", "max_size", "max_chars", "chunk_lines")
+OVERLAP_OPTIONS = ("chunk_overlap", "overlap_nodes", "chunk_lines_overlap")
+
+
+def routed_settings(face: Any, chunk_size: int | None, chunk_overlap: int | None, own: Mapping[str, Any]) -> dict:
+    """The settings of one face a routing parser routes to: its ``own`` options, and the routing parser's shared
+    ``chunk_size`` / ``chunk_overlap`` where ``own`` sets neither (the overlap only where its engine overlaps)."""
+    settings = dict(own)
+    if chunk_size is not None and not any(name in own for name in SIZE_OPTIONS):
+        settings["chunk_size"] = chunk_size
+    overlaps = "chunk_overlap" in options_of(face.engine)
+    if chunk_overlap is not None and overlaps and not any(name in own for name in OVERLAP_OPTIONS):
+        settings["chunk_overlap"] = chunk_overlap
+    return settings
+
+
+def warn_skipped(owner: str, skipped: list[tuple[str, str]], total: int) -> None:
+    """One warning naming the documents a routing parser skipped (none: no warning)."""
+    if skipped:
+        named = "; ".join(f"{Path(source).name} ({reason})" for source, reason in skipped[:5])
+        more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        warnings.warn(
+            f"{owner} skipped {len(skipped)} of {total} documents that are no source text: {named}{more} "
+            "(include_generated=True chunks the generated, minified and markup-only ones)",
+            stacklevel=3,
+        )

@@ -30,6 +30,8 @@ MINIFIED_SUFFIXES = (".min.js", ".min.css")
 # How the reasons of generated, minified and markup-only files begin (``include_generated`` chunks them anyway).
 GENERATED_REASONS = ("generated", "minified", "markup only")
 TOO_LARGE_REASON = "larger than"
+# Data files whose lines are records: long lines are their nature, not a sign of minified code.
+RECORD_LINE_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv")
 
 
 @dataclass
@@ -114,27 +116,55 @@ def read_source(
     size = path.stat().st_size
     if size > max_bytes:
         return None, f"{TOO_LARGE_REASON} {max_bytes} bytes ({size})"
-    return decode_source(path.read_bytes(), max_bytes, include_generated)
+    return decode_source(path.read_bytes(), max_bytes, include_generated, path)
 
 
 def decode_source(
-    data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, include_generated: bool = False
+    data: bytes,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    include_generated: bool = False,
+    path: str | os.PathLike[str] | None = None,
 ) -> tuple[str | None, str | None]:
-    """`read_source` for a file's bytes already read (e.g. by Ray's file reader): the same checks."""
+    """`read_source` for a file's bytes already read (e.g. by Ray's file reader): the same checks (``path``: the
+    file's name, for the rules that depend on it)."""
     if len(data) > max_bytes:
         return None, f"{TOO_LARGE_REASON} {max_bytes} bytes ({len(data)})"
     if b"\0" in data[:8192]:
         return None, "binary (NUL bytes)"
-    if not include_generated and _GENERATED.search(data[:2048]):
-        return None, "generated (marked as such in its header)"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, f"not UTF-8 text (invalid byte at offset {exc.start})"
+    return (None, reason) if (reason := content_skip_reason(text, path, include_generated)) else (text, None)
+
+
+def content_skip_reason(
+    text: str, path: str | os.PathLike[str] | None = None, include_generated: bool = False
+) -> str | None:
+    """Why a file's text is not source to chunk, from the text itself: binary (NUL characters, as a reader that
+    decodes anything leaves them), generated (marked in its header), minified (long lines on average, except in data
+    files whose lines are records); None to chunk it."""
+    if "\0" in text[:8192]:
+        return "binary (NUL characters)"
+    if include_generated:
+        return None
+    if _GENERATED.search(text[:2048].encode("utf-8", "replace")):
+        return "generated (marked as such in its header)"
     lines = text.count("\n") + 1
-    if not include_generated and len(text) > 5000 and len(text) / lines > 1000:
-        return None, f"minified (average line length {len(text) // lines} characters)"
-    return text, None
+    records = path is not None and Path(path).suffix.lower() in RECORD_LINE_SUFFIXES
+    if not records and len(text) > 5000 and len(text) / lines > 1000:
+        return f"minified (average line length {len(text) // lines} characters)"
+    return None
+
+
+def text_skip_reason(
+    text: str, path: str | os.PathLike[str] | None = None, include_generated: bool = False
+) -> str | None:
+    """Why a document (its text, and its file name if known) is not source to chunk: `name_skip_reason`, then
+    `content_skip_reason`; None to chunk it. For frameworks' documents, read by loaders that decode anything."""
+    if path is not None and not include_generated and (reason := name_skip_reason(Path(path))):
+        return reason
+    return content_skip_reason(text, path, include_generated)
 
 
 ChunkerFor = Callable[[Path], "BaseChunker | None"]
