@@ -197,6 +197,22 @@ def test_a_misspelled_language_raises_at_construction_naming_the_close_ones() ->
     ]
 
 
+def test_a_grammar_that_hangs_gets_the_flagged_fallback() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "from langchain_text_splitters import Language\n"
+        "from langchain_chunkers import ASTTextSplitter\n"
+        "s = ASTTextSplitter.from_language(Language.COBOL, chunk_size=200)\n"
+        "c = s.chunker.chunk('hello\\n')\n"
+        "print(c[0].metadata['fallback_reason'])\n"
+    )
+    # in a process of its own with a time limit: a regression must fail the test, not hang the suite
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    assert "COBOL grammar never returns" in done.stdout
+
+
 def test_expand_context_adds_a_header_without_touching_text() -> None:
     plain = ASTChunker(max_size=200).chunk(TEXTWRAP, file_path="lib/textwrap.py")
     expanded = ASTChunker(max_size=200, expand_context=True).chunk(TEXTWRAP, file_path="lib/textwrap.py")

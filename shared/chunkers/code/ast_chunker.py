@@ -12,6 +12,7 @@ from ..core.options import Option, non_negative
 from ..core.overlap import line_starts
 from ..core.sizing import SpanMeasure
 from .languages import (
+    HANGING_GRAMMARS,
     OFFSIDE_RULE,
     GrammarNotFoundError,
     check_language,
@@ -106,6 +107,8 @@ class ASTChunker(BaseChunker):
             where = f"the extension of {path!r} is not known" if path else "no language, file_path or shebang given"
             return self._fallback(text, measure, "text", path, f"cannot tell the language: {where}")
         grammar, language = language, grammar_name(language)
+        if language in HANGING_GRAMMARS:
+            return self._fallback(text, measure, language, path, HANGING_GRAMMARS[language])
         try:
             tree = new_parser(grammar).parse(text.encode("utf-8"))
         except GrammarNotFoundError:

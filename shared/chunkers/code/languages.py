@@ -33,6 +33,9 @@ EXTENSIONS: dict[str, str] = {
 
 # Languages where indentation is syntax: a chunk must not dedent below its first line to stay valid code.
 OFFSIDE_RULE = frozenset({"python", "yaml", "haskell"})
+# Grammars whose parser never returns on some input (tree-sitter has no parse timeout to stop it): their files get the
+# flagged fallback. COBOL: tree-sitter-language-pack 0.13's grammar loops on plain text such as "hello\n".
+HANGING_GRAMMARS = {"cobol": "the tree-sitter COBOL grammar never returns on some input"}
 
 # Other spellings users pass (LangChain's Language enum values, LlamaIndex CodeSplitter names).
 ALIASES: dict[str, str] = {
