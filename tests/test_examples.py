@@ -21,9 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 NOTEBOOKS = sorted((EXAMPLES / "notebooks").glob("*.ipynb"))
 ANSWER_KEY = "questions.jsonl"
-EVAL_QUESTIONS = [
-    json.loads(line)["question"] for line in (EXAMPLES / "data" / ANSWER_KEY).read_text(encoding="utf-8").splitlines()
-]
 
 
 def run_script(name: str, *args: str) -> str:
@@ -66,20 +63,10 @@ def example(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     return importlib.import_module(name)
 
 
-def test_the_langchain_chain_never_indexes_or_retrieves_the_answer_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    from langchain_core.vectorstores import InMemoryVectorStore
-
-    from langchain_chunkers import LocalEmbeddings
-
+def test_the_langchain_chain_never_indexes_the_answer_key(monkeypatch: pytest.MonkeyPatch) -> None:
     chain = example("langchain_chain", monkeypatch)
-    chunks = chain.split("sentence")
-    sources = {Path(c.metadata["source"]).name for c in chunks}
+    sources = {Path(c.metadata["source"]).name for c in chain.split("sentence")}  # what the chain indexes
     assert sources == {"textwrap.py", "rustdoc_storage.js", "valkyria_chronicles_wikitext.md", "pubmed_abstracts.md"}
-    store = InMemoryVectorStore(LocalEmbeddings())
-    store.add_documents(chunks)
-    for question in EVAL_QUESTIONS:  # the questions whose own file would be the best match, were it indexed
-        retrieved = store.similarity_search(question, k=6)
-        assert retrieved and not [d for d in retrieved if Path(d.metadata["source"]).name == ANSWER_KEY]
 
 
 def test_the_llamaindex_app_never_ingests_the_answer_key(monkeypatch: pytest.MonkeyPatch) -> None:
