@@ -10,12 +10,13 @@ from typing import Any
 from chunkers.apps.routing import method_for
 from chunkers.core.chunk import source_path
 from chunkers.core.faces import Derived, reject_unknown, routed_settings, warn_skipped
+from chunkers.core.spec import restorable
 from chunkers.io.files import text_skip_reason
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.node_parser.interface import NodeParser
 from llama_index.core.schema import BaseNode, Document, MetadataMode
 
-from .base import ChunkerNodeParser
+from .base import ChunkerNodeParser, _Written
 
 # The parser of each routing method (`chunkers.apps.routing`); "llm" is never routed to, only chosen as text_method.
 FACES = {
@@ -51,7 +52,7 @@ class AutoNodeParser(NodeParser):
     context embedded); ``to_dict`` (the ``IngestionCache`` key) holds every parser's configuration.
     """
 
-    options: dict[str, dict[str, Any]] = Field(
+    options: _Written = Field(
         default_factory=dict, description="Keyword arguments of each method's parser: {'ast': {...}, 'document': ...}"
     )
     chunk_size: int | None = Field(default=None, description="Every routed parser's chunk_size (tokens).")
@@ -125,6 +126,7 @@ class AutoNodeParser(NodeParser):
         for derived in ("class_name", "parsers", "id_func"):  # id_func: the default unless passed in kwargs
             if derived not in kwargs:
                 data.pop(derived, None)
+        restorable({k: v for k, v in data.items() if k not in kwargs}, cls.__name__)
         return cls(**data)
 
     def _parse_nodes(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:

@@ -412,3 +412,7 @@ def test_from_dict_asks_for_an_object_it_cannot_rebuild() -> None:
     restored = SemanticNodeParser.from_dict(parser.to_dict(), embed_model=embed_model)
     assert restored.to_dict() == parser.to_dict()
     assert SemanticNodeParser.from_dict(SemanticNodeParser().to_dict()).to_dict() == SemanticNodeParser().to_dict()
+    routed = AutoNodeParser(text_method="llm", options={"llm": {"llm": lambda prompt: "ID 1"}})
+    with pytest.raises(ValueError, match="'options'"):
+        AutoNodeParser.from_dict(routed.to_dict())
+    assert AutoNodeParser.from_dict(routed.to_dict(), options=routed.options).parser("llm").llm is not None
