@@ -33,8 +33,8 @@ def run_script(name: str, *args: str) -> str:
 
 @pytest.mark.slow
 def test_llamaindex_app_ingests_indexes_retrieves_and_filters() -> None:
-    out = run_script("llamaindex_app.py")
-    assert "code nodes (ASTNodeParser)" in out and "prose nodes (PerplexityNodeParser)" in out
+    out = run_script("llamaindex_app.py", "--prose", "sentence")  # the notebooks run the perplexity parsers
+    assert "code nodes (ASTNodeParser)" in out and "prose nodes (SentenceNodeParser)" in out
     assert "indexed " in out and "with all-MiniLM-L6-v2" in out
     assert out.count("\nQ: ") == 3 and out.count("by retriever + ChunkFilterPostprocessor (scorer embedding") == 2
     assert out.count("by query engine (MockLLM, no_text) with ChunkFilterPostprocessor (scorer embedding") == 1
@@ -46,7 +46,7 @@ def test_llamaindex_app_ingests_indexes_retrieves_and_filters() -> None:
 
 @pytest.mark.slow
 def test_langchain_chain_splits_embeds_compresses_and_runs_the_lcel_chain() -> None:
-    # The fast option: the LlamaIndex app and the notebooks already run the perplexity chunker (and the notebook
+    # The fast option: the notebooks run the perplexity chunker (and the notebook
     # the "local" scorer, kept for comparison); the default scorer is "embedding".
     out = run_script("langchain_chain.py", "--prose", "sentence")
     assert "code chunks (ASTTextSplitter)" in out and "prose chunks (SentenceTextSplitter)" in out
