@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from chunkers.apps.routing import method_for
+from chunkers.apps.routing import routed_method, routed_methods
 from chunkers.core.chunk import source_path
 from chunkers.core.faces import Derived, routed_settings, warn_skipped
 from chunkers.io.files import text_skip_reason
@@ -26,8 +25,6 @@ FACES = {
     "semantic": "SemanticTextSplitter",
     "llm": "LLMTextSplitter",
 }
-ROUTED = ("ast", "document", "records")  # by file type; anything else is text
-TEXT_METHODS = ("sentence", "ppl", "semantic", "llm")
 
 
 class AutoTextSplitter(TextSplitter):
@@ -72,12 +69,7 @@ class AutoTextSplitter(TextSplitter):
 
     def _methods(self) -> tuple[str, ...]:
         """The methods this splitter routes to, after checking ``text_method`` and the ``options`` keys."""
-        if self.text_method not in TEXT_METHODS:
-            raise ValueError(f"text_method must be one of {', '.join(TEXT_METHODS)}, got {self.text_method!r}")
-        unknown = sorted(set(self.options) - set(FACES))
-        if unknown:
-            raise ValueError(f"options has no method {unknown[0]!r}: the methods are {', '.join(FACES)}")
-        return (*ROUTED, self.text_method)
+        return routed_methods(self.text_method, self.options, FACES)
 
     def splitter(self, method: str) -> ChunkerTextSplitter:
         """The text splitter of ``method`` with its ``options`` (built again only when they changed)."""
@@ -92,9 +84,7 @@ class AutoTextSplitter(TextSplitter):
 
     def method_of(self, metadata: dict[str, Any], text: str | None = None) -> str:
         """The method a document goes to: by its file's extension (or shebang line), else ``text_method``."""
-        path = source_path(metadata)
-        method = method_for(Path(path), text=text) if path else "sentence"
-        return method if method in ROUTED else self.text_method
+        return routed_method(source_path(metadata), text, self.text_method)
 
     def split_text(self, text: str) -> list[str]:
         """The chunks of a text with no file: ``text_method``'s splitter."""

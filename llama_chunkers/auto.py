@@ -4,10 +4,9 @@ routes files."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from chunkers.apps.routing import method_for
+from chunkers.apps.routing import TEXT_METHODS, routed_method, routed_methods
 from chunkers.core.chunk import source_path
 from chunkers.core.faces import Derived, reject_unknown, routed_settings, warn_skipped
 from chunkers.core.spec import restorable
@@ -28,8 +27,6 @@ FACES = {
     "semantic": "SemanticNodeParser",
     "llm": "LLMNodeParser",
 }
-ROUTED = ("ast", "document", "records")  # by file type; anything else is text
-TEXT_METHODS = ("sentence", "ppl", "semantic", "llm")
 SHARED_FIELDS = ("include_metadata", "include_prev_next_rel", "id_func")  # passed on to every routed parser
 
 
@@ -86,12 +83,7 @@ class AutoNodeParser(NodeParser):
 
     def _methods(self) -> tuple[str, ...]:
         """The methods this parser routes to, after checking ``text_method`` and the ``options`` keys."""
-        if self.text_method not in TEXT_METHODS:
-            raise ValueError(f"text_method must be one of {', '.join(TEXT_METHODS)}, got {self.text_method!r}")
-        unknown = sorted(set(self.options) - set(FACES))
-        if unknown:
-            raise ValueError(f"options has no method {unknown[0]!r}: the methods are {', '.join(FACES)}")
-        return (*ROUTED, self.text_method)
+        return routed_methods(self.text_method, self.options, FACES)
 
     def parser(self, method: str) -> ChunkerNodeParser:
         """The node parser of ``method`` with its ``options`` (built again only when they changed)."""
@@ -104,9 +96,7 @@ class AutoNodeParser(NodeParser):
 
     def method_of(self, node: BaseNode) -> str:
         """The method a node goes to: by its file's extension (or shebang line), else ``text_method``."""
-        path = source_path(node.metadata)
-        method = method_for(Path(path), text=node.get_content(metadata_mode=MetadataMode.NONE)) if path else "sentence"
-        return method if method in ROUTED else self.text_method
+        return routed_method(source_path(node.metadata), node.get_content(MetadataMode.NONE), self.text_method)
 
     @property
     def last_skipped(self) -> list[tuple[str, str]]:

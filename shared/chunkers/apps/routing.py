@@ -9,6 +9,7 @@ the engine classes' option declarations.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ METHODS: dict[str, str] = {
 }
 RUNTIME_OPTIONS = ("device", "dtype", "quantize")
 TEXT_METHOD = "sentence"
+# The routing parsers (AutoNodeParser, AutoTextSplitter): the methods chosen by file type, and those text may get.
+ROUTED = ("ast", "document", "records")
+TEXT_METHODS = ("sentence", "ppl", "semantic", "llm")
 
 
 def engine_class(method: str) -> type[BaseChunker]:
@@ -63,6 +67,25 @@ def method_for(path: Path, method: str = "auto", text: str | None = None) -> str
     if language_for_path(path) is not None or (not suffix and text and language_for_shebang(text)):
         return "ast"
     return TEXT_METHOD
+
+
+def routed_methods(text_method: str, option_keys: Iterable[str], methods: Iterable[str]) -> tuple[str, ...]:
+    """The methods a routing parser goes to (`ROUTED` and ``text_method``), after checking ``text_method`` and the
+    methods its per-method options name (``methods``: those it has a face for)."""
+    if text_method not in TEXT_METHODS:
+        raise ValueError(f"text_method must be one of {', '.join(TEXT_METHODS)}, got {text_method!r}")
+    known = list(methods)
+    unknown = sorted(set(option_keys) - set(known))
+    if unknown:
+        raise ValueError(f"options has no method {unknown[0]!r}: the methods are {', '.join(known)}")
+    return (*ROUTED, text_method)
+
+
+def routed_method(path: str | None, text: str | None, text_method: str) -> str:
+    """The method a routing parser gives a document: by its file (extension, or shebang line), else
+    ``text_method``."""
+    method = method_for(Path(path), text=text) if path else TEXT_METHOD
+    return method if method in ROUTED else text_method
 
 
 def make_chunker(method: str, max_size: int | None = None, **runtime: Any) -> BaseChunker:

@@ -7,6 +7,7 @@ run time, which fails offline), the per-language packages (``tree-sitter-python`
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import pkgutil
@@ -144,12 +145,10 @@ def bundled_languages() -> frozenset[str]:
     """The grammar names the installed bundles offer: the language pack's list and the per-language packages
     (``tree-sitter-python``, ...)."""
     names: set[str] = set()
-    try:
+    with contextlib.suppress(Exception):  # no pack, or one without a list of its languages
         import tree_sitter_language_pack as pack
 
         names.update(typing.get_args(getattr(pack, "SupportedLanguage", None)))
-    except Exception:  # no pack, or one without a list of its languages
-        pass
     modules = (m.name for m in pkgutil.iter_modules())
     packaged = {name.removeprefix("tree_sitter_") for name in modules if name.startswith("tree_sitter_")}
     own = {other: name for name, other in _OTHER_NAMES.items()}
@@ -172,11 +171,9 @@ def check_language(language: Any) -> str:
     name = normalise_language(language)
     if not name or name in known_languages():
         return name
-    try:
+    with contextlib.suppress(GrammarNotFoundError):
         get_language(name)  # a grammar installed under a name not listed anywhere
         return name
-    except GrammarNotFoundError:
-        pass
     close = difflib.get_close_matches(name, sorted(known_languages()), n=3, cutoff=0.6)
     names = ", ".join(map(repr, close[:-1])) + " or " * (len(close) > 1) + "".join(map(repr, close[-1:]))
     hint = f"did you mean {names}?" if close else "no known language name is close to it."

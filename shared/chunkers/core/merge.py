@@ -116,16 +116,22 @@ def _cut_characters(source: str, start: int, end: int, measure: SpanMeasure, max
                 f"max_size={max_size} is smaller than the single character {source[start]!r} "
                 f"at offset {start} (size {measure(start, start + 1)})"
             )
-        lo, hi = start + 1, end  # largest cut in [lo, hi] that fits
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if measure(start, mid) <= max_size:
-                lo = mid
-            else:
-                hi = mid - 1
-        pieces.append((start, lo))
-        start = lo
+        cut = furthest_fit(measure, start, start + 1, end, max_size)
+        pieces.append((start, cut))
+        start = cut
     return pieces
+
+
+def furthest_fit(measure: SpanMeasure, start: int, low: int, high: int, max_size: int) -> int:
+    """The largest end ``e`` in ``[low, high]`` with ``measure(start, e) <= max_size`` (``low`` when none larger
+    fits), by binary search."""
+    while low < high:
+        mid = (low + high + 1) // 2
+        if measure(start, mid) <= max_size:
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 def fitted(source: str, start: int, end: int, measure: SpanMeasure, max_size: int) -> list[Span]:

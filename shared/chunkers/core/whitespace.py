@@ -4,6 +4,7 @@ exactly, with the budget still held."""
 from __future__ import annotations
 
 from .chunk import Chunk
+from .merge import furthest_fit
 from .sizing import Sizer, SpanMeasure
 
 
@@ -24,7 +25,7 @@ def keep_whitespace(text: str, chunks: list[Chunk], sizer: Sizer, max_size: int)
         if gap_end <= gap_start:
             continue
         if before is not None:
-            gap_start = bounds[before][1] = _extend_end(measure, bounds[before][0], gap_start, gap_end, max_size)
+            gap_start = bounds[before][1] = furthest_fit(measure, bounds[before][0], gap_start, gap_end, max_size)
         if after is not None and gap_start < gap_end:
             gap_end = bounds[after][0] = _extend_start(measure, bounds[after][1], gap_start, gap_end, max_size)
         if gap_start < gap_end:
@@ -33,18 +34,6 @@ def keep_whitespace(text: str, chunks: list[Chunk], sizer: Sizer, max_size: int)
     extra = [Chunk(text[a:b], a, b, {"chunker": chunks[0].metadata.get("chunker"), "whitespace_only": True})
              for a, b in out_of_place]  # fmt: skip
     return sorted(widened + extra, key=lambda c: (c.start, c.end))
-
-
-def _extend_end(measure: SpanMeasure, start: int, end: int, limit: int, max_size: int) -> int:
-    """The largest ``e`` in ``[end, limit]`` with ``measure(start, e) <= max_size``."""
-    lo, hi = end, limit
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if measure(start, mid) <= max_size:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 def _extend_start(measure: SpanMeasure, end: int, limit: int, start: int, max_size: int) -> int:
