@@ -111,7 +111,7 @@ class AutoTextSplitter(TextSplitter):
             sources = [metadatas[i] for i in indices]
             results = splitter._chunked([texts[i] for i in indices], [_keyed(m) for m in sources])
             for index, source, chunks in zip(indices, sources, results):
-                made[index] = splitter._documents([source], [chunks])
+                made[index] = splitter._documents([texts[index]], [source], [chunks])
         return [document for index in range(len(texts)) for document in made.get(index, [])]
 
     async def atransform_documents(self, documents: Sequence[Document], **kwargs: Any) -> Sequence[Document]:

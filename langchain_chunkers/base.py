@@ -125,7 +125,8 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         return cls(sizer=tokenizer, **kwargs)
 
     def split_text(self, text: str) -> list[str]:
-        return [chunk.text for chunk in self._chunked([text], [{}])[0]]
+        shown = (self.chunker.shown_text(text, chunk) for chunk in self._chunked([text], [{}])[0])
+        return [piece for piece in shown if piece.strip()]
 
     def _chunked(self, texts: list[str], metadatas: list[dict[str, Any]]) -> list[list[Chunk]]:
         """The engine's chunks of each text (see `_finish`)."""
@@ -144,7 +145,7 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         if metadatas is not None and len(metadatas) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(metadatas)} metadata dicts")
         sources = metadatas or [{} for _ in texts]
-        return self._documents(sources, self._chunked(texts, [_keyed(m) for m in sources]))
+        return self._documents(texts, sources, self._chunked(texts, [_keyed(m) for m in sources]))
 
     async def atransform_documents(self, documents: Sequence[Document], **kwargs: Any) -> Sequence[Document]:
         """`split_documents` without blocking the event loop (the LLM chunker: through the model's async API)."""
@@ -152,27 +153,33 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         sources = [d.metadata for d in documents]
         texts = [d.page_content for d in documents]
         results = await self.chunker.achunk_many(texts, [_keyed(m) for m in sources])
-        return self._documents(sources, self._finish(texts, results))
+        return self._documents(texts, sources, self._finish(texts, results))
 
-    def _documents(self, sources: list[dict[Any, Any]], results: list[list[Chunk]]) -> list[Document]:
-        """One document per chunk: a deep copy of its source's metadata plus the chunker's, and exact offsets."""
+    def _documents(self, texts: list[str], sources: list[dict[Any, Any]], results: list[list[Chunk]]) -> list[Document]:
+        """One document per chunk: a deep copy of its source's metadata plus the chunker's, and exact offsets (the
+        chunk's span in its text; ``page_content`` is the chunk's shown text, an HTML chunk's text view; a chunk of
+        markup only, such as a script, gives no document)."""
         documents = []
-        for source_metadata, chunks in zip(sources, results):
+        for text, source_metadata, chunks in zip(texts, sources, results):
             passed = _keyed(source_metadata)  # what the engine was given (and copied into every chunk)
             for chunk in chunks:
+                shown = self.chunker.shown_text(text, chunk)
+                if not shown.strip():
+                    continue
                 metadata = copy.deepcopy(source_metadata)
                 metadata.update(added_metadata(chunk.metadata, passed))
                 if self._add_start_index:
                     metadata["start_index"] = chunk.start
                     metadata["end_index"] = chunk.end
-                documents.append(Document(page_content=self._content(chunk), metadata=metadata))
+                documents.append(Document(page_content=self._content(chunk, shown), metadata=metadata))
         return documents
 
-    def _content(self, chunk: Chunk) -> str:
-        """The ``page_content`` of a chunk's document: its text, after its context with ``context_in_content``."""
+    def _content(self, chunk: Chunk, shown: str) -> str:
+        """The ``page_content`` of a chunk's document: its ``shown`` text, after its context with
+        ``context_in_content``."""
         if self.offers_context and self.context_in_content:
-            return embedded_text(chunk.metadata.get("context_header") or "", chunk.text)
-        return chunk.text
+            return embedded_text(chunk.metadata.get("context_header") or "", shown)
+        return shown
 
 
 SEPARATOR_OPTIONS = ("separators", "is_separator_regex", "keep_separator")

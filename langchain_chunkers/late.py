@@ -108,9 +108,12 @@ class LateChunkingEmbeddings(Embeddings, BaseDocumentTransformer):
         texts = [d.page_content for d in documents]
         metadatas = [{str(k): v for k, v in d.metadata.items()} for d in documents]
         chunks = self.splitter.chunker.chunk_many(texts, metadatas)
-        out = self.splitter._documents([d.metadata for d in documents], chunks)
+        out = self.splitter._documents(texts, [d.metadata for d in documents], chunks)
+        shown = self.splitter.chunker.shown_text
+        kept = [bool(shown(text, c).strip()) for text, found in zip(texts, chunks) for c in found]  # as _documents
         vectors = [v for vs in self.embedder.embed_many(texts, chunks) for v in vs]
-        sources = [text for text, found in zip(texts, chunks) for _ in found]
+        vectors = [v for v, keep in zip(vectors, kept) if keep]
+        sources = [text for text, found in zip(texts, chunks) for c in found if shown(text, c).strip()]
         split = _Split([d.page_content for d in out], vectors, sources)
         with self._lock:
             for earlier in self._splits:

@@ -18,9 +18,9 @@ from llama_index.core.schema import BaseNode, Document, MetadataMode, TextNode
 from llama_index.core.utils import get_tqdm_iterable
 
 PARSE_BATCH = 16  # nodes chunked together by one chunk_many call
-# How a node with an embedded context writes its metadata into the embedded and LLM text: the values alone, so the
-# context line is "Guide > Install", not "context_header: Guide > Install" (measured: benchmarks/results/
-# context_ablation.md, where the label costs IoU).
+# How a node whose only embedded metadata is its context line writes it: the value alone, so the context line is
+# "Guide > Install", not "context_header: Guide > Install" (measured: benchmarks/results/context_ablation.md, where
+# the label costs IoU).
 CONTEXT_TEMPLATE = "{value}"
 
 
@@ -125,17 +125,23 @@ class ChunkerNodeParser(EngineFace, NodeParser):
 
     def split_text(self, text: str) -> list[str]:
         """The chunks of ``text`` as strings (``SentenceSplitter.split_text``, ``CodeSplitter.split_text``)."""
-        return [chunk.text for chunk in self.chunker.chunk(text)]
+        shown = (self.chunker.shown_text(text, chunk) for chunk in self.chunker.chunk(text))
+        return [piece for piece in shown if piece.strip()]
 
     def split_texts(self, texts: list[str]) -> list[str]:
         """The chunks of every text, in order (``split_texts`` of LlamaIndex's text splitters)."""
-        return [chunk.text for chunks in self.chunker.chunk_many(texts) for chunk in chunks]
+        results = zip(texts, self.chunker.chunk_many(texts))
+        shown = (self.chunker.shown_text(text, chunk) for text, chunks in results for chunk in chunks)
+        return [piece for piece in shown if piece.strip()]
 
     def _nodes_from_chunks(self, node: BaseNode, chunks: list[Chunk]) -> list[BaseNode]:
         offset = node.start_char_idx if isinstance(node, TextNode) and not isinstance(node, Document) else None
         base = offset or 0
-        built = build_nodes_from_splits([c.text for c in chunks], node, id_func=self.id_func)
-        for new, chunk in zip(built, chunks):
+        source = self._text_of(node)
+        shown = [(chunk, self.chunker.shown_text(source, chunk)) for chunk in chunks]
+        shown = [(chunk, text) for chunk, text in shown if text.strip()]  # markup only (an HTML <script>): no node
+        built = build_nodes_from_splits([text for _, text in shown], node, id_func=self.id_func)
+        for new, (chunk, _) in zip(built, shown):
             new.start_char_idx = base + chunk.start
             new.end_char_idx = base + chunk.end
             added = self._added_metadata(chunk, node)
@@ -143,8 +149,8 @@ class ChunkerNodeParser(EngineFace, NodeParser):
             hidden = [k for k in added if k not in self._embedded_keys() or added[k] in ("", None)]
             new.excluded_embed_metadata_keys = [*new.excluded_embed_metadata_keys, *hidden]
             new.excluded_llm_metadata_keys = [*new.excluded_llm_metadata_keys, *hidden]
-            if any(k not in hidden for k in added):  # a context line: embedded bare, as measured (no "key: " label)
-                new.metadata_template = CONTEXT_TEMPLATE
+            inherited = node.metadata if self.include_metadata else {}  # merged in by _postprocess_parsed_nodes
+            embed_bare(new, [k for k in added if k not in hidden], inherited)
         return built
 
     def _added_metadata(self, chunk: Chunk, node: BaseNode) -> dict[str, Any]:
@@ -192,6 +198,26 @@ class ChunkerNodeParser(EngineFace, NodeParser):
 
 
 _Written = Annotated[Any, PlainSerializer(written)]
+
+
+def embed_bare(node: BaseNode, keys: list[str], inherited: dict[str, Any]) -> None:
+    """Embed (and show the LLM) the context line in ``keys`` without a "key: " label, the node's other metadata with
+    theirs: alone, the context line is the node's metadata string (`CONTEXT_TEMPLATE`); after other metadata, it goes
+    in the node's text template, between the metadata and the text. Where other metadata is embedded but not shown
+    to the LLM (or the reverse), every key keeps its label. ``inherited``: the metadata the node will get from its
+    source."""
+    if not keys:
+        return
+    others = [k for k in {**inherited, **node.metadata} if k not in keys]
+    embedded = [k for k in others if k not in node.excluded_embed_metadata_keys]
+    shown = [k for k in others if k not in node.excluded_llm_metadata_keys]
+    if not embedded and not shown:
+        node.metadata_template = CONTEXT_TEMPLATE
+    elif embedded and shown:
+        line = "\n".join(str(node.metadata[k]) for k in keys).replace("{", "{{").replace("}", "}}")
+        node.text_template = "{metadata_str}\n" + line + "\n\n{content}"
+        node.excluded_embed_metadata_keys = [*node.excluded_embed_metadata_keys, *keys]
+        node.excluded_llm_metadata_keys = [*node.excluded_llm_metadata_keys, *keys]
 
 
 def option_fields(engine: type, renames: dict[str, str] | None = None, **defaults: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ def assert_invariants(chunker: BaseChunker, text: str, chunks: list[Chunk], *, t
     for chunk in chunks:
         assert text[chunk.start : chunk.end] == chunk.text, f"offsets do not reconstruct {chunk!r}"
         assert chunk.text.strip(), f"blank chunk {chunk!r}"
-        size = chunker.sizer(chunk.text)
+        size = chunker.sizer(chunker.shown_text(text, chunk))  # what is embedded (an HTML chunk: its text view)
         assert size <= chunker.max_size, f"chunk of size {size} > max_size={chunker.max_size}: {chunk!r}"
         if tiling:
             assert chunk.start >= position, f"chunk {chunk!r} overlaps the previous one"

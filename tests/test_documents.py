@@ -241,7 +241,7 @@ def test_html_offsets_tiling_cap_and_section_paths() -> None:
 
 def test_html_sections_end_with_their_section_element_and_the_text_view_maps_back() -> None:
     text = "<body><section><h2>Inside</h2><p>In it.</p></section><p>Outside &amp; after.</p></body>"
-    chunks = DocumentChunker(max_size=40, format="html").chunk(text)
+    chunks = DocumentChunker(max_size=20, format="html").chunk(text)
     outside = next(c for c in chunks if "Outside" in c.text)
     assert outside.metadata["header_path"] == []
     plain, positions = html_text(text, outside.start, outside.end)
@@ -251,7 +251,7 @@ def test_html_sections_end_with_their_section_element_and_the_text_view_maps_bac
 
 def test_malformed_html_gets_chunks_that_tile_it() -> None:
     text = "<html><body><h1>T</h1><p>one<p>two<div><h2>S</h2><ul><li>a<li>b</ul></div></span>" + "<div>" * 5000 + "x"
-    chunker = DocumentChunker(max_size=100, format="html")
+    chunker = DocumentChunker(max_size=5, format="html")  # of text: the view of the page is "T one two S a b x"
     chunks = chunker.chunk(text)
     assert_invariants(chunker, text, chunks)
     assert chunks[-1].metadata["header_path"] == ["T", "S"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from .budget import fit_contexts
 from .chunk import Chunk
@@ -73,6 +73,7 @@ class BaseChunker(Configurable, ABC):
 
     max_size: int
     sizer: Sizer
+    packs_context: ClassVar[bool] = False  # sizes each chunk with its context itself (no re-cut by fit_contexts)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -113,7 +114,7 @@ class BaseChunker(Configurable, ABC):
         """The chunks as returned: fitted with their context (``context_in_budget``), then overlapped
         (``chunk_overlap``), for the chunkers that have those options."""
         counted = getattr(self, "context_in_budget", False)
-        if counted:
+        if counted and not self.packs_context:
             chunks = fit_contexts(text, chunks, self.sizer, self.core_size)
         overlap = getattr(self, "chunk_overlap", 0)
         if overlap:
@@ -121,6 +122,11 @@ class BaseChunker(Configurable, ABC):
                 text, chunks, self.sizer, self.max_size, overlap, self._may_overlap, counted, self._overlap_starts
             )
         return chunks
+
+    def shown_text(self, text: str, chunk: Chunk) -> str:
+        """What the faces embed and show an LLM for ``chunk`` of ``text``: its text (a chunker of markup gives its
+        text view; the chunk's offsets still point into ``text``)."""
+        return chunk.text
 
     @staticmethod
     def _overlap_starts(text: str, start: int, end: int) -> tuple[list[int], ...]:

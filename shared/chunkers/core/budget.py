@@ -26,7 +26,7 @@ def fit_contexts(text: str, chunks: list[Chunk], sizer: Sizer, max_size: int) ->
             continue
         metadata = dict(chunk.metadata)
         if sizer(embedded_text(context, "")) > max_size * 3 // 4:
-            context = _tail_that_fits(context, sizer, max_size * 3 // 4)
+            context = tail_that_fits(context, sizer, max_size * 3 // 4)
             metadata.update(context_header=context, context_truncated=True)
         budget = max(max_size - sizer(embedded_text(context, "x")) + sizer("x"), 1)
         while True:
@@ -52,7 +52,7 @@ def _piece_metadata(text: str, chunk: Chunk, metadata: dict, start: int, end: in
     return piece
 
 
-def _tail_that_fits(context: str, sizer: Sizer, size: int) -> str:
+def tail_that_fits(context: str, sizer: Sizer, size: int) -> str:
     """The longest end of ``context`` (its innermost titles) whose size is at most ``size``."""
     low, high = 0, len(context)
     while low < high:  # the smallest start that fits

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from typing import TypeVar
@@ -17,7 +18,7 @@ DEFAULT_SEPARATORS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\n[ \t\r\f\v]*\n\s*"),
     re.compile(r"\n"),
     re.compile(r"(?<=[.!?\u3002\uff01\uff1f\u2026])\s+|(?<=[\u3002\uff01\uff1f])"),
-    re.compile(r"(?<=[,;:\uff0c\uff1b\uff1a\u3001])\s*"),
+    re.compile(r"(?<=[,;:])\s+|(?<=[\uff0c\uff1b\uff1a\u3001])\s*"),  # "https:", "1,000": no cut
     re.compile(r"\s+"),
 )
 
@@ -84,17 +85,20 @@ def split_span(
     measure: SpanMeasure,
     max_size: int,
     separators: Sequence[re.Pattern[str]] = DEFAULT_SEPARATORS,
+    keep: Sequence[Span] = (),
 ) -> list[Span]:
     """Split ``source[start:end]`` into adjacent pieces that each fit ``max_size``.
 
     Cuts at the coarsest separator that exists (paragraphs, then lines, sentences, clauses, spaces),
     packs the pieces back together greedily, and cuts by characters as the last resort. The pieces tile
-    the span exactly. Raises `BudgetError` if one character alone exceeds the budget.
+    the span exactly. ``keep``: sorted spans never cut inside at a separator (HTML tags). Raises `BudgetError` if
+    one character alone exceeds the budget.
     """
     if measure(start, end) <= max_size:
         return [(start, end)]
     for level, separator in enumerate(separators):
         cuts = [m.end() for m in separator.finditer(source, start, end) if start < m.end() < end]
+        cuts = [cut for cut in cuts if not inside(keep, cut)] if keep else cuts
         if not cuts:
             continue
         bounds = [start, *sorted(set(cuts)), end]
@@ -103,9 +107,15 @@ def split_span(
             if measure(a, b) <= max_size:
                 pieces.append((a, b))
             else:
-                pieces.extend(split_span(source, a, b, measure, max_size, separators[level + 1 :]))
+                pieces.extend(split_span(source, a, b, measure, max_size, separators[level + 1 :], keep))
         return [(pieces[i][0], pieces[j - 1][1]) for i, j in pack(pieces, measure, max_size)]
     return _cut_characters(source, start, end, measure, max_size)
+
+
+def inside(spans: Sequence[Span], position: int) -> bool:
+    """Whether ``position`` falls strictly inside one of the sorted, disjoint ``spans``."""
+    k = bisect_right(spans, (position, position)) - 1
+    return k >= 0 and spans[k][0] < position < spans[k][1]
 
 
 def _cut_characters(source: str, start: int, end: int, measure: SpanMeasure, max_size: int) -> list[Span]:
@@ -134,10 +144,18 @@ def furthest_fit(measure: SpanMeasure, start: int, low: int, high: int, max_size
     return low
 
 
-def fitted(source: str, start: int, end: int, measure: SpanMeasure, max_size: int) -> list[Span]:
+def fitted(
+    source: str,
+    start: int,
+    end: int,
+    measure: SpanMeasure,
+    max_size: int,
+    separators: Sequence[re.Pattern[str]] = DEFAULT_SEPARATORS,
+    keep: Sequence[Span] = (),
+) -> list[Span]:
     """``source[start:end]`` cut by `split_span` into pieces that fit, each trimmed of surrounding whitespace, the
     blank ones left out."""
-    pieces = (trim(source, a, b) for a, b in split_span(source, start, end, measure, max_size))
+    pieces = (trim(source, a, b) for a, b in split_span(source, start, end, measure, max_size, separators, keep))
     return [(a, b) for a, b in pieces if a < b]
 
 
@@ -149,20 +167,29 @@ def pack_spans(source: str, spans: Sequence[Span], measure: SpanMeasure, max_siz
 
 
 def pack_even(
-    spans: Sequence[Span], measure: SpanMeasure, max_size: int, opener: int | None = None
+    spans: Sequence[Span],
+    measure: SpanMeasure,
+    max_size: int,
+    opener: int | None = None,
+    cost: Callable[[int], int] | None = None,
 ) -> list[tuple[int, int]]:
     """Like `pack` (every span must fit), but a run that needs k groups is cut into k groups of about equal size
-    (each group closes once it reaches the remaining size over the groups still needed), not k - 1 full ones and a
-    remainder. ``opener``: where text that will share the first group starts (a heading before the spans), so that
-    the first group is sized to fit with it."""
+    (each group closes at the boundary nearest the remaining size over the groups still needed), not k - 1 full
+    ones and a remainder. ``opener``: where text that will share the first group starts (a heading before the
+    spans), so that the first group is sized to fit with it. ``cost(start)``: what a group starting at ``start`` adds
+    to its size beyond its text (a context line embedded with it), so that each group fits with its own."""
     groups: list[tuple[int, int]] = []
     i = 0
     while i < len(spans):
         begin = opener if opener is not None and not groups else spans[i][0]
+        room = max(max_size - (cost(begin) if cost is not None else 0), 1)
         remaining = measure(begin, spans[-1][1])
-        soft = remaining / -(-remaining // max_size)
+        soft = remaining / -(-remaining // room)
         j = i + 1
-        while j < len(spans) and measure(begin, spans[j][1]) <= max_size and measure(begin, spans[j - 1][1]) < soft:
+        while j < len(spans) and measure(begin, spans[j][1]) <= room:
+            below, above = measure(begin, spans[j - 1][1]), measure(begin, spans[j][1])
+            if above > soft and above - soft >= soft - below:  # the boundary nearest the even size
+                break
             j += 1
         groups.append((i, j))
         i = j

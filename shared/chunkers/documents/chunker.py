@@ -13,11 +13,12 @@ from typing import Any
 
 from ..code.languages import language_for_path
 from ..core.base import CHUNK_OVERLAP, CONTEXT_IN_BUDGET, MAX_SIZE, SIZER, BaseChunker
+from ..core.budget import tail_that_fits
 from ..core.chunk import SOURCE_KEYS, Chunk
 from ..core.options import Option, one_of
 from ..records.chunker import RECORD_SUFFIXES
 from .context import PATHS, SectionPaths, context_line
-from .html import html_blocks
+from .html import html_blocks, html_text
 from .markdown import front_matter_title, markdown_blocks
 from .outline import Node, build_outline, sections_of, tile
 from .splitter import pieces_of
@@ -44,7 +45,7 @@ class Section:
 
 
 def sniff_format(text: str) -> str:
-    """"html" when the text opens like an HTML page, else "markdown"."""
+    """ "html" when the text opens like an HTML page, else "markdown"."""
     head = text.lstrip()[:1024].lower()
     return "html" if head.startswith(("<!doctype html", "<html", "<?xml")) or "<body" in head else "markdown"
 
@@ -88,20 +89,34 @@ class DocumentChunker(BaseChunker):
 
     max_size: int = MAX_SIZE.field(1000)
     sizer: Any = SIZER.field()
-    format: str | None = Option(None, "'markdown', 'html' or 'text' (no structure); None: from the file name, else "
-                                "from the text.",
-                                one_of(*FORMATS, none=True, hint="from the file name or text")).field()
-    metadata_style: str | None = Option(None, "'llamaindex' or 'langchain': the peers' header metadata as well; None: "
-                                        "ours only.", one_of(*METADATA_STYLES, none=True)).field()
-    context_title: bool = Option(False, "Start context_header with the document's title (its first H1 or <title>), "
-                                 "not only sections (off: it cost IoU on help pages, benchmarks/results/"
-                                 "context_ablation.md).").field()
-    context_path: str = Option("full", "Section titles in context_header: 'enclosing' (headings before the "
-                               "chunk), 'full' (its own heading too) or 'none'.", one_of(*PATHS)).field()
+    format: str | None = Option(
+        None,
+        "'markdown', 'html' or 'text' (no structure); None: from the file name, else from the text.",
+        one_of(*FORMATS, none=True, hint="from the file name or text"),
+    ).field()
+    metadata_style: str | None = Option(
+        None,
+        "'llamaindex' or 'langchain': the peers' header metadata as well; None: ours only.",
+        one_of(*METADATA_STYLES, none=True),
+    ).field()
+    context_title: bool = Option(
+        False,
+        "Start context_header with the document's title (its first H1 or <title>), "
+        "not only sections (off: it cost IoU on help pages, benchmarks/results/"
+        "context_ablation.md).",
+    ).field()
+    context_path: str = Option(
+        "full",
+        "Section titles in context_header: 'enclosing' (headings before the "
+        "chunk), 'full' (its own heading too) or 'none'.",
+        one_of(*PATHS),
+    ).field()
     context_in_budget: bool = CONTEXT_IN_BUDGET.field()
     chunk_overlap: int = CHUNK_OVERLAP.field()
     header_path_separator: str = Option("/", "What joins the titles of header_path with metadata_style='llamaindex' "
                                         "(MarkdownNodeParser's header_path_separator).").field()  # fmt: skip
+
+    packs_context = True  # each piece is sized with its own context line (chunkers.documents.splitter)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -146,36 +161,66 @@ class DocumentChunker(BaseChunker):
         inherited = metadata.get("header_path")
         prefix = [str(t) for t in inherited] if isinstance(inherited, list) else []
         sections = SectionPaths(root)
+
+        lines: dict[tuple, str] = {}
+
+        def context(start: int, note: str, cut: bool = True) -> str:
+            """The context_header of a chunk at ``start`` with ``note`` (an HTML table's header row noted as text)."""
+            key = (tuple(sections.path(start, self.context_path)), note, cut)
+            if key not in lines:
+                shown = html_text(note)[0] if kind == "html" else note
+                lines[key] = self._context_header(sections.title, prefix + list(key[0]), shown, cut)
+            return lines[key]
+
         chunks, line, position = [], 1, 0
-        for start, end, note in pieces_of(root, text, self.sizer, self.core_size):
+        counted = context if self.context_in_budget else None
+        pieces = pieces_of(root, text, self.sizer, self.core_size, counted, markup=kind == "html")
+        for start, end, note in pieces:
             chain = sections.chain(start)
-            path = prefix + sections.path(start)
-            shown = path if self.context_path == "enclosing" else prefix + sections.path(start, self.context_path)
-            context = context_line(sections.title, shown, self.context_title)
-            line += text.count("\n", position, start)
+            holding = [s for s in chain if end <= s.end]
+            line += line_breaks(text, position, start)
             position = start
             extra: dict[str, Any] = {
-                "chunker": "document", "format": kind, "header_path": path,
-                "context_header": f"{context}\n{note}".strip() if note else context,
-                "start_line": line, "end_line": line + text.count("\n", start, end),
-                "section": order[id(_innermost(chain, start, end))],
+                "chunker": "document", "format": kind, "header_path": prefix + sections.path(start),
+                "context_header": context(start, note),
+                "start_line": line, "end_line": line + line_breaks(text, start, end),
+                "section": order[id(holding[-1])],
             }  # fmt: skip
-            self._style(extra, path, chain)
+            if extra["context_header"] != context(start, note, cut=False):
+                extra["context_truncated"] = True
+            self._style(extra, holding)
             chunks.append(Chunk(text[start:end], start, end, extra))
         return chunks
+
+    def _context_header(self, title: str, path: list[str], note: str, cut: bool = True) -> str:
+        """The context line of a chunk under the sections titled ``path`` with ``note`` (see the class docstring);
+        with ``context_in_budget`` (and ``cut``), one over three quarters of the budget is cut to its end that fits."""
+        context = context_line(title, path, self.context_title)
+        context = f"{context}\n{note}".strip() if note else context
+        if cut and self.context_in_budget and self.sizer(context) > self.core_size * 3 // 4:
+            context = tail_that_fits(context, self.sizer, self.core_size * 3 // 4)
+        return context
+
+    def shown_text(self, text: str, chunk: Chunk) -> str:
+        """An HTML chunk's text view (`chunkers.documents.html_text`: no tags, scripts or styles; a line break between
+        blocks); any other chunk's text."""
+        if chunk.metadata.get("format") == "html":
+            return html_text(text, chunk.start, chunk.end)[0]
+        return chunk.text
 
     def _may_overlap(self, previous: Chunk, chunk: Chunk) -> bool:
         """Overlap stays inside a section: only between chunks whose innermost sections are the same."""
         return previous.metadata.get("section") == chunk.metadata.get("section")
 
-    def _style(self, metadata: dict[str, Any], path: list[str], chain: list[Node]) -> None:
+    def _style(self, metadata: dict[str, Any], holding: list[Node]) -> None:
+        """The peers' header metadata, from the sections holding the whole chunk (``holding``, the root first)."""
         if self.metadata_style == "llamaindex":
             sep = self.header_path_separator
-            metadata["header_path"] = sep + "".join(f"{title}{sep}" for title in path)
+            metadata["header_path"] = sep + "".join(f"{title}{sep}" for title in metadata["header_path"])
         elif self.metadata_style == "langchain":
-            metadata.update({f"Header {s.level}": s.title for s in chain[1:] if s.title})
+            metadata.update({f"Header {s.level}": s.title for s in holding[1:] if s.title})
 
 
-def _innermost(chain: list[Node], start: int, end: int) -> Node:
-    """The deepest section of ``chain`` that holds all of ``[start, end)``."""
-    return next(s for s in reversed(chain) if s.start <= start and end <= s.end)
+def line_breaks(text: str, start: int, end: int) -> int:
+    """The line ends in ``text[start:end]`` as CommonMark counts them: ``\\r\\n``, ``\\r`` or ``\\n``."""
+    return text.count("\n", start, end) + text.count("\r", start, end) - text.count("\r\n", start, end)

@@ -5,16 +5,20 @@ dependency); a small stack builder nests them with HTML's common implied ends (`
 stray end tags and closes what is open at the end, without recursion at any depth. Elements become blocks: h1-h6
 headings, paragraphs, lists and items, tables and rows (rows of ``<thead>`` or of ``<th>`` cells are header rows),
 ``<pre>`` code (language from a ``language-*`` class), quotes; containers (``div``, ``main``, ``body``, ...) pass their
-blocks through, and a ``<section>``/``<article>`` also ends every section a heading opened inside it.
+blocks through, and a ``<section>``/``<article>`` also ends every section a heading opened inside it. The text view
+(`html_text`) reads the same markup and shows the text as a browser lays it out: a line per block, cells of a row
+joined by " | ", each character mapped back to the source.
 """
 
 from __future__ import annotations
 
 import html as html_entities
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from ..core.sizing import Sizer, SpanMeasure
 from .outline import Node
 
 VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
@@ -62,29 +66,70 @@ class Element:
 
 
 class _TagParser(HTMLParser):
-    """Records every tag with its exact offsets: ``(kind, tag, start, end, class attribute)``."""
+    """Records the markup of a text with its exact offsets, ``(kind, tag, start, end, class attribute)``: kind "start"
+    or "end" for a tag, "markup" (tag "") for a comment, declaration, processing instruction or bogus comment. What
+    lies between is the text that ``HTMLParser`` hands to ``handle_data``."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)  # False would read the rest as text after a broken "&#"
         self.tags: list[tuple[str, str, int, int, str]] = []
         self._classes = ""
+        self._tag = ""  # the tag of the last start or end tag read
+        self._text = False  # whether the markup being parsed was read as text
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._classes = " ".join(value or "" for name, value in attrs if name == "class")
+        self._tag = tag
+        self._classes = " ".join(value or "" for name, value in attrs if name == "class") if attrs else ""
+
+    def handle_endtag(self, tag: str) -> None:
+        self._tag = tag
+
+    def handle_data(self, data: str) -> None:
+        self._text = True
+
+    def _begin(self) -> None:
+        self._tag, self._text = "", False
+
+    def _record(self, kind: str, start: int, end: int) -> int:
+        """Records the markup ``[start, end)`` that a ``parse_*`` method read, unless it was incomplete (``end`` < 0),
+        read as text, or is already recorded (one ``parse_*`` method calling another)."""
+        if end >= 0 and not self._text and not (self.tags and self.tags[-1][3] > start):
+            if kind == "markup" or not self._tag:
+                self.tags.append(("markup", "", start, end, ""))
+            else:
+                self.tags.append((kind, self._tag, start, end, self._classes if kind == "start" else ""))
+        return end
 
     def parse_starttag(self, i: int) -> int:
-        k = super().parse_starttag(i)
-        if k >= 0:
-            self.tags.append(("start", self.lasttag, i, k, self._classes))
-        return k
+        self._begin()
+        return self._record("start", i, super().parse_starttag(i))
 
     def parse_endtag(self, i: int) -> int:
-        k = super().parse_endtag(i)
-        if k >= 0:
-            self.tags.append(("end", self.rawdata[i + 2 : k - 1].strip().lower(), i, k, ""))
-        return k
+        self._begin()
+        return self._record("end", i, super().parse_endtag(i))
+
+    def parse_comment(self, i: int, report: bool = True) -> int:
+        self._begin()
+        return self._record("markup", i, super().parse_comment(i, report))
+
+    def parse_bogus_comment(self, i: int, report: bool = True) -> int:
+        self._begin()
+        return self._record("markup", i, super().parse_bogus_comment(i, report))
+
+    def parse_pi(self, i: int) -> int:
+        self._begin()
+        return self._record("markup", i, super().parse_pi(i))
+
+    def parse_html_declaration(self, i: int) -> int:
+        self._begin()
+        try:
+            end = super().parse_html_declaration(i)
+        except AssertionError:  # "<![" and no section keyword it knows: a bogus comment, as browsers read it
+            end = self.parse_bogus_comment(i)
+        return self._record("markup", i, end)
 
     def tags_of(self, text: str) -> list[tuple[str, str, int, int, str]]:
+        """The markup of ``text``, in order."""
         self.rawdata = text  # one pass over the whole text: offsets are absolute
         self.close()
         return self.tags
@@ -121,7 +166,7 @@ def element_tree(text: str) -> list[Element]:
             if tag not in VOID and not text.startswith("/>", end - 2):
                 stack.append(element)
                 open_count[tag] = open_count.get(tag, 0) + 1
-        elif open_count.get(tag):  # else a stray end tag: dropped
+        elif kind == "end" and open_count.get(tag):  # else a stray end tag or other markup: dropped
             for depth in range(len(stack) - 1, 0, -1):
                 if stack[depth].tag == tag:
                     close_to(depth + 1, start, start)  # elements left open inside end where the end tag starts
@@ -133,63 +178,162 @@ def element_tree(text: str) -> list[Element]:
     return root.children
 
 
-_TAG = re.compile(r"<[^>]*>?")
+# Tags whose start or end separates the text before from the text after by a line break.
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body br caption center dd details dialog div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html legend li main menu nav ol optgroup option p pre search "
+    "section summary table tbody tfoot thead title tr ul".split()
+)
+CELLS = frozenset({"td", "th"})  # cells of one row are separated by " | "
+# Elements whose contents are not shown; a <title> names the page (`_document_title` reads its contents alone).
+HIDDEN = frozenset({"script", "style", "template", "title"})
+_SPACES = re.compile(r"\s{2,}")
+_CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")  # html.unescape's
+
+
+class _TextView:
+    """A text view as it is built: its characters and the source offset of each, the run of text gathered since the
+    last separating tag, and the separator asked for before the next text."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.positions: list[int] = []
+        self.run: list[str] = []
+        self.run_positions: list[int] = []
+        self.separator = ""
+        self.separator_at = 0
+
+    def gather(self, text: str, at: int) -> None:
+        """Adds the source text found at ``at`` to the run, entities decoded."""
+        if "&" not in text:
+            self.run.append(text)
+            self.run_positions.extend(range(at, at + len(text)))
+            return
+        for piece, piece_at, exact in _decoded(text, at):
+            self.run.append(piece)
+            self.run_positions.extend(range(piece_at, piece_at + len(piece)) if exact else [piece_at] * len(piece))
+
+    def end_run(self, preformatted: bool) -> None:
+        """Adds the run to the text (each run of whitespace made one space, none at either end, unless
+        ``preformatted``) and starts a new one."""
+        if not self.run:
+            return
+        text, positions = "".join(self.run), self.run_positions
+        self.run, self.run_positions = [], []
+        if not preformatted:
+            text, positions = _collapsed(text, positions)
+        if text:
+            self._add(text, positions)
+
+    def separate(self, separator: str, at: int) -> None:
+        """Asks for ``separator`` (mapped to source offset ``at``) before the next text; a line break wins."""
+        if self.separator != "\n":
+            self.separator, self.separator_at = separator, at
+
+    def _add(self, text: str, positions: list[int]) -> None:
+        if self.separator and self.pieces and not self._has_break(text):
+            self.pieces.append(self.separator)
+            self.positions.extend([self.separator_at] * len(self.separator))
+        self.separator = ""
+        self.pieces.append(text)
+        self.positions.extend(positions)
+
+    def _has_break(self, text: str) -> bool:
+        """Whether the line break asked for is already there, at the end of the text or the start of ``text``
+        (``<pre>`` text)."""
+        return self.separator == "\n" and (self.pieces[-1][-1] in "\r\n" or text[0] in "\r\n")
+
+    def result(self) -> tuple[str, list[int]]:
+        """The text (no whitespace at the end, no blank line at the start) and the offsets of its characters."""
+        text = "".join(self.pieces).rstrip()
+        lead = len(text) - len(text.lstrip())
+        first = text.rfind("\n", 0, lead) + 1
+        return text[first:], self.positions[first : len(text)]
 
 
 def html_text(source: str, start: int = 0, end: int | None = None) -> tuple[str, list[int]]:
-    """The text of ``source[start:end]`` without tags, entities decoded and runs of whitespace made one space, and
-    for each character of it the offset in ``source`` of the text it came from (so a span of the text view maps back
-    to a span of the HTML source). Script and style contents are dropped."""
+    """The text of ``source[start:end]`` as a browser shows it, and for each character the offset in ``source`` of
+    what it came from (so a span of the text view maps back to a span of the HTML source).
+
+    Markup is read as ``html.parser`` reads it; tags, comments and declarations are dropped, and so are the contents
+    of script, style, template and title elements. Entities are decoded (each character maps to the entity). Runs of
+    whitespace are one space, except in ``<pre>``. A block element (`BLOCK_TAGS`) starting or ending between two
+    texts gives one line break (mapped to its tag), a table cell after another " | " (mapped to the cell's tag)."""
     end = len(source) if end is None else end
-    pieces: list[str] = []
-    positions: list[int] = []
+    view = _TextView()
+    hidden: list[str] = []  # open `HIDDEN` elements
+    pre = 0  # open <pre> elements
     position = start
-    hidden = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-    skips = [(m.start(), m.end()) for m in hidden.finditer(source, start, end)]
-    for match in [*_TAG.finditer(source, start, end), None]:
-        stop = match.start() if match else end
-        for skip_start, skip_end in skips:
-            if skip_start <= position < skip_end:
-                position = skip_end
-        if position < stop:
-            chunk = source[position:stop]
-            for offset, piece in _decoded(chunk):
-                pieces.append(piece)
-                positions.extend([position + offset] * len(piece))
-        position = match.end() if match else end
-    text, mapped = [], []
-    for char, at in zip("".join(pieces), positions):
-        if char.isspace():
-            if text and text[-1] != " ":
-                text.append(" ")
-                mapped.append(at)
-        else:
-            text.append(char)
-            mapped.append(at)
-    if text and text[-1] == " ":
-        text.pop()
-        mapped.pop()
-    return "".join(text), mapped
+    for kind, tag, tag_start, tag_end, _ in _TagParser().tags_of(source[start:end]):
+        tag_start += start
+        if position < tag_start and not hidden:
+            view.gather(source[position:tag_start], position)
+        position = tag_end + start
+        if tag in HIDDEN or hidden:
+            _hide(hidden, kind, tag, source.startswith("/>", position - 2))
+        elif tag in BLOCK_TAGS or (tag in CELLS and kind == "start"):
+            view.end_run(pre > 0)
+            view.separate("\n" if tag in BLOCK_TAGS else " | ", tag_start)
+            if tag == "pre" and not source.startswith("/>", position - 2):
+                pre = pre + 1 if kind == "start" else max(pre - 1, 0)
+    if position < end and not hidden:
+        view.gather(source[position:end], position)
+    view.end_run(pre > 0)
+    return view.result()
 
 
-_ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|\w+);?")
+def text_view_measure(source: str, sizer: Sizer) -> SpanMeasure:
+    """The size of any span of HTML ``source`` as its text view (`html_text`: what is embedded), from one view of the
+    whole source."""
+    view, positions = html_text(source)
+    inner = sizer.span_measure(view)
+    return lambda start, end: inner(bisect_left(positions, start), bisect_left(positions, end))
 
 
-def _decoded(chunk: str) -> list[tuple[int, str]]:
-    """``(offset in chunk, decoded text)`` runs of a text chunk: entities decoded, the rest as it is."""
-    out, position = [], 0
-    for match in _ENTITY.finditer(chunk):
-        if match.start() > position:
-            out.append((position, chunk[position : match.start()]))
-        out.append((match.start(), html_entities.unescape(match.group(0))))
-        position = match.end()
-    if position < len(chunk):
-        out.append((position, chunk[position:]))
+def _hide(hidden: list[str], kind: str, tag: str, closed: bool) -> None:
+    """Updates the open `HIDDEN` elements for a start or end tag (``closed``: it ends in "/>")."""
+    if tag in HIDDEN and kind == "start" and not closed:
+        hidden.append(tag)
+    elif tag in HIDDEN and kind == "end" and tag in hidden:
+        del hidden[len(hidden) - 1 - hidden[::-1].index(tag) :]
+
+
+def _collapsed(text: str, positions: list[int]) -> tuple[str, list[int]]:
+    """``text`` with each run of whitespace made one space and none at either end, and the offsets of its characters
+    (``positions`` are those of ``text``'s; a space gets its run's first)."""
+    words = " ".join(text.split())
+    lead = len(text) - len(text.lstrip())
+    stop = lead + len(text.strip())
+    if len(words) == stop - lead:  # no run of whitespace longer than one character
+        return words, positions[lead:stop]
+    kept: list[int] = []
+    done = lead
+    for match in _SPACES.finditer(text, lead, stop):
+        kept.extend(positions[done : match.start() + 1])
+        done = match.end()
+    kept.extend(positions[done:stop])
+    return words, kept
+
+
+def _decoded(text: str, at: int) -> list[tuple[str, int, bool]]:
+    """``(text, offset, exact)`` runs of the text found at ``at``, entities decoded: a run of source text (``exact``:
+    its characters come from ``offset`` on) or a decoded entity (all its characters from the entity at ``offset``)."""
+    out, done = [], 0
+    for match in _CHARREF.finditer(text):
+        decoded = html_entities.unescape(match.group())
+        if decoded != match.group():
+            if match.start() > done:
+                out.append((text[done : match.start()], at + done, True))
+            out.append((decoded, at + match.start(), False))
+            done = match.end()
+    if done < len(text):
+        out.append((text[done:], at + done, True))
     return out
 
 
 def _title_text(source: str, element: Element) -> str:
-    return html_text(source, element.content_start, element.content_end)[0]
+    """The text of an element on one line: its words, separated by single spaces."""
+    return " ".join(html_text(source, element.content_start, element.content_end)[0].split())
 
 
 def _document_title(text: str, tree: list[Element]) -> str:
@@ -216,9 +360,7 @@ def html_blocks(text: str) -> tuple[list[Node], str]:
     out: list[Node] = []
     # Work items: (element, the list its blocks go to, its parent's tag, the end of the innermost <section> or
     # <article> around it); iterative, any depth.
-    todo: list[tuple[Element, list[Node], str, int | None]] = [
-        (e, out, "#root", None) for e in reversed(tree)
-    ]
+    todo: list[tuple[Element, list[Node], str, int | None]] = [(e, out, "#root", None) for e in reversed(tree)]
     while todo:
         element, target, parent_tag, limit = todo.pop()
         tag = element.tag
