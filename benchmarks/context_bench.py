@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from chunkers.core.chunk import embedded_text
-from chunkers.documents import DocumentChunker
+from chunkers.documents import DocumentChunker, html_text
 from chunkers.evaluation import Embedder, Setting, chunk_corpus, matched, score
 from chunkers.evaluation.report import fmt
 
@@ -89,6 +89,7 @@ def our_rows(
     """DocumentChunker at one target: one row per variant (the spans are the same for every variant; the late
     vectors are kept in ``late_memo`` by the spans' digest)."""
     corpus = suite.corpus
+    html = suite.name.endswith("-html")  # an HTML chunk is embedded as its text view, as the faces embed it
     rows = []
     pooled = None  # the late vectors, the same for both late variants
     for variant in VARIANTS:
@@ -96,7 +97,8 @@ def our_rows(
         headers: list[str] = []
         spans, owners, _, seconds = chunk_corpus(corpus, Setting(f"max_size={target}", chunker.chunk), headers)
         local = [(o, a - corpus.bases[o], b - corpus.bases[o]) for (a, b), o in zip(spans, owners)]
-        texts = [corpus.documents[o].text[a:b] for o, a, b in local]
+        sources = [corpus.documents[o].text for o, _, _ in local]
+        texts = [html_text(s, a, b)[0] if html else s[a:b] for s, (_, a, b) in zip(sources, local)]
         contexts = headers if variant.options is not None else [""] * len(texts)
         vectors = embedder.documents([framed(c, t, variant) for c, t in zip(contexts, texts)])
         if variant.late:

@@ -240,3 +240,11 @@ def test_generated_html_through_the_engine_and_both_faces(page: str, max_size: i
         [LCDocument(page_content=page, metadata={"source": "page.html"})]
     )
     assert [d.page_content for d in docs] == [embedded_text(n.metadata["context_header"], n.text) for n in nodes]
+
+
+def test_several_h1_are_chapters_each_named_in_its_chunks_context() -> None:
+    page = "# Cats\n\n" + "Cats purr. " * 20 + "\n\n# Dogs\n\n" + "Dogs bark. " * 20
+    contexts = {c.text.split()[-1]: c.metadata["context_header"] for c in DocumentChunker(max_size=120).chunk(page)}
+    assert contexts["purr."] == "Cats" and contexts["bark."] == "Dogs"
+    single = DocumentChunker(max_size=120).chunk("# Cats\n\n" + "Cats purr. " * 20)
+    assert single[-1].metadata["context_header"] == ""  # one H1 is the title, left out of the context line

@@ -101,9 +101,8 @@ class DocumentChunker(BaseChunker):
     ).field()
     context_title: bool = Option(
         False,
-        "Start context_header with the document's title (its first H1 or <title>), "
-        "not only sections (off: it cost IoU on help pages, benchmarks/results/"
-        "context_ablation.md).",
+        "Start context_header with the document's title (front matter title or <title>, else its H1 when it has "
+        "only one), not only sections (off: it cost IoU on help pages, benchmarks/results/context_ablation.md).",
     ).field()
     context_path: str = Option(
         "full",

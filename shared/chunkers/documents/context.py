@@ -29,8 +29,10 @@ class SectionPaths:
         self.root = root
         self._levels: dict[int, tuple[list[int], list[Node]]] = {}
         first = next((c for c in root.children if c.kind == "section"), None)
-        self.title = root.title or (first.title if first is not None and first.level == 1 else "")
-        """The document's title: front matter ``title:`` or ``<title>``, else its first heading when level 1."""
+        chapters = sum(1 for c in root.children if c.kind == "section" and c.level == 1)
+        self.title = root.title or (first.title if first is not None and first.level == 1 and chapters == 1 else "")
+        """The document's title: front matter ``title:`` or ``<title>``, else its first heading when it is its only
+        H1 (several H1 are chapters, none of them the title: benchmarks/results/title_rule.md)."""
 
     def chain(self, position: int) -> list[Node]:
         """The root and the sections holding ``position``, outermost first."""
