@@ -13,11 +13,12 @@ class DocumentTextSplitter(face_of(DocumentChunker, context=True)):  # type: ign
     """LangChain face of `chunkers.documents.DocumentChunker`; stands in for ``MarkdownHeaderTextSplitter``
     followed by a size-capped splitter (and for the HTML header splitters), in one step with exact offsets.
 
-    Each document's metadata gets ``header_path`` and ``context_header`` (document title and section path, a split
-    table's header row, split code's fence and signatures); ``metadata_style="langchain"`` adds
-    ``MarkdownHeaderTextSplitter``'s keys ("Header 1", ...). LangChain embeds only ``page_content``: with
-    ``context_in_content=True`` it is the context, a blank line, then the chunk's text, while ``start_index`` /
-    ``end_index`` still give the chunk's exact span in the source. As parent and child splitter of
+    Each document's metadata gets ``header_path`` and ``context_header`` (the section path with the chunk's own
+    heading, a split table's header row, split code's fence and signatures); ``metadata_style="langchain"`` adds
+    ``MarkdownHeaderTextSplitter``'s keys ("Header 1", ...) of the sections holding the chunk. LangChain embeds only
+    ``page_content``: the chunk's text (HTML: its text view, `chunkers.documents.html_text`), after the context and a
+    blank line with ``context_in_content=True``, while ``start_index`` / ``end_index`` still give the chunk's exact
+    span in the source. As parent and child splitter of
     ``ParentDocumentRetriever``, a child continues its parent's ``header_path``.
     """
 

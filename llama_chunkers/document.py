@@ -14,13 +14,14 @@ from .base import face_of
 
 class DocumentNodeParser(face_of(DocumentChunker)):  # type: ignore[misc]
     """LlamaIndex face of `chunkers.documents.DocumentChunker`; stands in for ``MarkdownNodeParser`` (and
-    ``HTMLNodeParser``) with a size cap. Each node's text is the exact source slice; its ``context_header`` (the
-    section path with the chunk's own heading, a split table's header row, split code's fence and signatures) is
-    embedded with it and shown to the LLM, through LlamaIndex's metadata (the other chunk metadata, ``header_path``
-    included, is kept on the node but left out of both; ``embed_context=False`` leaves ``context_header`` out too,
-    and ``context_title=True`` starts it with the document's title). ``metadata_style="llamaindex"`` gives
-    ``header_path`` as ``MarkdownNodeParser`` writes it ("/Title/Section/"; ``header_path_separator`` as there, which
-    implies that style).
+    ``HTMLNodeParser``) with a size cap. Each node's text is the exact source slice (HTML: the slice's text view,
+    `chunkers.documents.html_text`, while ``start_char_idx``/``end_char_idx`` give the slice); its ``context_header``
+    (the section path with the chunk's own heading, a split table's header row, split code's fence and signatures) is
+    embedded with it and shown to the LLM as a bare line after the document's own metadata (the other chunk metadata,
+    ``header_path`` included, is kept on the node but left out of both; ``embed_context=False`` leaves
+    ``context_header`` out too, and ``context_title=True`` starts it with the document's title).
+    ``metadata_style="llamaindex"`` gives ``header_path`` as ``MarkdownNodeParser`` writes it ("/Title/Section/";
+    ``header_path_separator`` as there, which implies that style).
 
     ``include_parents=True`` also returns one node per section holding a chunk, with PARENT/CHILD relationships
     (a chunk's parent is the innermost section that holds all of it; a section's parent, the one around it), so
