@@ -54,6 +54,7 @@ def chunkers() -> dict[str, Callable[[str], object]]:
     from semantic_text_splitter import MarkdownSplitter
 
     ours = DocumentChunker(max_size=MAX_SIZE)
+    counted = DocumentChunker(max_size=MAX_SIZE, context_in_budget=True)
     headers = MarkdownHeaderTextSplitter([(f"{'#' * n}", f"Header {n}") for n in range(1, 7)], strip_headers=False)
     recursive = RecursiveCharacterTextSplitter(chunk_size=MAX_SIZE, chunk_overlap=0)
     markdown_splitter = MarkdownSplitter(MAX_SIZE)
@@ -61,6 +62,7 @@ def chunkers() -> dict[str, Callable[[str], object]]:
     options = parser_options()
     return {
         "rag-chunkers DocumentChunker": ours.chunk,
+        "rag-chunkers DocumentChunker, context line in the budget (the faces' default)": counted.chunk,
         "pulldown-cmark parse alone (pyromark)": lambda t: sum(1 for _ in pyromark.events_with_range(t, options=options)),
         "LangChain MarkdownHeaderTextSplitter + RecursiveCharacterTextSplitter":
             lambda t: recursive.split_documents(headers.split_text(t)),

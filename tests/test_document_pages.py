@@ -166,6 +166,10 @@ def check_page(page: str, chunks: list, max_size: int, counted: bool) -> None:
         assert page[chunk.start : chunk.end] == chunk.text
         assert len(embedded(chunk) if counted else chunk.text) <= max_size
         assert chunk.metadata["start_line"] == 1 + line_breaks(page, 0, chunk.start)
+        for key, title in chunk.metadata.items():  # LangChain's keys: sections that hold the whole chunk
+            if key.startswith("Header "):
+                holding = [s for s in sections if s.start <= chunk.start and chunk.end <= s.end]
+                assert any(s.level == int(key[7:]) and s.title == title for s in holding), (key, chunk.text)
         last = LINE.split(chunk.text)[-1]
         if following is None or not HEADING_LINE.match(last) or "{" in last:
             continue
@@ -182,7 +186,9 @@ def check_page(page: str, chunks: list, max_size: int, counted: bool) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(PAGE, st.integers(60, 600), st.booleans())
 def test_generated_pages_through_the_engine(page: str, max_size: int, counted: bool) -> None:
-    chunker = DocumentChunker(max_size=max_size, context_in_budget=counted, format="markdown")
+    chunker = DocumentChunker(
+        max_size=max_size, context_in_budget=counted, format="markdown", metadata_style="langchain"
+    )
     check_page(page, chunker.chunk(page), max_size, counted)
 
 
