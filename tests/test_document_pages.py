@@ -32,11 +32,39 @@ def test_the_context_budget_packs_a_table_evenly_in_the_face() -> None:
     sizes = [len(node.get_content(MetadataMode.EMBED)) for node in nodes]
     assert max(sizes) <= 1000
     context = nodes[1].metadata["context_header"]
-    assert context == "Data\n| name | value |\n|---|---|"  # the section and the table's header row
+    assert context == "Data\n| name | value |"  # the section and the table's header row
     same_budget = DocumentChunker(max_size=1000 - len(embedded_text(context, ""))).chunk(TABLE_PAGE)
     assert len(nodes) <= 1.1 * len(same_budget)
     row = max(len(line) + 1 for line in ROWS.splitlines())
-    assert max(sizes[1:]) - min(sizes[1:]) <= row  # the pieces of the split run differ by at most one row
+    # The pieces of the split run differ by one row (and the share, re-divided after each piece, by a character).
+    assert max(sizes[1:]) - min(sizes[1:]) <= row + 1
+
+
+def test_a_wide_tables_header_row_is_noted_only_where_rows_still_fit_beside_it() -> None:
+    header = "| " + " | ".join(f"column {i}" for i in range(12)) + " |\n"
+    rows = "".join("| " + " | ".join(f"v{r}.{i}" for i in range(12)) + " |\n" for r in range(40))
+    page = "# Stores\n\n## Support\n\n" + header + "|" + "---|" * 12 + "\n" + rows
+    chunks = DocumentChunker(max_size=300, context_in_budget=True).chunk(page)
+    assert all(len(embedded(c)) <= 300 and "context_truncated" not in c.metadata for c in chunks)
+    assert all(c.metadata["context_header"] == "Support" for c in chunks[1:])  # the 130-character row: no room
+    assert all(c.text.startswith("| v") and c.text.endswith(" |") for c in chunks[1:])  # whole rows
+    wide = DocumentChunker(max_size=1000, context_in_budget=True).chunk(page)
+    assert wide[1].metadata["context_header"] == "Support\n" + header.strip()
+
+
+def test_context_names_only_the_sections_holding_the_whole_chunk() -> None:
+    page = "# Mod\n\n" + "Intro text here. " * 5 + "\n\n## Use\n\n### See also\n\n- a\n- b\n\n## Pool\n\nPool text.\n"
+    chunk = next(c for c in DocumentChunker(max_size=80).chunk(page) if "See also" in c.text)
+    assert "Pool" in chunk.text and chunk.metadata["context_header"] == "" and chunk.metadata["header_path"] == ["Mod"]
+
+
+def test_a_code_fence_note_stays_with_code() -> None:
+    code = "```toml\n" + "".join(f"[section{i}]\nkey = {i}\n" for i in range(30)) + "```\n\n"
+    page = "# Proxy\n\n## Traefik\n\n" + code + "This file configures it.\n\nNow start Traefik:\n\n" + code
+    for chunk in DocumentChunker(max_size=200, context_in_budget=True).chunk(page):
+        assert len(embedded(chunk)) <= 200
+        if "```toml" in chunk.metadata["context_header"]:
+            assert chunk.text.startswith("[section"), chunk
 
 
 def test_pieces_sized_with_their_context_keep_their_own_section() -> None:
@@ -171,8 +199,8 @@ def check_page(page: str, chunks: list, max_size: int, counted: bool) -> None:
                 holding = [s for s in sections if s.start <= chunk.start and chunk.end <= s.end]
                 assert any(s.level == int(key[7:]) and s.title == title for s in holding), (key, chunk.text)
         last = LINE.split(chunk.text)[-1]
-        if following is None or not HEADING_LINE.match(last) or "{" in last:
-            continue
+        if following is None or not HEADING_LINE.match(last) or "{" in last or page[chunk.end] not in "\r\n":
+            continue  # no heading line ends the chunk (or a heading too long for the budget was cut)
         heading = chunk.end - len(last)
         opened = max((s for s in sections if s.level and s.start <= heading < s.end), key=lambda s: s.start)
         if following.start >= opened.end:

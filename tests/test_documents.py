@@ -71,12 +71,16 @@ def _crlf(text: str, offset_in_lf: int) -> int:
     return position
 
 
-def expected_path(generated: Generated, start: int) -> list[str]:
-    """The titles of the headings before ``start`` that are still open there, outermost first (no parser)."""
+def expected_path(generated: Generated, start: int, end: int | None = None) -> list[str]:
+    """The titles of the headings before ``start`` whose sections are still open there (and up to ``end``: hold the
+    whole chunk), outermost first (no parser)."""
     stack: list[tuple[int, str]] = []
     for heading_start, heading_end, level, title in generated.headings:
         if heading_start > start:
-            break
+            if end is not None and heading_start < end:  # a heading inside the chunk ends the sections it closes
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+            continue
         while stack and stack[-1][0] >= level:
             stack.pop()
         if heading_end <= start:  # else the chunk starts with this heading: it is in the chunk, not around it
@@ -97,7 +101,7 @@ def test_markdown_offsets_tiling_cap_and_section_paths(sizer: str, budget: int) 
         chunks = chunker.chunk(generated.text)
         assert_invariants(chunker, generated.text, chunks)
         for chunk in chunks:
-            assert chunk.metadata["header_path"] == expected_path(generated, chunk.start), chunk
+            assert chunk.metadata["header_path"] == expected_path(generated, chunk.start, chunk.end), chunk
 
     check()
 
@@ -136,7 +140,7 @@ def test_a_table_splits_between_rows_and_its_pieces_carry_the_header_row() -> No
         rows = [line for line in chunk.text.splitlines() if "|" in line]
         assert all(line.startswith("|") and line.endswith("|") for line in rows), "a row was cut"
         if "| name |" not in chunk.text:
-            assert chunk.metadata["context_header"] == "Prices\n| name | value |\n|---|---|"
+            assert chunk.metadata["context_header"] == "Prices\n| name | value |"
 
 
 def test_crlf_documents_chunk_like_lf_ones() -> None:
@@ -232,7 +236,7 @@ def test_html_offsets_tiling_cap_and_section_paths() -> None:
         chunks = chunker.chunk(generated.text)
         assert_invariants(chunker, generated.text, chunks)
         for chunk in chunks:
-            path = expected_path(generated, chunk.start)
+            path = expected_path(generated, chunk.start, chunk.end)
             assert chunk.metadata["header_path"] == path, chunk
             assert chunk.metadata["context_header"].split("\n")[0] == " > ".join(["Page", *path])
 

@@ -173,22 +173,45 @@ def pack_even(
     opener: int | None = None,
     cost: Callable[[int], int] | None = None,
 ) -> list[tuple[int, int]]:
-    """Like `pack` (every span must fit), but a run that needs k groups is cut into k groups of about equal size
-    (each group closes at the boundary nearest the remaining size over the groups still needed), not k - 1 full
-    ones and a remainder. ``opener``: where text that will share the first group starts (a heading before the
-    spans), so that the first group is sized to fit with it. ``cost(start)``: what a group starting at ``start`` adds
-    to its size beyond its text (a context line embedded with it), so that each group fits with its own."""
+    """Like `pack` (every span must fit), but a run that needs k groups is cut into k groups of about equal size, not
+    k - 1 full ones and a remainder: the fewest groups that fit (one more where even ones would not), each ending at
+    the span boundary nearest an equal share of what is left. ``opener``: where text that will share the first group
+    starts (a heading before the spans), so that the first group is sized to fit with it. ``cost(start)``: what a
+    group starting at ``start`` adds to its size beyond its text (a context line embedded with it), so that each group
+    fits with its own."""
+    if not spans:
+        return []
+
+    def room(index: int, first: bool) -> tuple[int, int]:
+        begin = opener if opener is not None and first else spans[index][0]
+        return begin, max(max_size - (cost(begin) if cost is not None else 0), 1)
+
+    count = len(_packed(spans, measure, room, None))
+    while True:
+        groups = _packed(spans, measure, room, count)
+        if groups is not None:
+            return groups
+        count += 1
+
+
+def _packed(
+    spans: Sequence[Span], measure: SpanMeasure, room: Callable[[int, bool], tuple[int, int]], count: int | None
+) -> list[tuple[int, int]] | None:
+    """Groups of ``spans`` that fit ``room(i, first)`` (the start and budget of a group starting at span i): filled
+    greedily when ``count`` is None, else ``count`` groups, each ending at the boundary nearest an equal share of
+    what is left (None when they do not all fit)."""
     groups: list[tuple[int, int]] = []
     i = 0
     while i < len(spans):
-        begin = opener if opener is not None and not groups else spans[i][0]
-        room = max(max_size - (cost(begin) if cost is not None else 0), 1)
-        remaining = measure(begin, spans[-1][1])
-        soft = remaining / -(-remaining // room)
+        begin, budget = room(i, not groups)
+        left = measure(begin, spans[-1][1])
+        if count is not None and len(groups) == count - 1 and left > budget:
+            return None
+        share = budget if count is None else left / max(count - len(groups), 1)
         j = i + 1
-        while j < len(spans) and measure(begin, spans[j][1]) <= room:
+        while j < len(spans) and measure(begin, spans[j][1]) <= budget:
             below, above = measure(begin, spans[j - 1][1]), measure(begin, spans[j][1])
-            if above > soft and above - soft >= soft - below:  # the boundary nearest the even size
+            if above > share and above - share >= share - below:  # the boundary nearest the share
                 break
             j += 1
         groups.append((i, j))

@@ -163,9 +163,10 @@ class DocumentChunker(BaseChunker):
 
         lines: dict[tuple, str] = {}
 
-        def context(start: int, note: str, cut: bool = True) -> str:
-            """The context_header of a chunk at ``start`` with ``note`` (an HTML table's header row noted as text)."""
-            key = (tuple(sections.path(start, self.context_path)), note, cut)
+        def context(start: int, note: str, cut: bool = True, end: int | None = None) -> str:
+            """The context_header of a chunk at ``start`` (to ``end``: the sections holding all of it; without, those
+            holding its start, the most it can be) with ``note`` (an HTML table's header row noted as text)."""
+            key = (tuple(sections.path(start, self.context_path, end)), note, cut)
             if key not in lines:
                 shown = html_text(note)[0] if kind == "html" else note
                 lines[key] = self._context_header(sections.title, prefix + list(key[0]), shown, cut)
@@ -180,12 +181,12 @@ class DocumentChunker(BaseChunker):
             line += line_breaks(text, position, start)
             position = start
             extra: dict[str, Any] = {
-                "chunker": "document", "format": kind, "header_path": prefix + sections.path(start),
-                "context_header": context(start, note),
+                "chunker": "document", "format": kind, "header_path": prefix + sections.path(start, end=end),
+                "context_header": context(start, note, end=end),
                 "start_line": line, "end_line": line + line_breaks(text, start, end),
                 "section": order[id(holding[-1])],
             }  # fmt: skip
-            if extra["context_header"] != context(start, note, cut=False):
+            if extra["context_header"] != context(start, note, cut=False, end=end):
                 extra["context_truncated"] = True
             self._style(extra, holding)
             chunks.append(Chunk(text[start:end], start, end, extra))

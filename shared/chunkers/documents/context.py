@@ -48,11 +48,12 @@ class SectionPaths:
                 return chain
             chain.append(subsections[k])
 
-    def path(self, start: int, which: str = "enclosing") -> list[str]:
-        """The titles of the sections holding a chunk starting at ``start``, outermost first (see `PATHS`)."""
+    def path(self, start: int, which: str = "enclosing", end: int | None = None) -> list[str]:
+        """The titles of the sections holding a chunk starting at ``start`` (and ending at ``end``: only the sections
+        that hold all of it), outermost first (see `PATHS`)."""
         if which == "none":
             return []
-        sections = self.chain(start)[1:]
+        sections = [s for s in self.chain(start)[1:] if end is None or end <= s.end]
         return [s.title for s in sections if s.title and (which == "full" or heading_end(s) <= start)]
 
 

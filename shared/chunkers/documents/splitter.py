@@ -34,6 +34,7 @@ MAX_DEPTH = 100
 ContextOf = Callable[[int, str], str]
 """The context line embedded with a piece that starts at a position and carries a note (a table's header row)."""
 TAG = re.compile(r"<[A-Za-z/!][^<>]*>")
+LINE_END = re.compile(r"[\r\n]")
 # HTML text is cut between tags before it is cut at spaces, never inside a tag that fits (`TAG` spans are kept).
 MARKUP_SEPARATORS = (*DEFAULT_SEPARATORS[:-1], re.compile(r"(?<=>)|(?=<[A-Za-z/!])"), DEFAULT_SEPARATORS[-1])
 
@@ -88,17 +89,18 @@ class TreeSplitter:
     def text_size(self, start: int, end: int) -> int:
         return self.measure(*trim(self.text, start, end))
 
-    def size(self, start: int, end: int) -> int:
-        """The size of ``[start, end)`` as a chunk: its text without surrounding whitespace, and its context."""
+    def size(self, start: int, end: int, note: str | None = None) -> int:
+        """The size of ``[start, end)`` as a chunk: its text without surrounding whitespace, and its context (with
+        ``note``, else the note of a table being split there)."""
         start, end = trim(self.text, start, end)
-        return self.measure(start, end) + self.cost(start)
+        return self.measure(start, end) + self.cost(start, note)
 
     def embedded_size(self, start: int, end: int) -> int:
         """`size` for spans with no surrounding whitespace (the measure `fitted` and `pack_even` cut by)."""
         return self.measure(start, end) + self.cost(start)
 
-    def fits(self, start: int, end: int) -> bool:
-        return self.size(start, end) <= self.max_size
+    def fits(self, start: int, end: int, note: str | None = None) -> bool:
+        return self.size(start, end, note) <= self.max_size
 
     def split(self, node: Node, depth: int = 0, opener: int | None = None) -> list[Piece]:
         """Pieces that cover ``node`` in order (whitespace only between them), each within the budget; with
@@ -185,7 +187,8 @@ class TreeSplitter:
     def _mergeable(self, left: Piece, right: Piece, children: list[Node], opener: int | None = None) -> bool:
         """Whether ``right`` (the first piece of its child, or the whole child) may join ``left`` (and the opener
         before ``left``, when there is one)."""
-        if left.last == right.first or not self.fits(left.start if opener is None else opener, right.end):
+        fits = self.fits(left.start, right.end, left.note) if opener is None else self.fits(opener, right.end)
+        if left.last == right.first or not fits:
             return False  # pieces of one child stay as that child's own merge left them
         if self.text_size(left.start, left.end) < self.tiny and self.text_size(right.start, right.end) < self.tiny:
             return True
@@ -208,7 +211,7 @@ class TreeSplitter:
         header row."""
         children = node.children
         header = next((c for c in children if c.kind == "row" and c.info == "header"), None)
-        row = self.text[slice(*trim(self.text, header.start, header.end))] if header is not None else ""
+        row = self._header_row(header) if header is not None else ""
         if header is not None:
             self._headers.append((header.end, node.end, row))
         runs: list[list[Piece]] = [[]]
@@ -231,6 +234,15 @@ class TreeSplitter:
                 if piece.start >= header.end and not piece.note:
                     piece.note = row
         return out
+
+    def _header_row(self, header: Node) -> str:
+        """The note of a table's pieces after its first: its header row (a Markdown table's first line, not the
+        delimiter row), or "" when that is over a quarter of the budget (it would crowd out the rows it heads)."""
+        start, end = trim(self.text, header.start, header.end)
+        line_end = LINE_END.search(self.text, start, end)
+        if not self.markup and line_end is not None:
+            end = trim(self.text, start, line_end.start())[1]
+        return self.text[start:end] if self.measure(start, end) <= self.max_size // 4 else ""
 
     def _cost_in(self, table: Node, row: str) -> Callable[[int], int]:
         """`cost` inside ``table``, whose pieces after its header row carry ``row`` as their note."""
