@@ -125,8 +125,9 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         return cls(sizer=tokenizer, **kwargs)
 
     def split_text(self, text: str) -> list[str]:
-        shown = (self.chunker.shown_text(text, chunk) for chunk in self._chunked([text], [{}])[0])
-        return [piece for piece in shown if piece.strip()]
+        """The ``page_content`` of each chunk of ``text``, as `split_documents` gives it."""
+        chunks = ((chunk, self.chunker.shown_text(text, chunk)) for chunk in self._chunked([text], [{}])[0])
+        return [self._content(chunk, shown) for chunk, shown in chunks if shown.strip()]
 
     def _chunked(self, texts: list[str], metadatas: list[dict[str, Any]]) -> list[list[Chunk]]:
         """The engine's chunks of each text (see `_finish`)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
@@ -50,6 +52,7 @@ class ChunkerNodeParser(EngineFace, NodeParser):
 
     _wrapped: BaseChunker | None = PrivateAttr(default=None)
     _derived: Derived[BaseChunker] = PrivateAttr(default_factory=Derived)
+    _budgeted: dict[Any, Any] = PrivateAttr(default_factory=dict)  # the chunker with less room per metadata size
 
     def __init__(self, chunker: BaseChunker | None = None, **data: Any) -> None:
         owner = type(self).__name__
@@ -174,7 +177,11 @@ class ChunkerNodeParser(EngineFace, NodeParser):
         batches = [nodes[i : i + PARSE_BATCH] for i in range(0, len(nodes), PARSE_BATCH)]
         out: list[BaseNode] = []
         for batch in get_tqdm_iterable(batches, show_progress, "Chunking nodes"):
-            results = self.chunker.chunk_many([self._text_of(n) for n in batch], [dict(n.metadata) for n in batch])
+            results: list[list[Chunk]] = [[] for _ in batch]
+            for chunker, indices in self._by_chunker(batch).items():
+                texts, metadatas = self._inputs(batch, indices)
+                for i, chunks in zip(indices, chunker.chunk_many(texts, metadatas)):
+                    results[i] = chunks
             for node, chunks in zip(batch, results):
                 out.extend(self._nodes_from_chunks(node, chunks))
         return out
@@ -182,11 +189,51 @@ class ChunkerNodeParser(EngineFace, NodeParser):
     async def _aparse_nodes(
         self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any
     ) -> list[BaseNode]:
-        results = await self.chunker.achunk_many([self._text_of(n) for n in nodes], [dict(n.metadata) for n in nodes])
+        results: list[list[Chunk]] = [[] for _ in nodes]
+        for chunker, indices in self._by_chunker(nodes).items():
+            texts, metadatas = self._inputs(nodes, indices)
+            for i, chunks in zip(indices, await chunker.achunk_many(texts, metadatas)):
+                results[i] = chunks
         out: list[BaseNode] = []
         for node, chunks in zip(nodes, results):
             out.extend(self._nodes_from_chunks(node, chunks))
         return out
+
+    def _inputs(self, nodes: Sequence[BaseNode], indices: list[int]) -> tuple[list[str], list[dict[str, Any]]]:
+        """The texts and metadata of ``nodes[i]`` for ``i`` in ``indices``, as the engine takes them."""
+        return [self._text_of(nodes[i]) for i in indices], [dict(nodes[i].metadata) for i in indices]
+
+    def _by_chunker(self, nodes: Sequence[BaseNode]) -> dict[BaseChunker, list[int]]:
+        """The positions of ``nodes`` by the engine chunker each is chunked with (`_chunker_for`)."""
+        groups: dict[BaseChunker, list[int]] = {}
+        for i, node in enumerate(nodes):
+            groups.setdefault(self._chunker_for(node), []).append(i)
+        return groups
+
+    def _chunker_for(self, node: BaseNode) -> BaseChunker:
+        """The engine chunker for ``node``: where the context line counts in the budget (``context_in_budget``), one
+        whose ``max_size`` leaves room for the node's own metadata that LlamaIndex embeds with every chunk (the longer
+        of its embedded and LLM strings, as LlamaIndex's splitters count it)."""
+        chunker = self.chunker
+        if not (self.include_metadata and getattr(chunker, "context_in_budget", False)):
+            return chunker
+        metadata = max((node.get_metadata_str(mode) for mode in (MetadataMode.EMBED, MetadataMode.LLM)), key=len)
+        if not metadata.strip():
+            return chunker
+        reserve = chunker.sizer(metadata + "\n\n")
+        if reserve > chunker.max_size // 2 or chunker.max_size - reserve <= getattr(chunker, "chunk_overlap", 0):
+            warnings.warn(
+                f"{type(self).__name__}: the metadata LlamaIndex embeds with every node of a document is over half of "
+                f"max_size={chunker.max_size}, so it is not counted in the budget; leave keys out of it with the "
+                "document's excluded_embed_metadata_keys / excluded_llm_metadata_keys, or raise max_size",
+                stacklevel=4,
+            )
+            return chunker
+        if self._budgeted.get("for") is not chunker:
+            self._budgeted = {"for": chunker}
+        if reserve not in self._budgeted:
+            self._budgeted[reserve] = dataclasses.replace(chunker, max_size=chunker.max_size - reserve)
+        return self._budgeted[reserve]
 
     def _postprocess_parsed_nodes(self, nodes: list[BaseNode], parent_doc_map: dict[str, Document]) -> list[BaseNode]:
         # LlamaIndex re-derives offsets with str.find, which is wrong for repeated text: keep ours.

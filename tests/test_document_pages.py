@@ -282,3 +282,22 @@ def test_several_h1_are_chapters_each_named_in_its_chunks_context() -> None:
     assert contexts["purr."] == "Cats" and contexts["bark."] == "Dogs"
     single = DocumentChunker(max_size=120).chunk("# Cats\n\n" + "Cats purr. " * 20)
     assert single[-1].metadata["context_header"] == ""  # one H1 is the title, left out of the context line
+
+
+def test_llamaindex_counts_the_documents_embedded_metadata_in_the_budget(tmp_path) -> None:
+    from llama_index.core import SimpleDirectoryReader
+
+    (tmp_path / "guide.md").write_text("# Guide\n\nIntro.\n\n## Setup\n\n" + "Install the thing now. " * 80)
+    documents = SimpleDirectoryReader(str(tmp_path)).load_data()  # file_path is embedded with every node
+    nodes = DocumentNodeParser(max_size=300).get_nodes_from_documents(documents)
+    assert all(len(n.get_content(mode)) <= 300 for n in nodes for mode in (MetadataMode.EMBED, MetadataMode.LLM))
+    assert nodes[1].get_content(MetadataMode.EMBED).startswith(f"file_path: {tmp_path / 'guide.md'}\nSetup\n\n")
+    with pytest.warns(UserWarning, match="over half of max_size=60"):
+        DocumentNodeParser(max_size=60).get_nodes_from_documents(documents)
+
+
+def test_langchain_split_text_gives_what_split_documents_embeds() -> None:
+    page = "# Guide\n\nIntro.\n\n## Setup\n\n" + "Install the thing now. " * 40
+    splitter = DocumentTextSplitter(max_size=200, context_in_content=True)
+    assert splitter.split_text(page) == [d.page_content for d in splitter.create_documents([page])]
+    assert splitter.split_text(page)[1].startswith("Setup\n\nInstall")
