@@ -55,9 +55,9 @@ class Piece:
     note: str = ""
 
 
-class TreeSplitter:
-    """Pieces of a document tree within ``max_size`` measured by ``sizer``, each with its ``context`` line when
-    given (see the module docstring)."""
+class PieceSizes:
+    """The size of a piece of a document as it is embedded: its text (HTML: its text view) by ``sizer``, and its
+    ``context`` line when given; against ``max_size``."""
 
     def __init__(
         self, text: str, sizer: Sizer, max_size: int, context: ContextOf | None = None, markup: bool = False
@@ -101,6 +101,44 @@ class TreeSplitter:
 
     def fits(self, start: int, end: int, note: str | None = None) -> bool:
         return self.size(start, end, note) <= self.max_size
+
+    def _header_row(self, header: Node) -> str:
+        """The note of a table's pieces after its first: its header row (a Markdown table's first line, not the
+        delimiter row), or "" when that is over a quarter of the budget (it would crowd out the rows it heads)."""
+        start, end = trim(self.text, header.start, header.end)
+        line_end = LINE_END.search(self.text, start, end)
+        if not self.markup and line_end is not None:
+            end = trim(self.text, start, line_end.start())[1]
+        return self.text[start:end] if self.measure(start, end) <= self.max_size // 4 else ""
+
+    def _cost_in(self, table: Node, row: str) -> Callable[[int], int]:
+        """`cost` inside ``table``, whose pieces after its header row carry ``row`` as their note."""
+        header_end = next((c.end for c in table.children if c.kind == "row" and c.info == "header"), table.end)
+        return lambda start: self.cost(start, row if header_end <= start < table.end else None)
+
+    def refit(self, start: int, end: int, note: str) -> list[Span]:
+        """``[start, end)`` cut into pieces that each fit with their context as embedded (the rare piece that joined
+        parts measured apart and came out over the budget: token sizers are not additive)."""
+        measured = self.context is not None
+        budget = self.max_size
+        while True:
+            pieces = fitted(self.text, start, end, lambda a, b: self.measure(a, b) + self.cost(a, note), budget)
+            if all(self.exact_size(a, b, note) <= self.max_size for a, b in pieces) or budget == 1 or not measured:
+                return pieces
+            budget = max(budget - max(budget // 8, 1), 1)
+
+    def exact_size(self, start: int, end: int, note: str) -> int:
+        """The size of ``text[start:end]`` (HTML: its text view) embedded with its context line, measured as one
+        string."""
+        shown = html_text(self.text, start, end)[0] if self.markup else self.text[start:end]
+        if self.context is None:
+            return self.sizer(shown) if self.markup else self.measure(start, end)
+        return self.sizer(embedded_text(self.context(start, note), shown))
+
+
+class TreeSplitter(PieceSizes):
+    """Pieces of a document tree within ``max_size`` measured by ``sizer``, each with its ``context`` line when
+    given (see the module docstring)."""
 
     def split(self, node: Node, depth: int = 0, opener: int | None = None) -> list[Piece]:
         """Pieces that cover ``node`` in order (whitespace only between them), each within the budget; with
@@ -235,20 +273,6 @@ class TreeSplitter:
                     piece.note = row
         return out
 
-    def _header_row(self, header: Node) -> str:
-        """The note of a table's pieces after its first: its header row (a Markdown table's first line, not the
-        delimiter row), or "" when that is over a quarter of the budget (it would crowd out the rows it heads)."""
-        start, end = trim(self.text, header.start, header.end)
-        line_end = LINE_END.search(self.text, start, end)
-        if not self.markup and line_end is not None:
-            end = trim(self.text, start, line_end.start())[1]
-        return self.text[start:end] if self.measure(start, end) <= self.max_size // 4 else ""
-
-    def _cost_in(self, table: Node, row: str) -> Callable[[int], int]:
-        """`cost` inside ``table``, whose pieces after its header row carry ``row`` as their note."""
-        header_end = next((c.end for c in table.children if c.kind == "row" and c.info == "header"), table.end)
-        return lambda start: self.cost(start, row if header_end <= start < table.end else None)
-
     def _code(self, node: Node, opener: int | None = None) -> list[Piece]:
         """A fenced code block split by the AST chunker for its language, its fence lines kept with its first and
         last pieces; each piece after the first notes the fence and the signatures of the definitions around it.
@@ -290,25 +314,6 @@ class TreeSplitter:
         pieces[0].start, pieces[0].note = node.start, ""
         pieces[-1].end = node.end
         return pieces
-
-    def refit(self, start: int, end: int, note: str) -> list[Span]:
-        """``[start, end)`` cut into pieces that each fit with their context as embedded (the rare piece that joined
-        parts measured apart and came out over the budget: token sizers are not additive)."""
-        measured = self.context is not None
-        budget = self.max_size
-        while True:
-            pieces = fitted(self.text, start, end, lambda a, b: self.measure(a, b) + self.cost(a, note), budget)
-            if all(self.exact_size(a, b, note) <= self.max_size for a, b in pieces) or budget == 1 or not measured:
-                return pieces
-            budget = max(budget - max(budget // 8, 1), 1)
-
-    def exact_size(self, start: int, end: int, note: str) -> int:
-        """The size of ``text[start:end]`` (HTML: its text view) embedded with its context line, measured as one
-        string."""
-        shown = html_text(self.text, start, end)[0] if self.markup else self.text[start:end]
-        if self.context is None:
-            return self.sizer(shown) if self.markup else self.measure(start, end)
-        return self.sizer(embedded_text(self.context(start, note), shown))
 
 
 def _joined_inside(sentences: list[Span], keep: list[Span]) -> list[Span]:
