@@ -1,6 +1,7 @@
 """The budget counts what is embedded: chunks whose context line and text together (`chunkers.core.chunk.
 embedded_text`) fit ``max_size`` in the chunker's sizer, for the chunkers and faces that embed a chunk's
-``context_header`` with it (``context_in_budget``)."""
+``context_header`` with it (``context_in_budget``). A chunker that sizes its pieces with their context itself
+(``packs_context``: the document chunker) needs no re-cut; the others get `fit_contexts`."""
 
 from __future__ import annotations
 
