@@ -42,6 +42,7 @@ demo: install
 
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 # Two pytest workers (one per core), a test file per worker at a time; one torch thread each, so they do not
 # oversubscribe the cores.

@@ -54,16 +54,23 @@ def make_chunkers(budget: int) -> dict[str, tuple[ChunkFn, set[str] | None, Call
 
     lc_names = {"python": Language.PYTHON, "javascript": Language.JS, "typescript": Language.TS,
                 "java": Language.JAVA, "go": Language.GO, "rust": Language.RUST, "c": Language.C}  # fmt: skip
-    lc = {k: RecursiveCharacterTextSplitter.from_language(v, chunk_size=budget, chunk_overlap=0) for k, v in lc_names.items()}
+    lc = {
+        k: RecursiveCharacterTextSplitter.from_language(v, chunk_size=budget, chunk_overlap=0)
+        for k, v in lc_names.items()
+    }
     li = {k: CodeSplitter(language=k, max_chars=budget) for k in lc_names}
     ours = {k: ASTChunker(language=k, max_size=budget) for k in lc_names}
     ours_chars = {k: ASTChunker(language=k, max_size=budget, sizer="chars") for k in lc_names}
     chunkers: dict[str, tuple[ChunkFn, set[str] | None, Callable[[str], int]]] = {
         "rag-chunkers ASTChunker (non-whitespace)": (
-            lambda text, lang: [c.text for c in ours[lang].chunk(text)], None, non_whitespace
+            lambda text, lang: [c.text for c in ours[lang].chunk(text)],
+            None,
+            non_whitespace,
         ),
         "rag-chunkers ASTChunker (chars)": (
-            lambda text, lang: [c.text for c in ours_chars[lang].chunk(text)], None, len
+            lambda text, lang: [c.text for c in ours_chars[lang].chunk(text)],
+            None,
+            len,
         ),
         "LlamaIndex CodeSplitter": (lambda text, lang: li[lang].split_text(text), None, len),
         "LangChain from_language": (lambda text, lang: lc[lang].split_text(text), None, len),
@@ -240,7 +247,9 @@ def report(results: dict, budget: int, manifest: dict) -> str:
                   "one process per chunker; set-up imports every compared library, hence the common baseline; the largest file is under 1 MB:", "",
                   "| chunker | MB processed | RSS after set-up (MiB) | peak RSS (MiB) |", "|---|---|---|---|"]  # fmt: skip
         for name, row in results["memory"].items():
-            lines.append(f"| {name} | {row['megabytes']:.0f} | {row['rss_after_setup_mib']:.0f} | {row['peak_rss_mib']:.0f} |")
+            lines.append(
+                f"| {name} | {row['megabytes']:.0f} | {row['rss_after_setup_mib']:.0f} | {row['peak_rss_mib']:.0f} |"
+            )
     lines += [
         "",
         "x parse-only: the chunker's total time divided by a bare tree-sitter parse of the same files with the "

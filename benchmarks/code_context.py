@@ -40,7 +40,10 @@ def measure(subpackages: tuple[str, ...], top_k: int) -> dict[str, Any]:
         chunks = [(i, c) for i, d in enumerate(corpus.documents) for c in chunker.chunk(d.text)]
         spans = [corpus.to_global(i, (c.start, c.end)) for i, c in chunks]
         mean_size = sum(len(c.text) for _, c in chunks) / len(chunks)
-        for variant, embedded in (("text", lambda c: c.text), ("header + text", lambda c: embedded_text(c.metadata["context_header"], c.text))):
+        for variant, embedded in (
+            ("text", lambda c: c.text),
+            ("header + text", lambda c: embedded_text(c.metadata["context_header"], c.text)),
+        ):
             vectors = embedder.documents([embedded(c) for _, c in chunks])
             totals = dict.fromkeys(("recall", "precision", "iou", "mrr"), 0.0)
             for question, query in zip(questions, query_vectors):

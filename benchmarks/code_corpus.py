@@ -99,7 +99,9 @@ def build(mirrors: Path, out: Path, record: bool = False) -> dict:
             target.write_bytes(data)
             digest.update(path.encode() + b"\0" + hashlib.sha256(data).digest())
             files, total = files + 1, total + len(data)
-        manifest["sources"].append({**source, "commit": commit, "files": files, "bytes": total, "sha256": digest.hexdigest()})
+        manifest["sources"].append(
+            {**source, "commit": commit, "files": files, "bytes": total, "sha256": digest.hexdigest()}
+        )
     for source in PACKAGE_SOURCES:
         distribution = importlib.metadata.distribution(source["package"])
         base = Path(distribution.locate_file(source["module_dir"]))
@@ -126,7 +128,11 @@ def _differences(built: dict) -> list[str]:
     """Sources whose files or contents differ from the committed manifest's."""
     recorded = json.loads(MANIFEST.read_text(encoding="utf-8"))["sources"]
     digests = {s.get("repo") or s["package"]: s["sha256"] for s in recorded}
-    return [s.get("repo") or s["package"] for s in built["sources"] if digests.get(s.get("repo") or s["package"]) != s["sha256"]]
+    return [
+        s.get("repo") or s["package"]
+        for s in built["sources"]
+        if digests.get(s.get("repo") or s["package"]) != s["sha256"]
+    ]
 
 
 def main() -> None:

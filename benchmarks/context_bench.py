@@ -66,8 +66,11 @@ VARIANTS = (
     Variant("full-path", {"context_title": False, "context_path": "full"}),
     Variant("title+path (0.1 default)", {"context_title": True, "context_path": "enclosing"}),
     Variant("title+full-path", {"context_title": True, "context_path": "full"}),
-    Variant("labelled title+path (0.1 LlamaIndex default)", {"context_title": True, "context_path": "enclosing"},
-            label="context_header: "),
+    Variant(
+        "labelled title+path (0.1 LlamaIndex default)",
+        {"context_title": True, "context_path": "enclosing"},
+        label="context_header: ",
+    ),
     Variant("labelled full-path", {"context_title": False, "context_path": "full"}, label="context_header: "),
     Variant("full-path, a title per line", {"context_title": False, "context_path": "full"}, separator="\n"),
     Variant("late", None, late=True),
@@ -127,8 +130,18 @@ def peer_rows(suite: Any, name: str, target: int, embedder: Embedder, queries: A
                  score(suite.corpus, suite.questions, spans, owners, embedder, queries, bench.TOP_K))]  # fmt: skip
     if name in PEERS_WITH_PATH and not suite.name.endswith("-html"):
         vectors = embedder.documents([embedded_text(c, t) for c, t in zip(contexts, texts)])
-        rows.append(_row(suite, f"{name} + section path", "full-path", False, target, texts, seconds,
-                         score(suite.corpus, suite.questions, spans, owners, embedder, queries, bench.TOP_K, vectors)))
+        rows.append(
+            _row(
+                suite,
+                f"{name} + section path",
+                "full-path",
+                False,
+                target,
+                texts,
+                seconds,
+                score(suite.corpus, suite.questions, spans, owners, embedder, queries, bench.TOP_K, vectors),
+            )
+        )
     return rows
 
 
@@ -138,8 +151,10 @@ def _row(suite: Any, chunker: str, context: str, ours: bool, target: int, texts:
     row = {"corpus": suite.name, "chunker": chunker, "context": context, "ours": ours, "target": target,
            "chunks": len(texts), "mean_chars": sum(map(len, texts)) / max(len(texts), 1),
            "mean_tokens": sum(tokens) / max(len(tokens), 1), "seconds": seconds, **scores}  # fmt: skip
-    print(f"{suite.name} {chunker} {target}: {len(texts)} chunks, mean {row['mean_chars']:.0f}, IoU {row['iou']:.4f}",
-          flush=True)
+    print(
+        f"{suite.name} {chunker} {target}: {len(texts)} chunks, mean {row['mean_chars']:.0f}, IoU {row['iou']:.4f}",
+        flush=True,
+    )
     return row
 
 
@@ -255,8 +270,13 @@ def markdown(report: dict[str, Any]) -> str:
         for unit, table in result["tables"].items():
             for size in sorted({m["mean_chars"] for m in table}):
                 here = sorted((m for m in table if m["mean_chars"] == size), key=lambda m: -m["iou"])
-                lines += ["", f"### Mean {size:g} {'MiniLM tokens' if unit == 'tokens' else 'characters'}", "",
-                          "| chunker | context | recall | precision | IoU | MRR@5 |", "|---|---|---|---|---|---|"]
+                lines += [
+                    "",
+                    f"### Mean {size:g} {'MiniLM tokens' if unit == 'tokens' else 'characters'}",
+                    "",
+                    "| chunker | context | recall | precision | IoU | MRR@5 |",
+                    "|---|---|---|---|---|---|",
+                ]
                 lines += [f"| {m['chunker']} | {m['context']} | {fmt(m['recall'])} | {fmt(m['precision'])} | "
                           f"{fmt(m['iou'])} | {fmt(m['mrr'])} |" for m in here]  # fmt: skip
     return "\n".join(lines) + "\n"
@@ -273,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     suites = list(SUITES) if args.suite == "all" else [args.suite]
     stem = "context_ablation" + ("_quick" if args.quick else "")
     return run(suites, args.targets or (QUICK_TARGETS if args.quick else TARGETS), args.out, stem)
+
 
 if __name__ == "__main__":
     main()

@@ -80,8 +80,19 @@ def settings(quick: bool) -> list[tuple[str, Callable[[], dict[str, str]]]]:
     for size in (500, 1500):
         chunker = ASTChunker(max_size=size)
         out.append((f"ast-{size}", lambda c=chunker: {"code": digest([c.chunk(t, file_path=p) for p, t in files])}))
-    out.append(("ast-context-overlap", lambda: {"code": digest(
-        [ASTChunker(max_size=800, expand_context=True, overlap_nodes=1).chunk(t, file_path=p) for p, t in files])}))
+    out.append(
+        (
+            "ast-context-overlap",
+            lambda: {
+                "code": digest(
+                    [
+                        ASTChunker(max_size=800, expand_context=True, overlap_nodes=1).chunk(t, file_path=p)
+                        for p, t in files
+                    ]
+                )
+            },
+        )
+    )
     docs = structured()
     for size in (300, 1000):
         for title in (True, False):
@@ -89,8 +100,9 @@ def settings(quick: bool) -> list[tuple[str, Callable[[], dict[str, str]]]]:
             out.append((f"document-{size}-title-{title}",
                         lambda c=chunker: {n: digest(c.chunk(t) for t in ts) for n, ts in docs.items()}))  # fmt: skip
     csv_text = (CHROMA / "questions.csv").read_text(encoding="utf-8")
-    out.append(("records-csv-500", lambda: {"questions.csv": digest([RecordChunker(500).chunk(csv_text,
-                                                                                             file_path="q.csv")])}))
+    out.append(
+        ("records-csv-500", lambda: {"questions.csv": digest([RecordChunker(500).chunk(csv_text, file_path="q.csv")])})
+    )
     if not quick:
         out += model_settings(texts)
     return out
@@ -103,7 +115,9 @@ def model_settings(texts: dict[str, str]) -> list[tuple[str, Callable[[], dict[s
     out: list[tuple[str, Callable[[], dict[str, str]]]] = []
     for boundary in ("dp", "threshold"):
         chunker = PerplexityChunker(max_size=800, boundary=boundary, cache=cache)
-        out.append((f"perplexity-int8-{boundary}", lambda c=chunker: {n: digest([c.chunk(t)]) for n, t in texts.items()}))
+        out.append(
+            (f"perplexity-int8-{boundary}", lambda c=chunker: {n: digest([c.chunk(t)]) for n, t in texts.items()})
+        )
 
     def llm() -> dict[str, str]:
         documents = [texts["chatlogs"][i : i + 3000] for i in range(0, 12000, 3000)]

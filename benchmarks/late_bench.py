@@ -83,8 +83,12 @@ def markdown(report: dict[str, Any]) -> str:
             lines.append(f"| {m['chunker']} | {m['mean_chars']:g} | {fmt(m['iou'])} | {fmt(m['recall'])} | "
                          f"{fmt(m['precision'])} | {fmt(m['mrr'])} |")  # fmt: skip
         lines.append("")
-    lines += ["## Window and overlap (SentenceChunker, max_size=400)", "",
-              "| corpus | late chunking window | chunks | mean chars | IoU | recall |", "|---|---|---|---|---|---|"]
+    lines += [
+        "## Window and overlap (SentenceChunker, max_size=400)",
+        "",
+        "| corpus | late chunking window | chunks | mean chars | IoU | recall |",
+        "|---|---|---|---|---|---|",
+    ]
     lines += [f"| {r['corpus']} | {r['window']} | {r['chunks']} | {r['mean_chars']:.0f} | {fmt(r['iou'])} | "
               f"{fmt(r['recall'])} |" for r in report["windows"]]  # fmt: skip
     return "\n".join(lines) + "\n"

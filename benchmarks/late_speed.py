@@ -66,8 +66,10 @@ def markdown(report: dict[str, Any]) -> str:
         if "missing" in r:
             lines.append(f"| {r['suite']} | missing: {r['missing']} | | | | | |")
             continue
-        lines.append(f"| {r['suite']} | {r['documents']} | {r['chars']:,} | {r['chunks']:,} ({r['max_size']}) | "
-                     f"{r['plain_chars_per_s']:,.0f} | {r['late_chars_per_s']:,.0f} | {r['late_x_plain']:.2f} |")
+        lines.append(
+            f"| {r['suite']} | {r['documents']} | {r['chars']:,} | {r['chunks']:,} ({r['max_size']}) | "
+            f"{r['plain_chars_per_s']:,.0f} | {r['late_chars_per_s']:,.0f} | {r['late_x_plain']:.2f} |"
+        )
     return "\n".join(lines) + "\n"
 
 

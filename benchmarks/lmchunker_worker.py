@@ -44,7 +44,9 @@ def main() -> None:
     chunker, model, tokenizer = load()
     started = time.perf_counter()
     with torch.no_grad():
-        chunks = chunker(text, model, tokenizer, "en", "ppl", threshold=0, dynamic_merge="yes", target_size=target_words)
+        chunks = chunker(
+            text, model, tokenizer, "en", "ppl", threshold=0, dynamic_merge="yes", target_size=target_words
+        )
     print(json.dumps({"chunks": chunks, "seconds": time.perf_counter() - started}))
 
 

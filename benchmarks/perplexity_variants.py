@@ -259,7 +259,10 @@ def prefix(corpus: str, chars: int, cache: MutableMapping[str, Any]) -> tuple[st
     head = text[:cut]
     assert sentence_spans(head) == sentences[:keep], "the prefix must segment like the full text"
     chunker = PerplexityChunker(cache=cache, quantize="none")
-    full_key, head_key = chunker.scorer.cache_key(chunker.scorer.prepare(text)), chunker.scorer.cache_key(chunker.scorer.prepare(head))
+    full_key, head_key = (
+        chunker.scorer.cache_key(chunker.scorer.prepare(text)),
+        chunker.scorer.cache_key(chunker.scorer.prepare(head)),
+    )
     cache[head_key] = cache[full_key][:keep]
     return head, [(q, evidence) for q, evidence in questions if max(b for _, b in evidence) <= cut]
 

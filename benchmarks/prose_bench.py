@@ -108,7 +108,11 @@ def overlap(corpora: Sequence[str]) -> dict[str, Any]:
                       f"IoU {row['iou']:.4f} recall {row['recall']:.3f}", flush=True)  # fmt: skip
                 rows.append(row)
         by_core = [{**r, "mean_chars": r["mean_core"]} for r in rows]
-        results[name] = {"rows": rows, "matched_chunk": matched(rows, MATCHED), "matched_core": matched(by_core, MATCHED)}
+        results[name] = {
+            "rows": rows,
+            "matched_chunk": matched(rows, MATCHED),
+            "matched_core": matched(by_core, MATCHED),
+        }
     return results
 
 
@@ -138,8 +142,11 @@ def markdown(kind: str, report: dict[str, Any]) -> str:
                 lines.append("")
         if kind == "semantic":
             lines += ["### Speed (first setting, cold: embedding included)", ""]
-            _table(lines, ["chunker", "chars/s", "x fastest peer"],
-                   [[s["chunker"], f"{s['chars_per_s']:,.0f}", f"{s['x_fastest_peer']:.3g}"] for s in result["speed"]])
+            _table(
+                lines,
+                ["chunker", "chars/s", "x fastest peer"],
+                [[s["chunker"], f"{s['chars_per_s']:,.0f}", f"{s['x_fastest_peer']:.3g}"] for s in result["speed"]],
+            )
             lines.append("")
         lines += ["### Every setting", ""]
         _table(lines, ["chunker", "setting", "chunks", "mean chars", *(["mean core"] if kind != "semantic" else []),
@@ -168,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     (args.out / f"{args.kind}.md").write_text(markdown(args.kind, report), encoding="utf-8")
     print(f"wrote {args.out / args.kind}.md")
     return report
+
 
 if __name__ == "__main__":
     main()

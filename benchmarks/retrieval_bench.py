@@ -29,6 +29,7 @@ from .retrieval_report import markdown, speed_rows
 DATA = CHROMA
 TOP_K = 5
 
+
 @dataclass(frozen=True)
 class Suite:
     corpora: tuple[str, ...]
@@ -195,8 +196,9 @@ def run(suite_name: str, out: Path, only: list[str] | None = None) -> dict[str, 
         for target in suite.code_targets:
             rows.append(_measure(code_corpus, code_questions, target, candidate, embedder, query_vectors)[0])
     prose = [r for r in rows if r["corpus"] != "code"]
-    match = matched(prose, list(suite.matched_sizes)) + matched([r for r in rows if r["corpus"] == "code"],
-                                                                list(suite.code_matched))
+    match = matched(prose, list(suite.matched_sizes)) + matched(
+        [r for r in rows if r["corpus"] == "code"], list(suite.code_matched)
+    )
     speeds = speed_rows(rows)
     setup = _setup(suite, sizes, counts) + (
         f" Intrinsic metrics on the chunks within each corpus's first {suite.intrinsic_chars} characters, pairs up "

@@ -131,8 +131,15 @@ def wikitexts_html() -> Suite:
     """The WikiText corpus as HTML pages, with its questions' evidence remapped."""
     text = (CHROMA / "corpora" / "wikitexts.md").read_text(encoding="utf-8")
     documents, mapping = render_wikitexts_html(text)
-    return rendered_suite("wikitexts-html", "wikitexts", documents, mapping, ", as HTML", escaped=True,
-                          lost_note="; a span covers the escaped text ('&lt;unk&gt;' for WikiText's '<unk>')")
+    return rendered_suite(
+        "wikitexts-html",
+        "wikitexts",
+        documents,
+        mapping,
+        ", as HTML",
+        escaped=True,
+        lost_note="; a span covers the escaped text ('&lt;unk&gt;' for WikiText's '<unk>')",
+    )
 
 
 def remap(

@@ -19,8 +19,9 @@ from .base import option_fields
 from .llm_bridge import to_engine_llm
 
 
-class ChunkFilterCompressor(create_model("ChunkFilterFields", __base__=BaseDocumentCompressor,
-                                         **option_fields(ChunkFilter))):  # type: ignore[misc]
+class ChunkFilterCompressor(
+    create_model("ChunkFilterFields", __base__=BaseDocumentCompressor, **option_fields(ChunkFilter))
+):  # type: ignore[misc]
     """Keeps the retrieved documents that matter for the query, best first, each with ``relevance_score`` in
     its metadata; works in ``ContextualCompressionRetriever`` and in LCEL.
 

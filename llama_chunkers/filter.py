@@ -18,8 +18,9 @@ from .llm_bridge import app_llm, to_engine_llm
 RENAMES = {"embeddings": "embed_model"}  # the engine's option names, as LlamaIndex spells them
 
 
-class ChunkFilterPostprocessor(create_model("ChunkFilterFields", __base__=BaseNodePostprocessor,
-                                            **option_fields(ChunkFilter, RENAMES))):  # type: ignore[misc]
+class ChunkFilterPostprocessor(
+    create_model("ChunkFilterFields", __base__=BaseNodePostprocessor, **option_fields(ChunkFilter, RENAMES))
+):  # type: ignore[misc]
     """Scores retrieved nodes against the query, drops near-duplicates and weak ones, returns the rest best first
     with the relevance score in ``NodeWithScore.score``. Use it in ``node_postprocessors=[...]`` of a query
     engine or retriever.

@@ -27,8 +27,9 @@ HOW = (
 )
 
 
-class LateChunkingEmbedding(create_model("LateChunkingFields", __base__=BaseEmbedding,
-                                         **option_fields(LateChunkingEmbedder))):  # type: ignore[misc]
+class LateChunkingEmbedding(
+    create_model("LateChunkingFields", __base__=BaseEmbedding, **option_fields(LateChunkingEmbedder))
+):  # type: ignore[misc]
     """Late-chunking vectors for nodes, ordinary ones for queries: put it last in an ``IngestionPipeline`` after any
     of our node parsers, and give it to the index as ``embed_model`` (``VectorStoreIndex(nodes, embed_model=...)``
     keeps the vectors the pipeline set and embeds queries with the same model).

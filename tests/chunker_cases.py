@@ -23,9 +23,7 @@ from chunkers import (
 from hypothesis import strategies as st
 
 # Prose-like text: words, punctuation (Western and CJK), newlines and blank lines, odd whitespace.
-_WORDS = st.sampled_from(
-    ["the", "a", "Mr.", "e.g.", "data", "chunk", "你好", "世界", "é", "🙂", "x" * 40, "\t", "  "]
-)
+_WORDS = st.sampled_from(["the", "a", "Mr.", "e.g.", "data", "chunk", "你好", "世界", "é", "🙂", "x" * 40, "\t", "  "])
 _PUNCT = st.sampled_from([" ", " ", " ", ". ", "! ", "? ", "。", "！", ", ", "\n", "\n\n", "\r\n", "\u3000", ""])
 PROSE = st.lists(st.tuples(_WORDS, _PUNCT), max_size=120).map(lambda parts: "".join(w + p for w, p in parts))
 # Record files: JSON Lines and CSV with quoted fields (line breaks and quotes inside), blank and CRLF lines.
@@ -57,10 +55,16 @@ CASES: list[Case] = [
     Case("sentence-tiny-budget", lambda: SentenceChunker(max_size=3)),
     Case("sentence-non-whitespace", lambda: SentenceChunker(max_size=25, sizer=NonWhitespaceSizer())),
     Case("sentence-separators", lambda: SentenceChunker(max_size=40, separators=["\n\n", "\n", " "])),
-    Case("sentence-separators-regex-end", lambda: SentenceChunker(max_size=30, separators=[r"[.!?。]", r"\s"],
-                                                                   is_separator_regex=True, keep_separator="end")),
-    Case("sentence-separators-dropped", lambda: SentenceChunker(max_size=30, separators=["\n", " "],
-                                                                 keep_separator=False)),
+    Case(
+        "sentence-separators-regex-end",
+        lambda: SentenceChunker(
+            max_size=30, separators=[r"[.!?。]", r"\s"], is_separator_regex=True, keep_separator="end"
+        ),
+    ),
+    Case(
+        "sentence-separators-dropped",
+        lambda: SentenceChunker(max_size=30, separators=["\n", " "], keep_separator=False),
+    ),
     Case("ast-python", lambda: ASTChunker(language="python", max_size=40)),
     Case("ast-javascript-chars", lambda: ASTChunker(language="javascript", max_size=30, sizer="chars")),
     Case("ast-unknown-language-fallback", lambda: ASTChunker(max_size=30)),  # no language, path or shebang
@@ -68,7 +72,11 @@ CASES: list[Case] = [
     Case("records-csv", lambda: RecordChunker(max_size=40, format="csv"), st.one_of(RECORDS, ANY_TEXT)),
     Case("perplexity", lambda: PerplexityChunker(max_size=80, target_size=40), max_examples=6),
     Case("semantic-dp", lambda: SemanticChunker(max_size=70, cache={}), max_examples=40),
-    Case("semantic-threshold-capped", lambda: SemanticChunker(max_size=50, boundary="threshold",
-                                                               breakpoint_threshold_type="interquartile"), PROSE, 25),
+    Case(
+        "semantic-threshold-capped",
+        lambda: SemanticChunker(max_size=50, boundary="threshold", breakpoint_threshold_type="interquartile"),
+        PROSE,
+        25,
+    ),
     Case("llm-scripted", lambda: LLMChunker(llm=_second_paragraph, group_tokens=12, max_size=60, min_tail=2), PROSE),
 ]

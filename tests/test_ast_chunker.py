@@ -21,7 +21,7 @@ SNIPPETS = {
     "python": "import os\n\nclass A:\n    def f(self, x):\n        return x + 1\n",
     "javascript": "const a = 1;\nfunction f(x) {\n  return x + a;\n}\nclass B { m() { return 2; } }\n",
     "typescript": "interface P { x: number }\nfunction f(p: P): number {\n  return p.x;\n}\n",
-    "tsx": "export function App(): JSX.Element {\n  return <div className=\"a\">hi</div>;\n}\n",
+    "tsx": 'export function App(): JSX.Element {\n  return <div className="a">hi</div>;\n}\n',
     "java": "class A {\n  int f(int x) {\n    return x + 1;\n  }\n}\n",
     "go": "package main\n\nfunc f(x int) int {\n\treturn x + 1\n}\n",
     "rust": "struct P { x: i32 }\nimpl P {\n    fn f(&self) -> i32 { self.x }\n}\n",
@@ -33,7 +33,7 @@ SNIPPETS = {
     "kotlin": "class A {\n  fun f(x: Int): Int {\n    return x + 1\n  }\n}\n",
     "scala": "object A {\n  def f(x: Int): Int = x + 1\n}\n",
     "swift": "class A {\n  func f(x: Int) -> Int {\n    return x + 1\n  }\n}\n",
-    "bash": "f() {\n  echo \"$1\"\n}\nf hello\n",
+    "bash": 'f() {\n  echo "$1"\n}\nf hello\n',
     "markdown": "# Title\n\nSome text.\n\n## Part\n\n- a\n- b\n",
     "html": "<html><body><p>Hello</p><div>World</div></body></html>\n",
     "css": "a { color: red; }\n.b { margin: 0 auto; }\n",
@@ -192,9 +192,10 @@ def test_a_misspelled_language_raises_at_construction_naming_the_close_ones() ->
     assert all(ASTTextSplitter.from_language(language).chunker.language for language in Language)
     # A language told from a path stays lenient: an unknown extension gets the flagged fallback, never an error.
     chunks = ASTChunker(max_size=20).chunk("some notes\n", file_path="notes.pyhton")
-    assert chunks[0].metadata["fallback"] and "extension of 'notes.pyhton' is not known" in chunks[0].metadata[
-        "fallback_reason"
-    ]
+    assert (
+        chunks[0].metadata["fallback"]
+        and "extension of 'notes.pyhton' is not known" in chunks[0].metadata["fallback_reason"]
+    )
 
 
 def test_a_grammar_that_hangs_gets_the_flagged_fallback() -> None:

@@ -57,8 +57,9 @@ def test_langchain_from_language_and_split_documents_with_start_index() -> None:
 
 def test_langchain_context_in_content_puts_the_header_where_langchain_embeds() -> None:
     code = (DATA / "textwrap.py").read_text(encoding="utf-8")
-    splitter = ASTTextSplitter(language="python", max_size=300, add_start_index=True, context_in_content=True,
-                               context_in_budget=False)  # the same chunks as without the header: compared below
+    splitter = ASTTextSplitter(
+        language="python", max_size=300, add_start_index=True, context_in_content=True, context_in_budget=False
+    )  # the same chunks as without the header: compared below
     docs = splitter.split_documents([LCDocument(page_content=code, metadata={"source": "textwrap.py"})])
     method = next(d for d in docs if d.metadata["ancestors"] == ["class TextWrapper:"])
     header = method.metadata["context_header"]

@@ -204,8 +204,11 @@ HTML_BLOCK = st.one_of(
     PARAGRAPH.map(lambda p: f"<p>{p}</p>"),
     st.lists(SENTENCE, min_size=1, max_size=5).map(lambda items: "<ul>" + "".join(f"<li>{i}" for i in items) + "</ul>"),
     st.lists(st.tuples(WORDS, WORDS), min_size=1, max_size=8).map(
-        lambda rows: "<table><thead><tr><th>k</th><th>v</th></tr></thead><tbody>"
-        + "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in rows) + "</tbody></table>"
+        lambda rows: (
+            "<table><thead><tr><th>k</th><th>v</th></tr></thead><tbody>"
+            + "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in rows)
+            + "</tbody></table>"
+        )
     ),
     st.just('<pre><code class="language-python">def f():\n    return 1\n</code></pre>'),
     PARAGRAPH.map(lambda p: f"<div><span>{p}</span></div>"),

@@ -293,7 +293,8 @@ class ExcerptQuoter:
         sentence = next(s for s in (x.strip() for x in excerpt.split(" . ")) if len(s) > 40)
         if self.calls % 3 == 0:
             return ["not json at all", '{"question": "Q?", "references": ["a quote that is not there"]}'][
-                self.calls % 2]
+                self.calls % 2
+            ]
         return "```json\n" + json.dumps({"question": f"What does this say: {sentence[:30]}?",
                                          "references": [sentence]}) + "\n```"  # fmt: skip
 

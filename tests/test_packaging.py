@@ -39,7 +39,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contains_the_three_packages_and_imports_outside_the_repo(wheel: Path, tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     expected = (
-        "chunkers/__init__.py", "chunkers/runtime/models.py", "llama_chunkers/base.py", "langchain_chunkers/base.py"
+        "chunkers/__init__.py",
+        "chunkers/runtime/models.py",
+        "llama_chunkers/base.py",
+        "langchain_chunkers/base.py",
     )
     assert set(expected) <= set(names)
     assert not any(name.startswith(("shared/", "tests/")) for name in names)

@@ -35,11 +35,21 @@ def test_no_tracked_file_names_a_development_machine_path() -> None:
 
 
 def test_the_pattern_catches_what_it_guards_against() -> None:
-    for bad in ("/work/shared/data/x.md", 'ROOT.parent / "shared" / "data"', "see ../shared/DESIGN.md", "/home/dev/x",
-                "see ALGORITHMS.md, cAST"):
+    for bad in (
+        "/work/shared/data/x.md",
+        'ROOT.parent / "shared" / "data"',
+        "see ../shared/DESIGN.md",
+        "/home/dev/x",
+        "see ALGORITHMS.md, cAST",
+    ):
         assert FORBIDDEN.search(bad), bad
-    for fine in ("shared/chunkers/base.py", "https://example.org/work/x", "~/.cache/rag-chunkers", "a/work/b",
-                 "docs/algorithms.md"):
+    for fine in (
+        "shared/chunkers/base.py",
+        "https://example.org/work/x",
+        "~/.cache/rag-chunkers",
+        "a/work/b",
+        "docs/algorithms.md",
+    ):
         assert not FORBIDDEN.search(fine), fine
 
 

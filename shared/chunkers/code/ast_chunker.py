@@ -69,17 +69,23 @@ class ASTChunker(BaseChunker):
     inside an otherwise parsed file are chunked like any other node.
     """
 
-    language: Any = Option(None, "Grammar name (or a tree-sitter Language); None: from the file name or shebang.",
-                           language_check).field()
+    language: Any = Option(
+        None, "Grammar name (or a tree-sitter Language); None: from the file name or shebang.", language_check
+    ).field()
     max_size: int = MAX_SIZE.field(1500)
-    sizer: Any = SIZER.field("non_whitespace", help="'non_whitespace' (cAST's measure), 'chars', a tokenizer, a local "
-                             "tokenizer folder or a callable.")
+    sizer: Any = SIZER.field(
+        "non_whitespace",
+        help="'non_whitespace' (cAST's measure), 'chars', a tokenizer, a local tokenizer folder or a callable.",
+    )
     overlap_nodes: int = Option(0, "Syntax units shared with each neighbouring chunk.", non_negative).field()
-    expand_context: bool = Option(False, "Add the file path + enclosing signatures header (context_header) to each "
-                                  "chunk.").field()
+    expand_context: bool = Option(
+        False, "Add the file path + enclosing signatures header (context_header) to each chunk."
+    ).field()
     context_in_budget: bool = CONTEXT_IN_BUDGET.field()
-    chunk_overlap: int = CHUNK_OVERLAP.field(help="Text consecutive chunks share, at most, in units of sizer: the end "
-                                             "of the chunk before, at whole lines; the budget still holds.")
+    chunk_overlap: int = CHUNK_OVERLAP.field(
+        help="Text consecutive chunks share, at most, in units of sizer: the end "
+        "of the chunk before, at whole lines; the budget still holds."
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()

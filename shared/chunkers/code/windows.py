@@ -130,6 +130,7 @@ def build_windows(children: list[Any], source: Source) -> list[Window]:
                 stack[-1].junctions.append(len(out))
     return out
 
+
 def _descend(
     child: Any,
     start: int,
@@ -158,6 +159,7 @@ def _descend(
             out.append(Window(piece, opening.ancestors if opening is not None and a < start else frame.ancestors))
     frame.junctions.append(len(out))
 
+
 def _merge_at_junctions(out: list[Window], frame: Frame, source: Source) -> None:
     """Greedy left-to-right merge of ``frame``'s windows (``out[frame.base:]``), where its runs meet only. It visits
     the junctions alone, not every window after ``frame.base`` (which holds the windows of every frame below it), so
@@ -165,17 +167,17 @@ def _merge_at_junctions(out: list[Window], frame: Frame, source: Source) -> None
     removed = 0
     for junction in frame.junctions:
         k = junction - removed
-        if frame.base < k < len(out) and source.fits(out[k - 1].start, out[k].end) and not (
-            source.offside and source.indent(out[k].start) < source.indent(out[k - 1].start)
+        if (
+            frame.base < k < len(out)
+            and source.fits(out[k - 1].start, out[k].end)
+            and not (source.offside and source.indent(out[k].start) < source.indent(out[k - 1].start))
         ):
             out[k - 1].units.extend(out[k].units)
             del out[k]
             removed += 1
 
 
-def tile(
-    text: str, windows: list[Window], measure: SpanMeasure, max_size: int
-) -> list[tuple[int, int, Window | None]]:
+def tile(text: str, windows: list[Window], measure: SpanMeasure, max_size: int) -> list[tuple[int, int, Window | None]]:
     """Trimmed window spans in order; any non-whitespace text outside them joins the following span.
 
     A span that grows past the budget by taking such text is split again (its pieces carry no window).
@@ -207,5 +209,3 @@ def _with_indentation(text: str, position: int, start: int, end: int, measure: S
 def _split_trimmed(text: str, start: int, end: int, measure: SpanMeasure, max_size: int) -> list[Span]:
     start, end = trim(text, start, end)
     return fitted(text, start, end, measure, max_size) if start < end else []
-
-

@@ -86,8 +86,10 @@ class LateChunkingEmbedder(Configurable):
     overlap_tokens: int = Option(64, "Tokens shared by consecutive windows of a long document.", non_negative).field()
     batch_size: int | None = Option(None, "Windows per pass; None: the device's default.", positive_or_none,
                                     affects_output=False).field()  # fmt: skip
-    with_context: bool = Option(True, "Average each chunk's late vector with the ordinary embedding of its context "
-                                "line (context_header) and text.").field()
+    with_context: bool = Option(
+        True,
+        "Average each chunk's late vector with the ordinary embedding of its context line (context_header) and text.",
+    ).field()
     device: str | None = DEVICE.field(kw_only=True)
     dtype: str | None = DTYPE.field(kw_only=True)
 
@@ -148,9 +150,7 @@ class LateChunkingEmbedder(Configurable):
             out[d][k] = _unit((out[d][k] + vector)[None])[0]
         return [vectors.tolist() for vectors in out]
 
-    def _pooled(
-        self, texts: Sequence[str], chunk_lists: Sequence[Sequence[Chunk | Span]]
-    ) -> list[list[list[float]]]:
+    def _pooled(self, texts: Sequence[str], chunk_lists: Sequence[Sequence[Chunk | Span]]) -> list[list[list[float]]]:
         """The late vectors alone."""
         import numpy as np
 

@@ -148,4 +148,3 @@ def generate_questions(
 
 def rejected_summary(rejected: Counter) -> str:
     return ", ".join(f"{reason}: {count}" for reason, count in rejected.most_common()) or "none"
-

@@ -94,17 +94,23 @@ class ChunkFilter(Configurable):
     flag "empty_query".
     """
 
-    scorer: Any = Option(None, "'embedding', 'local', 'llm' or a Scorer; None: 'llm' if llm is given, else "
-                         "'embedding'.").field()
-    threshold: str | float | None = Option("dynamic", "'dynamic' (the largest score gap), a number or None.",
-                                           threshold_check).field()
+    scorer: Any = Option(
+        None, "'embedding', 'local', 'llm' or a Scorer; None: 'llm' if llm is given, else 'embedding'."
+    ).field()
+    threshold: str | float | None = Option(
+        "dynamic", "'dynamic' (the largest score gap), a number or None.", threshold_check
+    ).field()
     top_k: int | None = Option(None, "Keep at most this many.", top_k_check).field()
     min_keep: int = Option(1, "Always keep at least this many.", min_keep_check).field()
-    dedup_similarity: float | None = Option(0.9, "Drop chunks more similar than this to a kept one; None: no "
-                                            "deduplication.").field()
+    dedup_similarity: float | None = Option(
+        0.9, "Drop chunks more similar than this to a kept one; None: no deduplication."
+    ).field()
     llm: Any = Option(None, "The LLM of scorer='llm'.", written=False).field()
-    embeddings: Any = Option(None, "The embedding model of scorer='embedding' and of deduplication; None: the "
-                             "embedded MiniLM.", written=False).field()
+    embeddings: Any = Option(
+        None,
+        "The embedding model of scorer='embedding' and of deduplication; None: the embedded MiniLM.",
+        written=False,
+    ).field()
 
     def _validate(self) -> None:
         if self.scorer is None or isinstance(self.scorer, str):

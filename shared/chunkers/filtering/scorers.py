@@ -56,6 +56,7 @@ class EmbeddingScorer:
         """Cosine similarity of a query vector to chunk vectors (rows); neither needs to be normalised."""
         return [float(v) for v in unit_rows(vectors) @ unit_rows(query_vector)]
 
+
 RELEVANCE_QUESTION = (
     "Question: {query}\n\nPassage: {passage}\n\nDoes the passage help answer the question? Answer Yes or No."
 )

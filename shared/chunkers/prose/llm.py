@@ -59,20 +59,26 @@ class LLMChunker(BaseChunker):
     starts where the last boundary fell).
     """
 
-    llm: Any = Option(None, "Any LLM (complete(prompt) -> str), a callable, or 'local' (the embedded SmolLM2-135M).",
-                      lambda name, value: as_llm(value), written=False).field()
+    llm: Any = Option(
+        None,
+        "Any LLM (complete(prompt) -> str), a callable, or 'local' (the embedded SmolLM2-135M).",
+        lambda name, value: as_llm(value),
+        written=False,
+    ).field()
     group_tokens: int = Option(550, "Token budget of each paragraph group shown to the LLM.", positive).field()
     max_size: int = MAX_SIZE.field(4000)
     sizer: Any = SIZER.field()
     prompt: str = Option(LUMBER_PROMPT, "The instruction; must contain {paragraphs}.").field()
-    max_retries: int = Option(1, "Retries with a stricter prompt before the embedding fallback.",
-                              lambda name, value: max(0, int(value))).field()
+    max_retries: int = Option(
+        1, "Retries with a stricter prompt before the embedding fallback.", lambda name, value: max(0, int(value))
+    ).field()
     timeout: float | None = Option(None, "Seconds per LLM call; None: no limit.", seconds_or_none).field()
     cache: MutableMapping[str, str] | None = Option(
         None, "Dict-like store of replies, keyed by model and prompt (speed only).", affects_output=False, written=False
     ).field()
-    concurrency: int = Option(4, "LLM calls in flight at once (threads, or async calls).", positive,
-                              affects_output=False).field()
+    concurrency: int = Option(
+        4, "LLM calls in flight at once (threads, or async calls).", positive, affects_output=False
+    ).field()
     min_tail: int = Option(5, "Fewer paragraphs than this left: they form the last chunk.", positive).field()
     chunk_overlap: int = CHUNK_OVERLAP.field()
 

@@ -66,25 +66,32 @@ class PerplexityChunker(ModelOptions, BaseChunker):
 
     model: Any = MODEL.field(help="Local causal LM folder or loaded model; None: the embedded SmolLM2-135M.")
     tokenizer: Any = TOKENIZER.field()
-    method: str = Option("ppl", "'ppl' (perplexity rise) or 'margin' (the LM's split/keep margin).",
-                         one_of("ppl", "margin")).field()
+    method: str = Option(
+        "ppl", "'ppl' (perplexity rise) or 'margin' (the LM's split/keep margin).", one_of("ppl", "margin")
+    ).field()
     threshold: float = Option(0.0, "boundary='threshold': the minimum drop or margin of a cut.", number).field()
     dynamic_threshold: bool = Option(False, "boundary='threshold': adapt the threshold as it runs.").field()
     max_size: int = MAX_SIZE.field(1000)
-    target_size: int | None = Option(None, "Mean chunk size aimed at; None: max_size // 2 (dp) or max_size "
-                                     "(threshold).", positive_or_none).field()
+    target_size: int | None = Option(
+        None, "Mean chunk size aimed at; None: max_size // 2 (dp) or max_size (threshold).", positive_or_none
+    ).field()
     sizer: Any = SIZER.field()
     window_tokens: int = Option(1024, "Tokens scored per model window.", positive).field()
     context_tokens: int = Option(256, "Tokens of left context carried into each window.", tokens_or_zero).field()
-    batch_size: int | None = Option(None, "Most windows per forward pass (deprecated: batch_tokens).",
-                                    positive_or_none).field()
+    batch_size: int | None = Option(
+        None, "Most windows per forward pass (deprecated: batch_tokens).", positive_or_none
+    ).field()
     cache: MutableMapping[str, list[float]] | None = Option(
         None, "Dict-like store of sentence scores (speed only; not in cache keys).", affects_output=False, written=False
     ).field()
-    boundary: str = Option("dp", "'dp' (the best cuts under the size limits) or 'threshold' (the paper's minima rule).",
-                           one_of("dp", "threshold")).field()
-    size_weight: float = Option(16.0, "boundary='dp': how strongly sizes are kept near target_size.",
-                                finite_non_negative).field()
+    boundary: str = Option(
+        "dp",
+        "'dp' (the best cuts under the size limits) or 'threshold' (the paper's minima rule).",
+        one_of("dp", "threshold"),
+    ).field()
+    size_weight: float = Option(
+        16.0, "boundary='dp': how strongly sizes are kept near target_size.", finite_non_negative
+    ).field()
     chunk_overlap: int = CHUNK_OVERLAP.field()
 
     def _validate(self) -> None:

@@ -55,8 +55,11 @@ class RecordChunker(BaseChunker):
 
     max_size: int = MAX_SIZE.field(1000)
     sizer: Any = SIZER.field()
-    format: str | None = Option(None, "'lines', 'csv' or 'tsv'; None: from the file name, else lines.",
-                                one_of(*FORMATS, none=True, hint="from the file name")).field()
+    format: str | None = Option(
+        None,
+        "'lines', 'csv' or 'tsv'; None: from the file name, else lines.",
+        one_of(*FORMATS, none=True, hint="from the file name"),
+    ).field()
     context_in_budget: bool = CONTEXT_IN_BUDGET.field()
 
     def _format_of(self, metadata: dict[str, Any]) -> str:

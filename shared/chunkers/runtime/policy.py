@@ -50,7 +50,7 @@ class Runtime:
 
 
 def device_kind(device: str) -> str:
-    """"cuda" for "cuda:1", and so on."""
+    """ "cuda" for "cuda:1", and so on."""
     return device.split(":", 1)[0]
 
 
@@ -94,9 +94,7 @@ def int8_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxscript", "onnxruntime"))
 
 
-def resolve_quantize(
-    quantize: str | bool | None, device: str, dtype: str | None = None, generate: bool = False
-) -> str:
+def resolve_quantize(quantize: str | bool | None, device: str, dtype: str | None = None, generate: bool = False) -> str:
     """The quantisation, "none" or "int8". None: the default decision (``CPU_DEFAULT_QUANTIZE`` for scoring on
     CPU when ``dtype`` is left to choose (None) and `int8_available`; "none" with an explicit ``dtype``,
     elsewhere and for generation); False or "none": off; "int8": ONNX Runtime int8 weights on CPU (scoring
