@@ -20,7 +20,7 @@ class ASTTextSplitter(face_of(ASTChunker, context=True)):  # type: ignore[misc]
     ``context_in_content``: LangChain embeds only ``page_content``, so with it each document's ``page_content``
     is the chunk's header (file path and enclosing signatures) followed by its text, while ``start_index`` /
     ``end_index`` still give the exact span of the source text (the header is also in ``context_header``).
-    Measured to raise retrieval IoU (README, "code chunk headers"); off by default because it makes
+    Measured to raise retrieval IoU (docs/code.md); off by default because it makes
     ``page_content`` differ from the source slice.
     """
 

@@ -24,7 +24,7 @@ class ASTNodeParser(face_of(ASTChunker, expand_context=True)):  # type: ignore[m
     raises (pass ``chunk_overlap`` in characters, or ``overlap_nodes`` in syntax units).
     ``language`` may be omitted when documents carry a ``file_path`` or ``file_name`` (as SimpleDirectoryReader
     sets); files of unknown type get the flagged line-aware fallback. ``expand_context`` (on by default: measured
-    to raise retrieval IoU, see README) embeds the chunk's header (file path and enclosing signatures) with it
+    to raise retrieval IoU, see docs/code.md) embeds the chunk's header (file path and enclosing signatures) with it
     through the ``context_header`` metadata key (without the path when the node's own metadata holds it, which
     LlamaIndex embeds already); the node's text and offsets stay the exact source slice.
     """

@@ -2,7 +2,7 @@
 
 See docs/algorithms.md, "ChunkRAG". The scorers live in `chunkers.filtering.scorers` (one protocol, `Scorer`; the
 default is `EmbeddingScorer`, cosine similarity with any embedding model or the embedded MiniLM, the one measured to
-help: see the README) and are importable from here too.
+help: see docs/filtering.md) and are importable from here too.
 """
 
 from __future__ import annotations

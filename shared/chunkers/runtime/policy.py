@@ -3,7 +3,7 @@
 `resolve_runtime` turns what the user asked for (None: choose) into a `Runtime`; every model-driven part (the
 perplexity chunker, the local-LM scorer, the local LLM, the intrinsic metrics, the embeddings) goes through it,
 by way of `chunkers.runtime.models`, which loads the models. Measured speeds and agreements of these choices are in the
-README and ``benchmarks/results/``, with the machine they were measured on.
+docs/ pages and ``benchmarks/results/``, with the machine they were measured on.
 """
 
 from __future__ import annotations
