@@ -9,7 +9,16 @@ from typing import Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
 from chunkers.core.chunk import embedded_text
-from chunkers.core.faces import Derived, EngineFace, added_metadata, default_of, no_overlap, reject_unknown, take_alias
+from chunkers.core.faces import (
+    Derived,
+    EngineFace,
+    added_metadata,
+    default_of,
+    face_defaults,
+    no_overlap,
+    reject_unknown,
+    take_alias,
+)
 from chunkers.core.options import options_of
 from chunkers.core.whitespace import keep_whitespace
 from langchain_core.documents import Document
@@ -202,9 +211,13 @@ def face_of(engine: type[BaseChunker], context: bool = False) -> type[ChunkerTex
     carry a ``context_header``, so the face has ``context_in_content`` (and ``context_in_budget`` defaults to None:
     on when ``context_in_content`` is)."""
     doc = f"Settings of `{engine.__module__}.{engine.__qualname__}` as a LangChain splitter."
-    defaults = {"context_in_budget": None} if "context_in_budget" in options_of(engine) else {}
-    namespace = {"engine": engine, "offers_context": context, "face_defaults": defaults, "__module__": __name__,
-                 "__doc__": doc}  # fmt: skip
+    namespace = {
+        "engine": engine,
+        "offers_context": context,
+        "face_defaults": face_defaults(engine),
+        "__module__": __name__,
+        "__doc__": doc,
+    }
     return type(f"{engine.__name__}Splitter", (ChunkerTextSplitter,), namespace)
 
 

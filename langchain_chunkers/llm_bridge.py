@@ -1,4 +1,4 @@
-"""Bridge: any LangChain chat model or LLM as the engine's `chunkers.prose.llm.LLM`."""
+"""Bridge: any LangChain chat model or LLM as the engine's `chunkers.llms.LLM`."""
 
 from __future__ import annotations
 

@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
 from chunkers import BaseChunker, Chunk
-from chunkers.core.faces import Derived, EngineFace, added_metadata, no_overlap, reject_unknown, take_alias
+from chunkers.core.faces import (
+    Derived,
+    EngineFace,
+    added_metadata,
+    face_defaults,
+    no_overlap,
+    reject_unknown,
+    take_alias,
+)
 from chunkers.core.options import options_of
 from chunkers.core.sizing import TIKTOKEN, TokenListSizer
 from chunkers.core.spec import UNRESTORABLE, describe, restorable, written
@@ -287,9 +295,7 @@ def face_of(
     """The base of a LlamaIndex face of ``engine``: a `ChunkerNodeParser` whose fields are the engine's options
     (`option_fields`, ``renames`` for LlamaIndex's names of some; ``context_in_budget`` defaults to None: on when the
     face embeds the context). A face subclasses it and adds only what is LlamaIndex's."""
-    if "context_in_budget" in options_of(engine):
-        defaults.setdefault("context_in_budget", None)
-    fields = option_fields(engine, renames, **defaults)
+    fields = option_fields(engine, renames, **{**face_defaults(engine), **defaults})
     base = create_model(f"{engine.__name__}Fields", __base__=ChunkerNodeParser, **fields)
     base.engine, base.renames = engine, dict(renames or {})
     return base

@@ -50,6 +50,12 @@ class Derived(Generic[T]):
         return {"_settings": None, "_built": None}  # rebuilt after unpickling (models are never pickled)
 
 
+def face_defaults(engine: type) -> dict[str, Any]:
+    """The defaults every face of ``engine`` changes: ``context_in_budget`` None, so that the budget counts the context
+    line wherever the face embeds it (`EngineFace._engine_settings`)."""
+    return {"context_in_budget": None} if "context_in_budget" in options_of(engine) else {}
+
+
 class EngineFace:
     """What a LlamaIndex and a LangChain face of an engine class share (mixed into each framework's base): the
     engine chunker built from the face's fields whenever one changed. A face sets ``engine`` (or wraps a ready

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,8 +115,3 @@ def both(*checks: Check) -> Check:
         return value
 
     return check
-
-
-def names_of(options: Iterable[str]) -> set[str]:
-    """The option names as a set (for a face's unknown-keyword check)."""
-    return set(options)
