@@ -7,7 +7,8 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from chunkers.context.writer import CONTEXT_PROMPT, ContextWriter
+from chunkers.context.writer import ContextWriter
+from chunkers.core.chunk import embedded_text
 from chunkers.core.usage import LLMUsage
 from langchain_core.documents import BaseDocumentTransformer, Document
 from langchain_text_splitters import TextSplitter
@@ -30,17 +31,16 @@ class ContextualDocumentTransformer(BaseDocumentTransformer):
         splitter: TextSplitter | None = None,
         key: str = "context",
         context_in_content: bool = True,
-        prompt: str = CONTEXT_PROMPT,
-        max_document_chars: int = 40_000,
-        timeout: float | None = None,
-        concurrency: int = 8,
+        **writer_options: Any,
     ) -> None:
+        """``writer_options``: `chunkers.context.ContextWriter`'s (``prompt``, ``max_document_chars``, ``timeout``,
+        ``concurrency``), with its defaults; any other name raises TypeError."""
         if splitter is None:
             from .document import DocumentTextSplitter
 
             splitter = DocumentTextSplitter()
         self.splitter, self.key, self.context_in_content = splitter, key, context_in_content
-        self.writer = ContextWriter(to_engine_llm(llm), prompt, max_document_chars, timeout, concurrency)
+        self.writer = ContextWriter(to_engine_llm(llm), **writer_options)
 
     @property
     def usage(self) -> LLMUsage:
@@ -51,8 +51,8 @@ class ContextualDocumentTransformer(BaseDocumentTransformer):
         out = []
         for chunk, context in zip(chunks, contexts):
             content = chunk.page_content
-            if self.context_in_content and context:
-                content = f"{context}\n\n{content}"
+            if self.context_in_content:
+                content = embedded_text(context, content)
             out.append(Document(page_content=content, metadata={**chunk.metadata, self.key: context}, id=chunk.id))
         return out
 
