@@ -1,4 +1,4 @@
-"""Scaling of the Ray Data stage (chunkers.apps.distributed) on this machine: documents/s and MB/s for plain
+"""Scaling of the Ray Data stage (chunkers.apps.ray) on this machine: documents/s and MB/s for plain
 `chunk_many` in one process and for 1 and 2 Ray workers, each worker given one CPU and one torch thread.
 
     python -m benchmarks.ray_bench                      # both parts, writes benchmarks/results/ray_scaling.md
@@ -163,7 +163,7 @@ def run_one(part: str, mode: str, args: argparse.Namespace) -> dict:
         result["torch_threads"] = torch.get_num_threads()
     else:
         import ray
-        from chunkers.apps import distributed
+        from chunkers.apps import ray as distributed
 
         workers = int(mode.removeprefix("ray"))
         distributed.init_ray(num_cpus=workers, object_store_memory=500 * 1024 * 1024)

@@ -26,7 +26,7 @@ def test_the_users_old_imports_give_the_same_objects() -> None:
     with pytest.warns(DeprecationWarning):
         from chunkers.distributed import chunk_dataset
         from chunkers.perplexity import PerplexityChunker
-    from chunkers.apps.distributed import chunk_dataset as moved
+    from chunkers.apps.ray import chunk_dataset as moved
 
     assert PerplexityChunker is chunkers.PerplexityChunker and chunk_dataset is moved
     from chunkers.records import RecordChunker

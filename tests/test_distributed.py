@@ -1,4 +1,4 @@
-"""The Ray Data stage (chunkers.apps.distributed) on a real local Ray (2 CPUs, started once for this module): the
+"""The Ray Data stage (chunkers.apps.ray) on a real local Ray (2 CPUs, started once for this module): the
 distributed output equals `chunk_many` in one process, row for row; failures are recorded rows; a worker that
 dies is retried; bad configuration gives a one-line error."""
 
@@ -19,7 +19,7 @@ from chunkers.io.files import read_source
 from benchmarks.paths import CHROMA_CORPORA
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed")
-distributed = pytest.importorskip("chunkers.apps.distributed")
+distributed = pytest.importorskip("chunkers.apps.ray")
 
 TESTS = Path(__file__).parent
 ENGINE = TESTS.parent / "shared" / "chunkers"
@@ -137,10 +137,10 @@ def test_bad_specs_give_one_line_errors():
 
 def test_a_cuda_chunker_asks_ray_for_a_gpu():
     specs = lambda chunker: {"": distributed.chunker_spec(chunker)}  # noqa: E731
-    assert distributed._num_gpus(specs(PerplexityChunker(device="cuda"))) == 1
-    assert distributed._num_gpus(specs(LLMChunker(llm=LocalLLM(device="cuda:0")))) == 1
-    assert distributed._num_gpus(specs(PerplexityChunker(device="cpu"))) == 0
-    assert distributed._num_gpus(specs(ASTChunker())) == 0
+    assert distributed.gpus_for(specs(PerplexityChunker(device="cuda"))) == 1
+    assert distributed.gpus_for(specs(LLMChunker(llm=LocalLLM(device="cuda:0")))) == 1
+    assert distributed.gpus_for(specs(PerplexityChunker(device="cpu"))) == 0
+    assert distributed.gpus_for(specs(ASTChunker())) == 0
 
 
 def test_the_command_line_gives_ray_workers_its_device_dtype_and_quantize():
@@ -152,7 +152,7 @@ def test_the_command_line_gives_ray_workers_its_device_dtype_and_quantize():
     router = Router(args.method, args.max_size, args.device, args.dtype, args.quantize)  # as cmd_chunk builds it
     spec = distributed.chunker_spec(router.chunker("ppl"))  # what file_results sends to the workers
     assert (spec["params"]["device"], spec["params"]["quantize"]) == ("cuda", "none")
-    assert distributed._num_gpus({"ppl": spec}) == 1
+    assert distributed.gpus_for({"ppl": spec}) == 1
     cpu = distributed.chunker_spec(Router("auto", None, "cpu", "float32", "int8").chunker("ppl"))["params"]
     assert (cpu["device"], cpu["dtype"], cpu["quantize"]) == ("cpu", "float32", "int8")
     assert "device" not in distributed.chunker_spec(Router("auto", 500, "cuda").chunker("sentence"))["params"]

@@ -23,7 +23,7 @@ MOVED = {
     "perplexity_scores": "prose.perplexity_scores", "llm": "prose.llm", "lumber": "prose.lumber",
     "scorers": "filtering.scorers", "contextual": "context.writer",
     "routing": "apps.routing", "cli": "apps.cli", "cli_chunk": "apps.cli_chunk", "cli_filter": "apps.cli_filter",
-    "distributed": "apps.distributed",
+    "distributed": "apps.ray", "apps.distributed": "apps.ray",
 }  # fmt: skip
 """Old module name (under ``chunkers.``) -> its new one. ``chunkers.runtime``, ``chunkers.llms``, ``chunkers.records``
 and ``chunkers.filtering`` are packages now and export what those modules did."""

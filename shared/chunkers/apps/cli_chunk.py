@@ -169,7 +169,7 @@ def _file_results(files: list[Path], router: Router, args: argparse.Namespace) -
     if args.embed and args.format != "jsonl":
         raise ValueError("--embed writes vectors into the JSONL records: use --format jsonl")
     if args.engine == "ray":
-        from .distributed import file_results
+        from .ray import file_results
 
         if args.format == "parquet" and args.out is None:
             raise ValueError("--format parquet needs --out DIR (the folder Ray writes the Parquet files to)")

@@ -1,5 +1,5 @@
 """Which chunker a file gets: the method table (name -> engine class) and `Router`, shared by the command line
-(`chunkers.apps.cli`), the local process pool (`chunkers.io.files`) and Ray (`chunkers.apps.distributed`).
+(`chunkers.apps.cli`), the local process pool (`chunkers.io.files`) and Ray (`chunkers.apps.ray`).
 
 ``auto`` picks by extension: JSON Lines / CSV / TSV -> "records"; Markdown and HTML -> "document"; code and
 structured data with a grammar (JSON, YAML, TOML, ...) -> "ast"; anything else (plain text) -> "sentence". The
