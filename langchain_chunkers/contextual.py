@@ -9,7 +9,7 @@ from typing import Any
 
 from chunkers.context.writer import ContextWriter
 from chunkers.core.chunk import embedded_text
-from chunkers.core.usage import LLMUsage
+from chunkers.llms.usage import LLMUsage
 from langchain_core.documents import BaseDocumentTransformer, Document
 from langchain_text_splitters import TextSplitter
 

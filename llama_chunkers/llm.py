@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chunkers.core.usage import LLMUsage
+from chunkers.llms.usage import LLMUsage
 from chunkers.prose.llm import LLMChunker
 
 from .base import face_of

@@ -15,7 +15,7 @@ from typing import Any
 MOVED = {
     "chunk": "core.chunk", "base": "core.base", "sizing": "core.sizing", "segment": "core.segment",
     "merge": "core.merge", "segmentation_dp": "core.segmentation_dp", "settings": "core.faces",
-    "lazy": "core.lazy", "usage": "core.usage",
+    "lazy": "core.lazy", "usage": "llms.usage", "core.usage": "llms.usage",
     "models": "runtime.models", "onnx_int8": "runtime.onnx_int8", "lm_losses": "runtime.losses",
     "embeddings": "runtime.embeddings", "llm_runner": "llms.runner", "local_llm": "llms.local",
     "files": "io.files", "chunk_records": "io.chunk_records",

@@ -16,9 +16,9 @@ import threading
 from collections.abc import Generator, Sequence
 from typing import Any
 
-from ..core.usage import LLMUsage
 from ..llms.protocol import as_llm
 from ..llms.runner import Step, StepRunner
+from ..llms.usage import LLMUsage
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from ..core.configurable import Configurable
 from ..core.options import Option, positive
-from ..core.usage import LLMUsage
 from ..runtime.model_options import MODEL, QUANTIZE, TOKENIZER, ModelOptions
+from .usage import LLMUsage
 
 
 def generation_quantize(name: str, value: Any) -> Any:

@@ -20,13 +20,13 @@ from ..core.faces import Derived
 from ..core.merge import Span, fitted, pack_spans
 from ..core.options import Option, positive, seconds_or_none
 from ..core.segment import paragraph_spans, sentence_spans
-from ..core.usage import LLMUsage
 from ..llms.protocol import LLM as LLM
 from ..llms.protocol import NO_LLM_HELP as NO_LLM_HELP
 from ..llms.protocol import CallableLLM as CallableLLM
 from ..llms.protocol import as_llm
 from ..llms.runner import Step as Step
 from ..llms.runner import StepRunner
+from ..llms.usage import LLMUsage
 from .lumber import LUMBER_PROMPT, LumberPrompter
 from .lumber import parse_reply as parse_reply
 

@@ -9,9 +9,9 @@ import re
 from collections.abc import Generator, MutableMapping
 from typing import Any
 
-from ..core.usage import LLMUsage
 from ..llms.protocol import model_id
 from ..llms.runner import Step
+from ..llms.usage import LLMUsage
 
 logger = logging.getLogger(__name__)
 
