@@ -85,8 +85,9 @@ def parsed_blocks(text: str) -> list[Node]:
                 blocks.append(Node("rule", *_span(where, to_char)))
             continue
         if "Start" in event:
-            node = _block_node(*_tag(event["Start"]), *_span(where, to_char))
-            if node is None:
+            name, details = _tag(event["Start"])
+            node = _block_node(name, details, *_span(where, to_char)) if name in BLOCK_KINDS else None
+            if node is None:  # an inline tag or a table cell
                 continue
             if node.kind == "heading":
                 title_parts = []
