@@ -113,7 +113,8 @@ class LateChunkingEmbeddings(Embeddings, BaseDocumentTransformer):
         kept = [bool(shown(text, c).strip()) for text, found in zip(texts, chunks) for c in found]  # as _documents
         vectors = [v for vs in self.embedder.embed_many(texts, chunks) for v in vs]
         vectors = [v for v, keep in zip(vectors, kept) if keep]
-        sources = [text for text, found in zip(texts, chunks) for c in found if shown(text, c).strip()]
+        sources = [text for text, found in zip(texts, chunks) for _ in found]
+        sources = [text for text, keep in zip(sources, kept) if keep]
         split = _Split([d.page_content for d in out], vectors, sources)
         with self._lock:
             for earlier in self._splits:

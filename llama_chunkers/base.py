@@ -60,7 +60,8 @@ class ChunkerNodeParser(EngineFace, NodeParser):
 
     _wrapped: BaseChunker | None = PrivateAttr(default=None)
     _derived: Derived[BaseChunker] = PrivateAttr(default_factory=Derived)
-    _budgeted: dict[Any, Any] = PrivateAttr(default_factory=dict)  # the chunker with less room per metadata size
+    _budgeted: dict[int, BaseChunker] = PrivateAttr(default_factory=dict)  # reserve -> the chunker with less room
+    _budgeted_for: BaseChunker | None = PrivateAttr(default=None)  # the chunker those were derived from
 
     def __init__(self, chunker: BaseChunker | None = None, **data: Any) -> None:
         owner = type(self).__name__
@@ -237,8 +238,8 @@ class ChunkerNodeParser(EngineFace, NodeParser):
                 stacklevel=4,
             )
             return chunker
-        if self._budgeted.get("for") is not chunker:
-            self._budgeted = {"for": chunker}
+        if self._budgeted_for is not chunker:
+            self._budgeted_for, self._budgeted = chunker, {}
         if reserve not in self._budgeted:
             self._budgeted[reserve] = dataclasses.replace(chunker, max_size=chunker.max_size - reserve)
         return self._budgeted[reserve]

@@ -17,7 +17,7 @@ from ..core.budget import tail_that_fits
 from ..core.chunk import SOURCE_KEYS, Chunk
 from ..core.options import Option, one_of
 from ..records.chunker import RECORD_SUFFIXES
-from .context import PATHS, SectionPaths, context_line
+from .context import PATHS, SectionPaths, context_line, titles
 from .html import html_blocks, html_text
 from .markdown import front_matter_title, markdown_blocks
 from .outline import Node, build_outline, sections_of, tile
@@ -181,12 +181,12 @@ class DocumentChunker(BaseChunker):
             line += line_breaks(text, position, start)
             position = start
             extra: dict[str, Any] = {
-                "chunker": "document", "format": kind, "header_path": prefix + sections.path(start, end=end),
+                "chunker": "document", "format": kind, "header_path": prefix + titles(holding[1:], start, "enclosing"),
                 "context_header": context(start, note, end=end),
                 "start_line": line, "end_line": line + line_breaks(text, start, end),
                 "section": order[id(holding[-1])],
             }  # fmt: skip
-            if extra["context_header"] != context(start, note, cut=False, end=end):
+            if self.context_in_budget and extra["context_header"] != context(start, note, cut=False, end=end):
                 extra["context_truncated"] = True
             self._style(extra, holding)
             chunks.append(Chunk(text[start:end], start, end, extra))

@@ -53,8 +53,12 @@ class SectionPaths:
         that hold all of it), outermost first (see `PATHS`)."""
         if which == "none":
             return []
-        sections = [s for s in self.chain(start)[1:] if end is None or end <= s.end]
-        return [s.title for s in sections if s.title and (which == "full" or heading_end(s) <= start)]
+        return titles([s for s in self.chain(start)[1:] if end is None or end <= s.end], start, which)
+
+
+def titles(sections: list[Node], start: int, which: str) -> list[str]:
+    """The titles of ``sections`` (holding a chunk that starts at ``start``) that ``which`` (see `PATHS`) names."""
+    return [s.title for s in sections if s.title and (which == "full" or heading_end(s) <= start)]
 
 
 def context_line(title: str, path: list[str], with_title: bool) -> str:

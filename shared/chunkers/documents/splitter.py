@@ -111,11 +111,6 @@ class PieceSizes:
             end = trim(self.text, start, line_end.start())[1]
         return self.text[start:end] if self.measure(start, end) <= self.max_size // 4 else ""
 
-    def _cost_in(self, table: Node, row: str) -> Callable[[int], int]:
-        """`cost` inside ``table``, whose pieces after its header row carry ``row`` as their note."""
-        header_end = next((c.end for c in table.children if c.kind == "row" and c.info == "header"), table.end)
-        return lambda start: self.cost(start, row if header_end <= start < table.end else None)
-
     def refit(self, start: int, end: int, note: str) -> list[Span]:
         """``[start, end)`` cut into pieces that each fit with their context as embedded (the rare piece that joined
         parts measured apart and came out over the budget: token sizers are not additive)."""
@@ -253,20 +248,20 @@ class TreeSplitter(PieceSizes):
         if header is not None:
             self._headers.append((header.end, node.end, row))
         runs: list[list[Piece]] = [[]]
+        out = []
         try:
             for index, child in enumerate(children):
                 for k, part in enumerate(self.split(child, depth + 1, opener if index == 0 else None)):
                     if k > 0:
                         runs.append([])
                     runs[-1].append(part)
+            for n, run in enumerate(runs):  # the header row still noted (`note_at`) for the pieces after it
+                spans = [trim(self.text, p.start, p.end) for p in run]
+                groups = pack_even(spans, self.measure, self.max_size, opener if n == 0 else None, self.cost)
+                out += [Piece(run[i].start, run[j - 1].end, note=run[i].note) for i, j in groups]
         finally:
             if header is not None:
                 self._headers.pop()
-        out = []
-        for n, run in enumerate(runs):
-            spans = [trim(self.text, p.start, p.end) for p in run]
-            groups = pack_even(spans, self.measure, self.max_size, opener if n == 0 else None, self._cost_in(node, row))
-            out += [Piece(run[i].start, run[j - 1].end, note=run[i].note) for i, j in groups]
         if header is not None:
             for piece in out:
                 if piece.start >= header.end and not piece.note:
