@@ -9,22 +9,15 @@ from typing import Any
 from chunkers.apps.routing import routed_method, routed_methods
 from chunkers.core.chunk import source_path
 from chunkers.core.faces import Derived, routed_settings, warn_skipped
+from chunkers.core.registry import CHUNKERS
 from chunkers.io.files import text_skip_reason
 from langchain_core.documents import Document
 from langchain_text_splitters import TextSplitter
 
 from .base import ChunkerTextSplitter, _keyed
 
-# The splitter of each routing method (`chunkers.apps.routing`); "llm" is never routed to, only chosen as text_method.
-FACES = {
-    "ast": "ASTTextSplitter",
-    "document": "DocumentTextSplitter",
-    "records": "RecordTextSplitter",
-    "sentence": "SentenceTextSplitter",
-    "ppl": "PerplexityTextSplitter",
-    "semantic": "SemanticTextSplitter",
-    "llm": "LLMTextSplitter",
-}
+# The face of each routing method, from the registry ("llm" is never routed to, only chosen as text_method).
+FACES = {entry.method: entry.text_splitter for entry in CHUNKERS}
 
 
 class AutoTextSplitter(TextSplitter):

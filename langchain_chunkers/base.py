@@ -227,7 +227,7 @@ def splitter_signature(cls: type[ChunkerTextSplitter]) -> inspect.Signature:
     assert cls.engine is not None
     keyword = inspect.Parameter.KEYWORD_ONLY
     engine = inspect.signature(cls.engine).parameters.values()
-    own = inspect.signature(cls.__init__).parameters.values()  # e.g. SemanticTextSplitter's positional embeddings
+    own = inspect.signature(cls.__init__).parameters.values()  # e.g. a positional embeddings argument
     kinds = {p.name: p.kind for p in own if p.kind == p.POSITIONAL_OR_KEYWORD and p.name not in ("self", "chunker")}
     ordered = sorted(engine, key=lambda p: p.name not in kinds)
     parameters = [p.replace(kind=kinds.get(p.name, keyword), default=cls._default(p.name)) for p in ordered]

@@ -9,6 +9,7 @@ from typing import Any
 from chunkers.apps.routing import TEXT_METHODS, routed_method, routed_methods
 from chunkers.core.chunk import source_path
 from chunkers.core.faces import Derived, reject_unknown, routed_settings, warn_skipped
+from chunkers.core.registry import CHUNKERS
 from chunkers.core.spec import restorable
 from chunkers.io.files import text_skip_reason
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
@@ -17,16 +18,8 @@ from llama_index.core.schema import BaseNode, Document, MetadataMode
 
 from .base import ChunkerNodeParser, _Written
 
-# The parser of each routing method (`chunkers.apps.routing`); "llm" is never routed to, only chosen as text_method.
-FACES = {
-    "ast": "ASTNodeParser",
-    "document": "DocumentNodeParser",
-    "records": "RecordNodeParser",
-    "sentence": "SentenceNodeParser",
-    "ppl": "PerplexityNodeParser",
-    "semantic": "SemanticNodeParser",
-    "llm": "LLMNodeParser",
-}
+# The face of each routing method, from the registry ("llm" is never routed to, only chosen as text_method).
+FACES = {entry.method: entry.node_parser for entry in CHUNKERS}
 SHARED_FIELDS = ("include_metadata", "include_prev_next_rel", "id_func")  # passed on to every routed parser
 
 

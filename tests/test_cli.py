@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -343,7 +344,7 @@ def test_help_names_each_methods_size_unit_and_every_eval_candidate(capsys) -> N
 
     with pytest.raises(SystemExit):
         main(["eval", "--help"])
-    help_text = " ".join(capsys.readouterr().out.split())
+    help_text = " ".join(re.sub(r"-\n\s*", "-", capsys.readouterr().out).split())  # argparse wraps at hyphens
     listed = help_text.split("comma-separated: ", 1)[1].split(", all, or module:factory", 1)[0].split(", ")
     assert listed == list(Registry().candidates())
     assert {"document", "semantic", "langchain-semantic", "ast", "llm"} <= set(listed)

@@ -17,20 +17,15 @@ from typing import Any
 from ..core.base import BaseChunker
 from ..core.lazy import import_object
 from ..core.options import options_of
+from ..core.registry import CHUNKERS
 
-METHODS: dict[str, str] = {
-    "ast": "chunkers.code:ASTChunker",
-    "document": "chunkers.documents:DocumentChunker",
-    "ppl": "chunkers.prose.perplexity:PerplexityChunker",
-    "records": "chunkers.records:RecordChunker",
-    "semantic": "chunkers.prose.semantic:SemanticChunker",
-    "sentence": "chunkers.prose.sentence:SentenceChunker",
-}
+# The methods ``chunkers chunk`` runs (name -> engine class), from the registry.
+METHODS: dict[str, str] = {entry.method: entry.engine for entry in CHUNKERS if entry.command}
 RUNTIME_OPTIONS = ("device", "dtype", "quantize")
 TEXT_METHOD = "sentence"
 # The routing parsers (AutoNodeParser, AutoTextSplitter): the methods chosen by file type, and those text may get.
-ROUTED = ("ast", "document", "records")
-TEXT_METHODS = ("sentence", "ppl", "semantic", "llm")
+ROUTED = tuple(entry.method for entry in CHUNKERS if entry.routing == "file")
+TEXT_METHODS = tuple(entry.method for entry in CHUNKERS if entry.routing == "text")
 
 
 def engine_class(method: str) -> type[BaseChunker]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.registry import BY_METHOD, CHUNKERS, Registered
 from ..runtime.embeddings import Embeddings
 from .documents import EvaluationInputError
 from .setting import Setting, spans_of
@@ -56,8 +57,7 @@ class Registry:
     def __init__(self, llm: Any = None, embedding: Any = None) -> None:
         self.llm = llm
         self.embedding = embedding
-        self.perplexity_cache: dict = {}
-        self.semantic_cache: dict = {}
+        self.caches: dict[str, dict] = {}  # per method: model results shared across sizes
         self._semantic_embedding: Any = None
 
     def semantic_embedding(self) -> Any:
@@ -85,6 +85,12 @@ class Registry:
             embeddings = _LangChainMemo(UnitEmbeddings(memo=True))
         return peers.langchain_semantic(embeddings, semantic_percentile(target))
 
+    def _ours(self, entry: Registered) -> Callable[[int], Setting]:
+        from . import peers
+
+        cache = self.caches.setdefault(entry.method, {}) if entry.evaluate_cache else None
+        return lambda target: peers.ours(entry, target, cache)
+
     def candidates(self) -> dict[str, Candidate]:
         """Short name -> candidate, for every built-in chunker (installed or not: see `Candidate.available`)."""
         from . import peers
@@ -93,16 +99,16 @@ class Registry:
         if not hasattr(self.embedding, "get_text_embedding_batch"):
             semantic += " (MiniLM)"
         llm = "rag-chunkers LLMChunker" + (" (SmolLM2)" if self.llm is None else "")
-        local_models = ("torch", "transformers")
+        ours = {
+            entry.method: Candidate(
+                f"rag-chunkers {entry.class_name}{entry.evaluate_label}", True, self._ours(entry), entry.requires
+            )
+            for entry in CHUNKERS
+            if entry.evaluate is not None
+        }
+        ours["llm"] = Candidate(llm, True, lambda t: peers.llm_chunker(t, self.llm), BY_METHOD["llm"].requires)
         return {
-            "sentence": Candidate("rag-chunkers SentenceChunker", True, peers.sentence),
-            "ppl": Candidate("rag-chunkers PerplexityChunker", True,
-                             lambda t: peers.perplexity(t, self.perplexity_cache), local_models),
-            "llm": Candidate(llm, True, lambda t: peers.llm_chunker(t, self.llm), local_models),
-            "semantic": Candidate("rag-chunkers SemanticChunker (MiniLM)", True,
-                                  lambda t: peers.our_semantic(t, self.semantic_cache), local_models),
-            "ast": Candidate("rag-chunkers ASTChunker", True, peers.ast),
-            "document": Candidate("rag-chunkers DocumentChunker", True, peers.document),
+            **ours,
             "langchain-recursive": Candidate("LangChain RecursiveCharacterTextSplitter", False, peers.recursive,
                                              ("langchain_text_splitters",)),
             "llamaindex-sentence": Candidate("LlamaIndex SentenceSplitter", False, peers.sentence_splitter,

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.lazy import import_object
+from ..core.registry import Registered
 from .setting import Setting, spans_of
 
 
-def sentence(target: int) -> Setting:
-    from ..prose.sentence import SentenceChunker
-
-    chunker = SentenceChunker(max_size=target)
-    return Setting(f"max_size={target}", lambda text: spans_of(chunker, text))
-
-
-def perplexity(target: int, cache: dict) -> Setting:
-    from ..prose.perplexity import PerplexityChunker
-
-    chunker = PerplexityChunker(max_size=2 * target, target_size=target, cache=cache)
-    return Setting(f"target_size={target}, max_size={2 * target}", lambda text: spans_of(chunker, text))
+def ours(entry: Registered, target: int, cache: dict | None = None) -> Setting:
+    """A registered chunker of ours with the engine options its registration gives for ``target`` (and ``cache``,
+    model results shared across sizes). Its chunks keep their metadata (the context_header, for
+    ``--context chunker``)."""
+    options = entry.evaluate(target) if entry.evaluate is not None else {}
+    chunker = import_object(entry.engine)(**options, **({} if cache is None else {"cache": cache}))
+    return Setting(", ".join(f"{name}={value}" for name, value in options.items()), chunker.chunk)
 
 
 def llm_chunker(target: int, llm: Any = None) -> Setting:
@@ -47,21 +44,6 @@ def llm_chunker(target: int, llm: Any = None) -> Setting:
     return Setting(f"group_tokens={group}, max_size={2 * target}", chunk, notes)
 
 
-def document(target: int) -> Setting:
-    """`DocumentChunker` (its chunks keep their context_header, for ``--context chunker``)."""
-    from ..documents import DocumentChunker
-
-    chunker = DocumentChunker(max_size=target)
-    return Setting(f"max_size={target}", chunker.chunk)
-
-
-def ast(target: int) -> Setting:
-    from ..code import ASTChunker
-
-    chunker = ASTChunker(max_size=target)
-    return Setting(f"max_size={target} (non-whitespace)", lambda text: spans_of(chunker, text))
-
-
 def recursive(target: int) -> Setting:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -82,15 +64,6 @@ def semantic(embedding: Any, percentile: int) -> Setting:
 
     splitter = SemanticSplitterNodeParser(embed_model=embedding, breakpoint_percentile_threshold=percentile)
     return Setting(f"breakpoint_percentile={percentile}", lambda text: spans_of(splitter, text))
-
-
-def our_semantic(target: int, cache: dict) -> Setting:
-    """`SemanticChunker` at ``max_size = 2 * target`` (its DP aims at half of it), the sentence-group vectors kept
-    across sizes."""
-    from ..prose.semantic import SemanticChunker
-
-    chunker = SemanticChunker(max_size=2 * target, cache=cache)
-    return Setting(f"max_size={2 * target}", chunker.chunk)
 
 
 def langchain_semantic(embeddings: Any, percentile: int) -> Setting:
