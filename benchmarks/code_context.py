@@ -18,9 +18,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from chunkers.apps.evaluation import Embedder, mrr_at_k, overlap_scores, relevant_flags
 from chunkers.code import ASTChunker
 from chunkers.core.chunk import embedded_text
-from chunkers.evaluation import Embedder, mrr_at_k, overlap_scores, relevant_flags
 
 from benchmarks.code_retrieval import build
 from benchmarks.retrieval_bench import ROOT, SUITES

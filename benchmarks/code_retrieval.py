@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chunkers.evaluation import Candidate, Corpus, Document, Question, Setting, spans_of
+from chunkers.apps.evaluation import Candidate, Corpus, Document, Question, Setting, spans_of
 
 Span = tuple[int, int]
 PACKAGE, MODULE = "langchain-core", "langchain_core"

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chunkers.apps.evaluation import Embedder, Setting, chunk_corpus, matched, score
+from chunkers.apps.evaluation.report import fmt
 from chunkers.core.chunk import embedded_text
 from chunkers.documents import DocumentChunker, html_text
-from chunkers.evaluation import Embedder, Setting, chunk_corpus, matched, score
-from chunkers.evaluation.report import fmt
 
 from . import structured_bench as bench
 from .paths import ROOT
@@ -106,7 +106,7 @@ def our_rows(
         vectors = embedder.documents([framed(c, t, variant) for c, t in zip(contexts, texts)])
         if variant.late:
             import numpy as np
-            from chunkers.evaluation.scoring import chunk_vectors
+            from chunkers.apps.evaluation.scoring import chunk_vectors
 
             if pooled is None:
                 key = hashlib.sha1(repr((corpus.name, spans)).encode()).hexdigest()

@@ -6,7 +6,7 @@ on the same chunks: only the string embedded with each chunk changes, so the com
 
 Suite: wikitexts-md (`benchmarks.structured_suites`: 10 articles, 144 questions). Chunks: `DocumentChunker(max_size=
 --max-size)`. Embedded per chunk: the text alone; ``context_header`` + text; the LLM's context + text; both + text.
-Top 5 by MiniLM cosine; character recall / precision / IoU and MRR@5 (`chunkers.evaluation.score`). Reported with
+Top 5 by MiniLM cosine; character recall / precision / IoU and MRR@5 (`chunkers.apps.evaluation.score`). Reported with
 the LLM's calls, prompt and completion tokens, the document tokens a provider's prompt cache would serve, and the
 wall time. Writes ``benchmarks/results/contextual_<model>.md`` and ``.json``.
 """
@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from chunkers import DocumentChunker, LocalLLM
+from chunkers.apps.evaluation import Embedder, score
 from chunkers.context.writer import ContextWriter
-from chunkers.evaluation import Embedder, score
 
 from .paths import ROOT
 from .structured_bench import ContextEmbedder, machine

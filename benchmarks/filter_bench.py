@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from chunkers import Chunk
-from chunkers.evaluation import overlap_scores
-from chunkers.evaluation.retrieval import Span
+from chunkers.apps.evaluation import overlap_scores
+from chunkers.apps.evaluation.retrieval import Span
 
 from benchmarks.retrieval_bench import DATA, ROOT, load
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from chunkers.evaluation import Embedder, compare, measure
-from chunkers.evaluation.report import fmt
+from chunkers.apps.evaluation import Embedder, compare, measure
+from chunkers.apps.evaluation.report import fmt
 
 from .paths import ROOT
 from .retrieval_bench import SUITES, prose_corpus
@@ -54,8 +54,8 @@ def code() -> dict[str, Any]:
 
 def windows(embedder: Embedder) -> list[dict[str, Any]]:
     from chunkers import SentenceChunker
+    from chunkers.apps.evaluation import Setting
     from chunkers.context import LateChunkingEmbedder
-    from chunkers.evaluation import Setting
 
     rows = []
     for name in ("chatlogs", "wikitexts"):

@@ -22,7 +22,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from chunkers.evaluation import mrr_at_k, overlap_scores, relevant_flags
+from chunkers.apps.evaluation import mrr_at_k, overlap_scores, relevant_flags
 
 from .retrieval_bench import ROOT, TOP_K, load
 from .retrieval_report import METRICS, interpolate

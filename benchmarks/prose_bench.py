@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from chunkers.evaluation import Embedder, Setting, compare, matched, measure
-from chunkers.evaluation.report import fmt
+from chunkers.apps.evaluation import Embedder, Setting, compare, matched, measure
+from chunkers.apps.evaluation.report import fmt
 
 from .paths import ROOT
 from .retrieval_bench import prose_corpus
@@ -79,7 +79,7 @@ def code_corpus() -> tuple[Any, Any]:
 
 def overlap(corpora: Sequence[str]) -> dict[str, Any]:
     """Each setting's rows with the mean chunk size and the mean core size; matched on both."""
-    from chunkers.evaluation.setting import spans_of
+    from chunkers.apps.evaluation.setting import spans_of
 
     embedder, results = Embedder(), {}
     for name in corpora:

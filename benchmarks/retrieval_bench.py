@@ -17,9 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chunkers.evaluation import Candidate, Corpus, Document, Embedder, Question, Registry, Setting, matched, measure
-from chunkers.evaluation.report import plots
-from chunkers.evaluation.retrieval import Span
+from chunkers.apps.evaluation import (
+    Candidate,
+    Corpus,
+    Document,
+    Embedder,
+    Question,
+    Registry,
+    Setting,
+    matched,
+    measure,
+)
+from chunkers.apps.evaluation.report import plots
+from chunkers.apps.evaluation.retrieval import Span
 
 from .code_retrieval import build, code_entries
 from .lmchunker_worker import PYTHON as LMCHUNKER
@@ -113,7 +123,7 @@ def _locate(text: str, chunks: list[str]) -> list[Span]:
 
 
 def entries() -> list[Candidate]:
-    """The chunkers compared on prose: the library's built-in candidates (chunkers.evaluation) and lmchunker."""
+    """The chunkers compared on prose: the library's built-in candidates (chunkers.apps.evaluation) and lmchunker."""
     built_in = Registry().candidates()
     keys = ("sentence", "ppl", "llm", "semantic", "langchain-recursive", "llamaindex-sentence", "llamaindex-semantic",
             "langchain-semantic", "semchunk", "chonkie-recursive")  # fmt: skip
@@ -138,7 +148,7 @@ def _setup(suite: Suite, sizes: dict[str, int], questions: dict[str, int]) -> st
 def _measure(
     corpus: Corpus, questions: list[Question], target: int, candidate: Candidate, embedder: Embedder, query_vectors: Any
 ) -> tuple[dict, list[Span]]:
-    """One chunker at one setting on one corpus (chunkers.evaluation.measure): its table row and its chunk spans."""
+    """One chunker at one setting on one corpus (chunkers.apps.evaluation.measure): its table row and its chunk spans."""
     (measured,), spans = measure(corpus, questions, candidate.make(target), embedder, query_vectors, TOP_K)
     row = {"corpus": corpus.name, "target": target, "chunker": candidate.name, "ours": candidate.ours, **measured}
     print({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
@@ -156,7 +166,7 @@ def prose_corpus(name: str) -> tuple[Corpus, list[Question]]:
 def run(suite_name: str, out: Path, only: list[str] | None = None) -> dict[str, list[dict]]:
     """Run a suite, write retrieval_<suite>.md/.json and two PNG plots under ``out``; return the tables. ``only``:
     just the chunkers whose name contains one of these strings (files then named retrieval_<suite>_only)."""
-    from chunkers.evaluation import ChunkPerplexity, intrinsic_scores
+    from chunkers.apps.evaluation import ChunkPerplexity, intrinsic_scores
     from chunkers.runtime.models import load_causal_lm, load_embedder
 
     suite = SUITES[suite_name]

@@ -1,12 +1,12 @@
 """Tables and plots of the retrieval benchmark. The matched-size interpolation, speed ratios, Markdown tables and
-plots are the installed library's (chunkers.evaluation), the same ones ``chunkers eval`` reports with; only the
+plots are the installed library's (chunkers.apps.evaluation), the same ones ``chunkers eval`` reports with; only the
 suite's intrinsic-metrics section is drawn here."""
 
 from __future__ import annotations
 
-from chunkers.evaluation.matching import interpolate, matched, speed_rows
-from chunkers.evaluation.report import fmt, plots
-from chunkers.evaluation.report import markdown as report_markdown
+from chunkers.apps.evaluation.matching import interpolate, matched, speed_rows
+from chunkers.apps.evaluation.report import fmt, plots
+from chunkers.apps.evaluation.report import markdown as report_markdown
 
 METRICS = ("recall", "precision", "iou", "mrr")  # the character-level metrics of each setting
 

@@ -4,8 +4,8 @@ chunk (``context + "\\n\\n" + chunk``; the span scored is the chunk's own).
 
 Protocol of benchmarks/retrieval_bench.py (Chroma's evaluation): chunk each document at several target sizes,
 embed chunks and questions with the embedded all-MiniLM-L6-v2, retrieve the top 5 over every chunk of the corpus,
-score character-level recall / precision / IoU / MRR@5 (chunkers.evaluation.score), interpolate at matched mean
-size in characters and in MiniLM tokens (chunkers.evaluation.matched, never extrapolating).
+score character-level recall / precision / IoU / MRR@5 (chunkers.apps.evaluation.score), interpolate at matched mean
+size in characters and in MiniLM tokens (chunkers.apps.evaluation.matched, never extrapolating).
 
     python -m benchmarks.structured_bench --suite wikitexts-md                     # -> structured_retrieval_wikitexts
     python -m benchmarks.structured_bench --suite doc2dial --max-documents 120     # -> structured_retrieval_doc2dial
@@ -24,8 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from chunkers.evaluation import Corpus, Embedder, Setting, chunk_corpus, matched, score, spans_of, speed_rows
-from chunkers.evaluation.report import fmt, ratio
+from chunkers.apps.evaluation import Corpus, Embedder, Setting, chunk_corpus, matched, score, spans_of, speed_rows
+from chunkers.apps.evaluation.report import fmt, ratio
 
 from .paths import ROOT
 from .structured_suites import SUITES, Aligner, Piece, Suite, load, section_path, subset
@@ -413,7 +413,7 @@ def markdown(report: dict) -> str:
              f"{', '.join(map(str, report['targets']))} (characters; each chunker's own parameter set from it), chunks "
              f"and questions embedded with {report['embedder']}, top {report['top_k']} chunks over the whole corpus by "
              "cosine, character-level recall / precision / IoU and MRR@5 against the evidence spans "
-             "(chunkers.evaluation.score), interpolated at matched mean chunk size in characters and in MiniLM "
+             "(chunkers.apps.evaluation.score), interpolated at matched mean chunk size in characters and in MiniLM "
              "word-piece tokens of the chunk text (never extrapolated). 'With context': the embedded string is "
              "`context + \"\\n\\n\" + chunk` (context = header path joined with ' > '; LangChain: its header metadata, "
              "LlamaIndex: its header_path, ours: chunk.metadata['context_header'], the others: the Markdown section path "

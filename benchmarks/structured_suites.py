@@ -1,4 +1,4 @@
-"""Structured-document retrieval suites, as `chunkers.evaluation` objects (Corpus, Document, Question):
+"""Structured-document retrieval suites, as `chunkers.apps.evaluation` objects (Corpus, Document, Question):
 
 - ``wikitexts-md``: Chroma's vendored WikiText corpus (benchmarks/data/chroma-general, MIT; the text is WikiText-103,
   CC BY-SA) rendered as Markdown in memory, one document per article, and its 144 questions' evidence spans remapped
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from chunkers.evaluation import Corpus, Document, EvaluationInputError, Question, load_questions
+from chunkers.apps.evaluation import Corpus, Document, EvaluationInputError, Question, load_questions
 
 from .paths import CHROMA, ROOT
 

@@ -17,12 +17,12 @@ import json
 import shelve
 import time
 
+from chunkers.apps.evaluation import Embedder, score
+from chunkers.apps.evaluation.documents import Corpus, Document
+from chunkers.apps.evaluation.questions import Question
 from chunkers.core.chunk import embedded_text
 from chunkers.documents import DocumentChunker, parse
 from chunkers.documents.context import SectionPaths, context_line
-from chunkers.evaluation import Embedder, score
-from chunkers.evaluation.documents import Corpus, Document
-from chunkers.evaluation.questions import Question
 
 from . import structured_bench as bench
 from .context_bench import CACHE, OUT, _row, tables

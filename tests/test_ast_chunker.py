@@ -8,8 +8,8 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from chunkers import CharSizer, NonWhitespaceSizer
-from chunkers.code import ASTChunker, chunk_directory, language_for_path
+from chunkers import CharSizer, NonWhitespaceSizer, chunk_directory
+from chunkers.code import ASTChunker, language_for_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from invariants import assert_invariants

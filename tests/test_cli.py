@@ -330,8 +330,8 @@ def test_every_chunk_written_carries_its_lines_for_every_method(tmp_path: Path) 
 
 
 def test_help_names_each_methods_size_unit_and_every_eval_candidate(capsys) -> None:  # type: ignore[no-untyped-def]
+    from chunkers.apps.evaluation.candidates import Registry
     from chunkers.apps.routing import option_default
-    from chunkers.evaluation.candidates import Registry
 
     with pytest.raises(SystemExit) as exit_info:
         main(["chunk", "--help"])

@@ -77,9 +77,9 @@ def test_the_llamaindex_node_embeds_the_context_line_bare_and_the_llm_sees_the_s
 
 
 def test_the_evaluation_gives_any_chunkers_spans_their_section_context() -> None:
-    from chunkers.evaluation import Corpus
-    from chunkers.evaluation import Document as EvalDocument
-    from chunkers.evaluation.scoring import section_contexts
+    from chunkers.apps.evaluation import Corpus
+    from chunkers.apps.evaluation import Document as EvalDocument
+    from chunkers.apps.evaluation.scoring import section_contexts
 
     text = "# Guide\n\nIntro.\n\n## Install\n\nRun the installer.\n\n### Linux\n\nUse the package.\n"
     corpus = Corpus([EvalDocument("guide.md", text)])

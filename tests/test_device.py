@@ -107,9 +107,9 @@ def test_forced_float32_cpu_load_is_logged_and_visible(
 
 def test_cli_passes_device_and_dtype_to_the_model_chunker() -> None:
     args = build_parser().parse_args(["chunk", "notes.md", "--device", "cpu", "--dtype", "float32"])
-    chunker = Router("ppl", 500, args.device, args.dtype)(Path("notes.md"))
+    _, chunker = Router("ppl", 500, args.device, args.dtype)(Path("notes.md"))
     assert (chunker.device, chunker.dtype) == ("cpu", "float32")
-    assert Router("auto", 500, "cpu")(Path("code.py")).params()["max_size"] == 500  # other methods unaffected
+    assert Router("auto", 500, "cpu")(Path("code.py"))[1].params()["max_size"] == 500  # other methods unaffected
     with pytest.raises(SystemExit):
         build_parser().parse_args(["show", "notes.md", "--dtype", "fp8"])
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from chunkers import Chunk, SentenceChunker
-from chunkers.evaluation import (
+from chunkers.apps.evaluation import (
     Candidate,
     ChunkPerplexity,
     Embedder,
@@ -35,7 +35,7 @@ from chunkers.evaluation import (
     report,
     size_stats,
 )
-from chunkers.evaluation.retrieval import merge_spans
+from chunkers.apps.evaluation.retrieval import merge_spans
 
 from benchmarks.retrieval_bench import DATA, ROOT
 
@@ -97,7 +97,7 @@ def test_intrinsic_metrics_with_the_embedded_model_see_topic_continuity() -> Non
     assert dependence_matrix([cat, more_cat, rates], scorer, window=1).keys() == {(0, 1), (1, 2)}
 
 
-# --- chunkers.evaluation.compare: "which chunker for my data?" on the repository's evaluation data ---
+# --- chunkers.apps.evaluation.compare: "which chunker for my data?" on the repository's evaluation data ---
 
 RESULTS = ROOT / "benchmarks" / "results" / "retrieval_full.json"
 

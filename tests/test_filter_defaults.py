@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from chunkers import ChunkFilter, LLMChunker, SentenceChunker
-from chunkers.evaluation.retrieval import overlap_scores
+from chunkers.apps.evaluation.retrieval import overlap_scores
 from chunkers.runtime.models import embed, minilm_path
 from llama_index.core import Document, Settings
 from llama_index.core.base.embeddings.base import BaseEmbedding

@@ -241,7 +241,7 @@ def test_the_command_line_writes_late_vectors_and_eval_measures_the_context_axes
     import json
 
     from chunkers.apps.cli import main
-    from chunkers.evaluation import compare
+    from chunkers.apps.evaluation import compare
 
     source = tmp_path / "guide.md"
     source.write_text("# Guide\n\nIntro here.\n\n## Install\n\nRun the installer, then restart it.\n", encoding="utf-8")

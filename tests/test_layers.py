@@ -21,7 +21,7 @@ LAYERS: dict[str, int] = {
     # 4 services over chunks
     "filtering": 4, "context": 4,
     # 5 applications; compat names every old module by string only
-    "apps": 5, "evaluation": 5, "compat": 5,
+    "apps": 5, "compat": 5,
 }  # fmt: skip
 
 
@@ -154,3 +154,32 @@ def test_the_top_level_is_a_table_of_contents() -> None:
     """Folders by capability: at most 8 modules beside them at the engine's top level (besides ``__init__``)."""
     modules = sorted(p.name for p in ENGINE.glob("*.py") if p.name != "__init__.py")
     assert len(modules) <= 8, modules
+
+
+def framework_imports(path: Path) -> set[str]:
+    """The LlamaIndex and LangChain modules ``path`` imports, at any depth of the file."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        found.update(name for name in names if name.split(".")[0].startswith(("llama_index", "langchain")))
+    return found
+
+
+def test_only_the_applications_import_the_frameworks() -> None:
+    """The engine is framework-free below ``apps`` (the faces live in llama_chunkers and langchain_chunkers)."""
+    offenders = {
+        module_name(path): sorted(framework_imports(path))
+        for path in ENGINE.rglob("*.py")
+        if layer_of(module_name(path) or "apps") < LAYERS["apps"] and framework_imports(path)
+    }
+    assert not offenders, offenders
+    assert framework_imports(ENGINE / "apps" / "evaluation" / "peers.py")  # the check sees them where they are
+
+
+def test_application_modules_stay_small() -> None:
+    """An application module does one job: none over 300 lines."""
+    long = {str(p.relative_to(ENGINE)): n for p in (ENGINE / "apps").rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 300}  # fmt: skip
+    assert not long, long

@@ -10,10 +10,10 @@ import chunkers
 import pytest
 import test_contracts
 from chunker_cases import CASES
+from chunkers.apps.evaluation.candidates import Registry
 from chunkers.apps.routing import METHODS, ROUTED, TEXT_METHODS
 from chunkers.core.lazy import import_object
 from chunkers.core.registry import CHUNKERS, Registered
-from chunkers.evaluation.candidates import Registry
 
 import langchain_chunkers
 import llama_chunkers

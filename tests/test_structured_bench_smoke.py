@@ -4,7 +4,7 @@ Markdown, and ours and a peer are measured with and without context (a smoke tes
 from __future__ import annotations
 
 import pytest
-from chunkers.evaluation import Embedder
+from chunkers.apps.evaluation import Embedder
 
 from benchmarks import structured_bench
 from benchmarks.structured_suites import load, subset

@@ -9,13 +9,15 @@ two import each other round a loop (``tests/test_layers.py`` checks both; ``docs
 3. chunkers: ``prose`` (sentence, perplexity, LLM-guided, semantic), ``code`` (AST), ``documents`` (Markdown, HTML),
    ``records`` (JSON Lines, CSV, TSV).
 4. services over chunks: ``filtering`` (ChunkRAG), ``context`` (what is embedded with a chunk).
-5. applications: ``apps`` (the command line, routing, Ray), ``evaluation``.
+5. applications: ``apps`` (the command line, routing, the local and Ray runners, evaluation); the only layer that
+   imports LlamaIndex or LangChain.
 
 Heavy libraries (torch, transformers, tree-sitter grammars, the Markdown parser) are imported only by the parts
 that need them, when they first run. ``compat`` keeps the module paths of 0.1 importable for one release.
 """
 
 from . import compat
+from .apps.local import chunk_directory
 from .code import ASTChunker
 from .context import LateChunkingEmbedder
 from .core.base import BaseChunker, validate_text
@@ -58,6 +60,7 @@ __all__ = [
     "SentenceChunker",
     "Sizer",
     "TokenSizer",
+    "chunk_directory",
     "get_sizer",
     "pack",
     "pack_spans",

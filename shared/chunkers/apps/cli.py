@@ -2,7 +2,7 @@
 chunks, ``filter`` chunks against a query, ``eval`` chunkers on your data, ``prepare`` the models' caches.
 
 The commands live beside it: `chunkers.apps.cli_chunk` (chunk, show, prepare), `chunkers.apps.cli_filter` (filter),
-`chunkers.evaluation.cli` (eval); which chunker a file gets is `chunkers.apps.routing`'s.
+`chunkers.apps.evaluation.cli` (eval); which chunker a file gets is `chunkers.apps.routing`'s.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .routing import method_for as method_for
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    from ..evaluation.cli import add_parser as add_eval_parser
+    from .evaluation.cli import add_parser as add_eval_parser
 
     parser = argparse.ArgumentParser(prog="chunkers", description="Structure-aware chunking for RAG.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with _atomic_output(args.out) as out:
                 return command(args, out)
         if args.command == "eval":
-            from ..evaluation.cli import run as cmd_eval
+            from .evaluation.cli import run as cmd_eval
 
             return cmd_eval(args)
         if args.command == "prepare":

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..core.chunk import Chunk
-from ..io.files import DEFAULT_MAX_BYTES, FileResult, chunk_paths, iter_files, name_skip_reason, skip_kind, skip_reason
+from ..io.files import DEFAULT_MAX_BYTES, iter_files, name_skip_reason, skip_kind, skip_reason
 from ..runtime.model_options import RUNTIME_OPTIONS
 from ..runtime.policy import DTYPES, QUANTIZE
-from .routing import METHODS, Router, method_for, option_default
+from .local import FileResult, chunk_paths
+from .routing import METHODS, Router, option_default
 
 # The sizers' names in the help, in words.
 SIZER_UNITS = {"chars": "characters", "non_whitespace": "non-whitespace characters"}
@@ -97,8 +98,7 @@ def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _source_text(path: Path) -> str:
-    """A file's text exactly as the chunkers read it (`chunkers.io.files.read_source`: UTF-8, newlines as they are),
-    so that chunk offsets index it."""
+    """A file's text as the chunkers read it (UTF-8, newlines kept: `read_source`), so chunk offsets index it."""
     return path.read_bytes().decode("utf-8")
 
 
@@ -123,7 +123,7 @@ def _lines(result: FileResult) -> list[tuple[Any, Any]]:
     return [own if None not in own else lines for own, lines in zip(given, counted)]
 
 
-def _records(result: FileResult, method: str) -> list[dict[str, Any]]:
+def _records(result: FileResult, method: str | None) -> list[dict[str, Any]]:
     """The JSONL records of a file's chunks; every one carries ``start_line`` and ``end_line``."""
     return [
         {
@@ -224,21 +224,20 @@ def cmd_chunk(args: argparse.Namespace, out: TextIO) -> int:
     with _progress(len(files), local and args.progress and sys.stderr.isatty()) as progress:
         task = progress.add_task("chunk", total=len(files), rate="-")
         for done, result in enumerate(_file_results(files, router, args), start=1):
-            method = method_for(result.path, args.method)
             if result.error:
                 failures.append(result)
             elif result.skipped:
                 skipped.append(result)
             elif args.format == "jsonl":
                 vectors = _vectors(result, args) if args.embed else None
-                for index, record in enumerate(_records(result, method)):
+                for index, record in enumerate(_records(result, result.method)):
                     if vectors is not None:
                         record["embedding"] = vectors[index]
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
             else:
                 sizes = [len(c.text) for c in result.chunks]
                 mean = sum(sizes) // max(len(sizes), 1)
-                summary.append((str(result.path), method, len(sizes), mean, max(sizes, default=0)))
+                summary.append((str(result.path), result.method or "", len(sizes), mean, max(sizes, default=0)))
             rate = done / max(time.perf_counter() - started, 1e-9)
             progress.update(task, advance=1, rate=f"{rate:.1f}")
     if args.format == "table":
@@ -274,7 +273,8 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     path = Path(args.file)
     text = path.read_text(encoding="utf-8")
     router = Router(args.method, args.max_size, args.device, args.dtype, args.quantize)
-    chunks = router(path).chunk(text, file_path=str(path))
+    method, chunker = router(path)
+    chunks = chunker.chunk(text, file_path=str(path))
     colours = ["cyan", "magenta", "green", "yellow", "blue", "red"]
     rendered = Text()
     position = 0
@@ -287,7 +287,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         position = chunk.end
     rendered.append(text[position:])
     Console(file=out, force_terminal=args.color, width=120).print(rendered)
-    print(f"{len(chunks)} chunks, method {method_for(path, args.method)}", file=sys.stderr)
+    print(f"{len(chunks)} chunks, method {method}", file=sys.stderr)
     return 0
 
 

@@ -1,5 +1,5 @@
 """Which chunker a file gets: the method table (name -> engine class) and `Router`, shared by the command line
-(`chunkers.apps.cli`), the local process pool (`chunkers.io.files`) and Ray (`chunkers.apps.ray`).
+(`chunkers.apps.cli`), the local process pool (`chunkers.apps.local`) and Ray (`chunkers.apps.ray`).
 
 ``auto`` picks by extension: JSON Lines / CSV / TSV -> "records"; Markdown and HTML -> "document"; code and
 structured data with a grammar (JSON, YAML, TOML, ...) -> "ast"; anything else (plain text) -> "sentence". The
@@ -113,8 +113,10 @@ class Router:
             self._chunkers[method] = make_chunker(method, self.max_size, **runtime)
         return self._chunkers[method]
 
-    def __call__(self, path: Path) -> BaseChunker:
-        return self.chunker(method_for(path, self.method))
+    def __call__(self, path: Path) -> tuple[str, BaseChunker]:
+        """The method ``path`` gets and its chunker (the method is chosen here, once per file)."""
+        method = method_for(path, self.method)
+        return method, self.chunker(method)
 
     def __getstate__(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in ("method", "max_size", *RUNTIME_OPTIONS)}

@@ -1,7 +1,6 @@
 """The AST chunker for code (cAST) and its grammar providers."""
 
 from .ast_chunker import ASTChunker
-from .directory import chunk_directory
 from .languages import (
     EXTENSIONS,
     GrammarNotFoundError,
@@ -17,7 +16,6 @@ __all__ = [
     "ASTChunker",
     "GrammarNotFoundError",
     "UnknownLanguageError",
-    "chunk_directory",
     "get_language",
     "language_for_path",
     "language_for_shebang",

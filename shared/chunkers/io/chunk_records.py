@@ -1,6 +1,6 @@
 """Reading the chunk records ``chunkers chunk`` writes (JSON Lines, one chunk per line), with errors that name the
 input and the line: used by ``chunkers filter`` (`chunkers.apps.cli_filter`) and by the evaluation's JSONL documents
-(`chunkers.evaluation.documents`)."""
+(`chunkers.apps.evaluation.documents`)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 `as_embeddings` accepts None (the embedded all-MiniLM-L6-v2), a local sentence-transformers folder, a loaded
 sentence-transformers model, a LlamaIndex ``BaseEmbedding``, a LangChain ``Embeddings``, a plain callable
 ``list[str] -> vectors``, or an `UnitEmbeddings` (returned as it is). Its users: the filter's scorer and dedup
-(`chunkers.filtering`), the LLM chunker's fallback, the evaluation (`chunkers.evaluation`), and the faces'
+(`chunkers.filtering`), the LLM chunker's fallback, the evaluation (`chunkers.apps.evaluation`), and the faces'
 embedding objects (``langchain_chunkers.LocalEmbeddings``). Loading and device choice are `chunkers.runtime.models`'.
 """
 

@@ -8,7 +8,8 @@ from itertools import groupby
 from pathlib import Path
 
 from ...core.chunk import Chunk
-from ...io.files import DEFAULT_MAX_BYTES, FileResult
+from ...io.files import DEFAULT_MAX_BYTES
+from ..local import FileResult
 from ..routing import Router, method_for
 from .cluster import init_ray
 from .dataset import chunk_files
@@ -18,7 +19,7 @@ def file_results(
     files: Sequence[Path], router: Router, *, address: str | None, workers: int | None, progress: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES, dataset_out: Path | None = None,
 ) -> Iterator[FileResult]:  # fmt: skip
-    """`chunkers.io.files.chunk_paths` on Ray: one `FileResult` per file, in the order of ``files``.
+    """`chunkers.apps.local.chunk_paths` on Ray: one `FileResult` per file, in the order of ``files``.
 
     Each file's method is picked by ``router`` (a `chunkers.apps.routing.Router`), as the local path picks it, and its
     chunkers (built with the router's size and runtime options: ``device``, ``dtype``, ``quantize``) are rebuilt on
@@ -45,12 +46,12 @@ def file_results(
     for doc, group in groupby(rows.iter_rows(), key=lambda row: row["doc_id"]):
         if doc < position:
             raise RuntimeError(f"Ray returned the rows of {files[doc]} out of order")  # preserve_order guards this
-        yield from (FileResult(files[i]) for i in range(position, doc))
+        yield from (FileResult(files[i], method=methods[i]) for i in range(position, doc))
         first, *rest = group
         if first["chunk_index"] < 0:
-            yield FileResult(files[doc], skipped=first["skipped"], error=first["error"])
+            yield FileResult(files[doc], skipped=first["skipped"], error=first["error"], method=methods[doc])
         else:
             chunks = [Chunk(r["text"], r["start"], r["end"], json.loads(r["metadata"])) for r in (first, *rest)]
-            yield FileResult(files[doc], chunks=chunks)
+            yield FileResult(files[doc], chunks=chunks, method=methods[doc])
         position = doc + 1
-    yield from (FileResult(files[i]) for i in range(position, len(files)))
+    yield from (FileResult(files[i], method=methods[i]) for i in range(position, len(files)))

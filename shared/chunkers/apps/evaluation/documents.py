@@ -87,7 +87,7 @@ def load_documents(source: str | Path | Sequence[Document | dict | str], exclude
         raise EvaluationInputError(f"no such file or directory: {path}")
     if path.is_file() and path.suffix.lower() == ".jsonl":
         return Corpus(_jsonl_documents(path), path.stem)
-    from ..io.files import iter_files
+    from ...io.files import iter_files
 
     root = path if path.is_dir() else path.parent
     documents, skipped = [], []
@@ -111,7 +111,7 @@ def load_documents(source: str | Path | Sequence[Document | dict | str], exclude
 
 
 def _jsonl_documents(path: Path) -> list[Document]:
-    from ..io.chunk_records import InputError, read_chunk_records  # the one line-numbered JSONL reader
+    from ...io.chunk_records import InputError, read_chunk_records  # the one line-numbered JSONL reader
 
     with path.open("rb") as stream:
         try:

@@ -1,12 +1,16 @@
-"""`Setting`: one chunker at one size, as an evaluation runs it, and `spans_of`, which reads chunk spans from any
-chunker object (ours, a LlamaIndex node parser, a LangChain text splitter, a function)."""
+"""`Setting`: one chunker at one size, as an evaluation runs it; `spans_of`, which reads chunk spans from any
+chunker object (ours, a LlamaIndex node parser, a LangChain text splitter, a function); and `size_stats`, the size
+distribution of a chunking in any sizer's unit."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...core.chunk import Chunk
+from ...core.sizing import get_sizer
 from .documents import EvaluationInputError
 
 Span = tuple[int, int]
@@ -37,3 +41,20 @@ def spans_of(splitter: Any, text: str) -> list[Span]:
         return [(d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content)) for d in documents]
     produced = splitter.chunk(text) if hasattr(splitter, "chunk") else splitter(text)
     return [(c.start, c.end) if hasattr(c, "start") else (int(c[0]), int(c[1])) for c in produced]
+
+
+def size_stats(chunks: Sequence[Chunk], sizer: Any = "chars", max_size: int | None = None) -> dict[str, float]:
+    """Count, mean, standard deviation, min, max of chunk sizes, and % over ``max_size`` when given."""
+    measure = get_sizer(sizer)
+    sizes = [measure(chunk.text) for chunk in chunks]
+    if not sizes:
+        return {"count": 0, "mean": 0.0, "std": 0.0, "min": 0, "max": 0, "pct_over": 0.0}
+    over = sum(size > max_size for size in sizes) if max_size is not None else 0
+    return {
+        "count": len(sizes),
+        "mean": statistics.fmean(sizes),
+        "std": statistics.pstdev(sizes),
+        "min": min(sizes),
+        "max": max(sizes),
+        "pct_over": 100 * over / len(sizes),
+    }

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.lazy import import_object
-from ..core.registry import Registered
+from ...core.lazy import import_object
+from ...core.registry import Registered
 from .setting import Setting, spans_of
 
 
@@ -21,9 +21,9 @@ def ours(entry: Registered, target: int, cache: dict | None = None) -> Setting:
 
 def llm_chunker(target: int, llm: Any = None) -> Setting:
     """The LLM chunker driven by ``llm`` (any LLM `generate.complete` can ask; None: the embedded SmolLM2)."""
-    from ..llms.local import LocalLLM
-    from ..llms.protocol import CallableLLM
-    from ..prose.llm import LLMChunker
+    from ...llms.local import LocalLLM
+    from ...llms.protocol import CallableLLM
+    from ...prose.llm import LLMChunker
     from .generate import complete
 
     group = round(target * 0.7)
@@ -96,7 +96,7 @@ def cached_minilm_embedding() -> Any:
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from pydantic import PrivateAttr
 
-    from ..runtime.embeddings import UnitEmbeddings
+    from ...runtime.embeddings import UnitEmbeddings
 
     class MemoEmbedding(BaseEmbedding):
         _engine: UnitEmbeddings = PrivateAttr(default_factory=lambda: UnitEmbeddings(memo=True))

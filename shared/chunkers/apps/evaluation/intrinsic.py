@@ -21,10 +21,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..core.chunk import Chunk
-from ..core.configurable import Configurable
-from ..core.options import Option, positive
-from ..runtime.model_options import ModelOptions
+from ...core.chunk import Chunk
+from ...core.configurable import Configurable
+from ...core.options import Option, positive
+from ...runtime.model_options import ModelOptions
 
 
 @dataclass(eq=False)
@@ -43,7 +43,7 @@ class ChunkPerplexity(ModelOptions, Configurable):
 
     def perplexities(self, pairs: Sequence[tuple[str | None, str]]) -> list[float]:
         """ppl(q | d) for each ``(d, q)``; ``d=None`` gives ppl(q) alone."""
-        from ..runtime.losses import token_losses
+        from ...runtime.losses import token_losses
 
         model, tokenizer = self._lm.load()
         start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from .documents import Corpus, EvaluationInputError
-from .embedding import Embedder
 from .questions import Question
 from .retrieval import Span, mrr_at_k, overlap_scores, relevant_flags
 from .setting import Setting
+from .store import Embedder
 
 CONTEXTS = ("none", "chunker", "path", "full-path", "title+path", "late")
 """What is embedded for a chunk (``chunkers eval --context``): its text alone ("none"); after the chunker's own
@@ -60,7 +60,7 @@ def chunk_vectors(
     chunks' own context_header, for "chunker"; ``late``: the `chunkers.context.LateChunkingEmbedder`, for "late")."""
     import numpy as np
 
-    from ..core.chunk import embedded_text
+    from ...core.chunk import embedded_text
 
     if context not in CONTEXTS:
         raise EvaluationInputError(f"unknown context {context!r}; choose from {', '.join(CONTEXTS)}")
@@ -88,9 +88,9 @@ def chunk_vectors(
 def section_contexts(corpus: Corpus, local: Sequence[tuple[int, int, int]], context: str) -> list[str]:
     """The section context line at each chunk's start (``(document, start, end)``), from its document's headings
     (`chunkers.documents.context`)."""
-    from ..documents import parse, sniff_format
-    from ..documents.chunker import EXTENSION_FORMATS
-    from ..documents.context import SectionPaths, context_line
+    from ...documents import parse, sniff_format
+    from ...documents.chunker import EXTENSION_FORMATS
+    from ...documents.context import SectionPaths, context_line
 
     outlines: dict[int, SectionPaths] = {}
     out = []

@@ -10,11 +10,10 @@ from typing import Any
 
 from .candidates import DEFAULT_CHUNKERS, Candidate, Registry, resolve
 from .documents import Corpus, Document, EvaluationInputError, load_documents
-from .embedding import Embedder
 from .matching import common_sizes, matched, speed_rows
 from .questions import Question, load_questions, questions_fingerprint
 from .scoring import CONTEXTS, measure
-from .store import SettingStore
+from .store import Embedder, SettingStore
 
 DEFAULT_SIZES = (200, 400, 800)
 
@@ -69,7 +68,7 @@ def compare(
     peers that are not installed are skipped when left at the default. With ``out``, the report (Markdown, JSON,
     PNG plots) is written there and each setting's row is saved as it finishes, so a rerun with ``resume``
     continues an interrupted comparison. ``llm`` drives the LLM chunker ("llm"). ``contexts``: what is embedded with
-    each chunk, each one a row of its own (`chunkers.evaluation.scoring.CONTEXTS`: "none", "chunker", "path",
+    each chunk, each one a row of its own (`chunkers.apps.evaluation.scoring.CONTEXTS`: "none", "chunker", "path",
     "full-path", "title+path", "late"; the chunker is named with "+ <context>" for every context but "none")."""
     if not isinstance(documents, Corpus):
         beside = [Path(questions)] if isinstance(questions, (str, Path)) else []
@@ -113,7 +112,7 @@ def labelled(name: str, context: str) -> str:
 def _late_embedder(embedding: Any) -> Any:
     """The late-chunking embedder for the comparison's embedding model (a local one: late chunking needs its token
     vectors)."""
-    from ..context.late import LateChunkingEmbedder
+    from ...context.late import LateChunkingEmbedder
 
     if embedding is not None and not isinstance(embedding, (str, Path)):
         raise EvaluationInputError("--context late needs a local embedding model (the embedded MiniLM or a folder)")

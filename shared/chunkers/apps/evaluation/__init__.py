@@ -6,15 +6,14 @@ chunk size and speed. The repository's retrieval benchmark is built on the same 
 from .candidates import DEFAULT_CHUNKERS, Candidate, Registry
 from .compare import DEFAULT_SIZES, Comparison, compare
 from .documents import Corpus, Document, EvaluationInputError, load_documents
-from .embedding import Embedder
 from .generate import Generated, generate_questions
 from .intrinsic import ChunkPerplexity, boundary_clarity, chunk_stickiness, dependence_matrix, intrinsic_scores
 from .matching import common_sizes, interpolate, matched, speed_rows
 from .questions import Question, load_questions, locate, save_questions
 from .retrieval import dcg_at_k, mrr_at_k, overlap_scores, recall_at_k, relevant_flags
 from .scoring import chunk_corpus, measure, score
-from .setting import Setting, spans_of
-from .sizes import size_stats
+from .setting import Setting, size_stats, spans_of
+from .store import Embedder
 
 __all__ = [
     "DEFAULT_CHUNKERS",

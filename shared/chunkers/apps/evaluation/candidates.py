@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.registry import BY_METHOD, CHUNKERS, Registered
-from ..runtime.embeddings import Embeddings
+from ...core.registry import BY_METHOD, CHUNKERS, Registered
+from ...runtime.embeddings import Embeddings
 from .documents import EvaluationInputError
 from .setting import Setting, spans_of
 
@@ -80,7 +80,7 @@ class Registry:
         if isinstance(self.embedding, Embeddings):  # a LangChain Embeddings of the user's
             embeddings = self.embedding
         else:  # the embedded MiniLM, remembering its sentence vectors across breakpoint settings
-            from ..runtime.embeddings import UnitEmbeddings
+            from ...runtime.embeddings import UnitEmbeddings
 
             embeddings = _LangChainMemo(UnitEmbeddings(memo=True))
         return peers.langchain_semantic(embeddings, semantic_percentile(target))
@@ -178,7 +178,7 @@ def _import(spec: str) -> Any:
     """The object ``module:attribute`` names (the current directory is importable, as with ``python -m``)."""
     import sys
 
-    from ..core.lazy import import_object
+    from ...core.lazy import import_object
 
     if "" not in sys.path:
         sys.path.insert(0, "")

@@ -1,13 +1,17 @@
-"""Saved per-setting results, so an interrupted comparison resumes where it stopped: one JSON file per
-(chunker, size) under ``<out>/settings/``, keyed by everything that changes its numbers."""
+"""What a comparison remembers: chunk vectors (`Embedder`, the embedding it retrieves with) and per-setting results
+(`SettingStore`), so an interrupted comparison resumes where it stopped: one JSON file per (chunker, size) under
+``<out>/settings/``, keyed by everything that changes its numbers."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
+
+from ...runtime.embeddings import UnitEmbeddings
 
 
 class SettingStore:
@@ -42,3 +46,13 @@ class SettingStore:
         staging = path.with_suffix(".tmp")
         staging.write_text(json.dumps(row, indent=1) + "\n", encoding="utf-8")
         os.replace(staging, path)  # atomic: an interrupt never leaves half a file
+
+
+class Embedder(UnitEmbeddings):
+    """Embeds chunks and questions with one model (anything `chunkers.runtime.embeddings.as_embeddings` takes; None:
+    the embedded MiniLM); ``name`` identifies it in reports and saved results. Chunk vectors are remembered by text, so
+    chunks that recur across settings or runs are embedded once (``memo``: a mapping to keep them in, e.g. a
+    ``shelve`` on disk; default: in memory)."""
+
+    def __init__(self, model: Any = None, batch_size: int = 64, memo: MutableMapping[str, Any] | None = None) -> None:
+        super().__init__(model, memo=True if memo is None else memo, batch_size=batch_size)
