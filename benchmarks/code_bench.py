@@ -21,6 +21,8 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from .report import write
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT / "benchmarks" / "corpora" / "code"
 EXTENSIONS = {
@@ -275,8 +277,7 @@ def main() -> None:
     results["budget"] = args.budget
     results["machine"] = {"processor": platform.processor(), "python": platform.python_version(), "threads": 1}
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "code_bench.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    (args.out / "code_bench.md").write_text(report(results, args.budget, manifest), encoding="utf-8")
+    write(args.out, "code_bench", report(results, args.budget, manifest), results)
     print(report(results, args.budget, manifest))
 
 

@@ -14,7 +14,6 @@ the top k chunks against the function's span (Chroma's protocol), with the embed
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ from chunkers.core.chunk import embedded_text
 
 from benchmarks.code_retrieval import build
 from benchmarks.retrieval_bench import ROOT, SUITES
+
+from .report import write
 
 BUDGETS = (500, 1000, 2000)  # non-whitespace characters
 
@@ -84,9 +85,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
     result = measure(SUITES[args.suite].code_subpackages, args.top_k)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "code_context.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    (args.out / "code_context.md").write_text(to_markdown(result), encoding="utf-8")
+    write(args.out, "code_context", to_markdown(result), result)
     print(to_markdown(result))
 
 

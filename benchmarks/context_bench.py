@@ -35,6 +35,7 @@ from chunkers.documents import DocumentChunker, html_text
 
 from . import structured_bench as bench
 from .paths import ROOT
+from .report import machine, write
 from .structured_suites import SUITES, load
 
 TARGETS = (200, 400, 800, 1600, 3200)
@@ -202,7 +203,7 @@ def run_suite(name: str, targets: Sequence[int], memo: Any, late: Any, late_memo
             if bench.probe(peer) is None:
                 rows += peer_rows(suite, peer, target, embedder, queries)
     return {"notes": suite.notes, "rows": rows, "tables": tables(rows), "targets": list(targets),
-            "machine": bench.machine(), "minutes": (time.perf_counter() - started) / 60}  # fmt: skip
+            "machine": machine(), "minutes": (time.perf_counter() - started) / 60}  # fmt: skip
 
 
 def run(suites: Sequence[str], targets: Sequence[int], out: Path, stem: str) -> dict[str, Any]:
@@ -225,13 +226,12 @@ def combine(out: Path, stem: str) -> dict[str, Any]:
     results = {name: json.loads(path.read_text(encoding="utf-8")) for name in SUITES
                if (path := out / f"{stem}_{name}.json").is_file()}  # fmt: skip
     built = {k: v for k, v in results.items() if "tables" in v}
-    report = {"machine": next((v["machine"] for v in built.values()), bench.machine()),
+    report = {"machine": next((v["machine"] for v in built.values()), machine()),
               "embedder": "all-MiniLM-L6-v2 (embedded)", "minutes": sum(v["minutes"] for v in built.values()),
               "suites": {k: {"notes": v.get("notes"), "targets": v.get("targets"), "missing": v.get("missing"),
                              "tables": v.get("tables")} for k, v in results.items()},
               "gains": gains(built)}  # fmt: skip
-    (out / f"{stem}.json").write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
-    (out / f"{stem}.md").write_text(markdown(report), encoding="utf-8")
+    write(out, f"{stem}", markdown(report), report)
     print(f"wrote {out / stem}.md and .json")
     return report
 

@@ -14,7 +14,6 @@ wall time. Writes ``benchmarks/results/contextual_<model>.md`` and ``.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
@@ -24,7 +23,8 @@ from chunkers.apps.evaluation import Embedder, score
 from chunkers.context.writer import ContextWriter
 
 from .paths import ROOT
-from .structured_bench import ContextEmbedder, machine
+from .report import machine, write
+from .structured_bench import ContextEmbedder
 from .structured_suites import load
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -97,8 +97,7 @@ def main() -> None:
     result = run(args.max_size, args.model, args.device, args.window, args.max_new_tokens)
     name = "smollm2" if args.model is None else Path(args.model).name.lower()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"contextual_{name}.md").write_text(markdown(result), encoding="utf-8")
-    (RESULTS / f"contextual_{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write(RESULTS, f"contextual_{name}", markdown(result), result)
     print(markdown(result))
 
 

@@ -10,7 +10,6 @@ mean size. Then the window and its overlap, measured on chatlogs and wikitexts w
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,8 +19,8 @@ from chunkers.apps.evaluation import Embedder, compare, measure
 from chunkers.apps.evaluation.report import fmt
 
 from .paths import ROOT
+from .report import machine, write
 from .retrieval_bench import SUITES, prose_corpus
-from .structured_bench import machine
 
 OUT = ROOT / "benchmarks" / "results"
 PROSE = ("chatlogs", "wikitexts", "pubmed")
@@ -104,8 +103,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     report = {"machine": machine(), "corpora": corpora, "windows": windows(embedder)}
     report["minutes"] = (time.perf_counter() - started) / 60
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "late_chunking.json").write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
-    (args.out / "late_chunking.md").write_text(markdown(report), encoding="utf-8")
+    write(args.out, "late_chunking", markdown(report), report)
     print(f"wrote {args.out / 'late_chunking.md'}")
     return report
 

@@ -10,14 +10,13 @@ Both after a warm-up pass; the best of ``--repeat`` runs; chars/s of document te
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .paths import ROOT
-from .structured_bench import machine
+from .report import machine, write
 from .structured_suites import load
 
 OUT = ROOT / "benchmarks" / "results"
@@ -88,8 +87,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     report = {"machine": machine(), "device": device, "threads": torch.get_num_threads(), "rows": rows}
     args.out.mkdir(parents=True, exist_ok=True)
     stem = "late_speed" if device == "cpu" else f"late_speed_{device.split(':')[0]}"
-    (args.out / f"{stem}.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    (args.out / f"{stem}.md").write_text(markdown(report), encoding="utf-8")
+    write(args.out, f"{stem}", markdown(report), report)
     print(f"wrote {args.out / stem}.md")
     return report
 

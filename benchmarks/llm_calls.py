@@ -10,13 +10,14 @@ loop counted as a single call, tokens estimated as round(1.2 x words) as it does
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
 from pathlib import Path
 
 from benchmarks.paths import CHROMA_CORPORA, ROOT
+
+from .report import write
 
 DATA = CHROMA_CORPORA
 
@@ -98,8 +99,7 @@ def batching(corpora: list[str], chars: int, out: Path) -> None:
           f"{r['seconds_one_at_a_time'] / r['seconds_batched']:.2f}x | {r['runtime']} |" for r in rows),
     ]  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
-    (out / "llm_batching.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-    (out / "llm_batching.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write(out, "llm_batching", "\n".join(lines), rows)
     print("\n".join(lines))
 
 
@@ -160,8 +160,7 @@ def main() -> None:
         f"({llm.usage.prompt_tokens * per:.0f} / 100k chars including the chat template).",
     ]
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "llm_calls.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    (args.out / "llm_calls.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write(args.out, "llm_calls", "\n".join(lines), result)
     print("\n".join(lines))
 
 

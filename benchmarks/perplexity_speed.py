@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .lmchunker_worker import PYTHON as LMCHUNKER_PYTHON
 from .paths import CHROMA_CORPORA, ROOT
+from .report import write
 
 DATA = CHROMA_CORPORA
 
@@ -301,8 +302,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.agreement:
         rows = agreement(args.corpora, args.max_chars, args.variants)
-        (args.out / "perplexity_speed_agreement.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-        (args.out / "perplexity_speed_agreement.md").write_text(agreement_report(rows), encoding="utf-8")
+        write(args.out, "perplexity_speed_agreement", agreement_report(rows), rows)
         print(agreement_report(rows))
         return
     on_gpu = args.device.startswith("cuda")
@@ -319,8 +319,7 @@ def main() -> None:
                 continue
             rows.append(run_one(implementation, size, args.timeout, args.device))
             print(rows[-1], file=sys.stderr)
-    results.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-    (args.out / f"{stem}.md").write_text(report(rows), encoding="utf-8")
+    write(args.out, stem, report(rows), rows)
     print(report(rows))
 
 

@@ -17,7 +17,6 @@ interpolated at matched mean size:
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,8 +26,8 @@ from chunkers.apps.evaluation import Embedder, Setting, compare, matched, measur
 from chunkers.apps.evaluation.report import fmt
 
 from .paths import ROOT
+from .report import machine, table, write
 from .retrieval_bench import prose_corpus
-from .structured_bench import machine
 
 CORPORA = ("chatlogs", "wikitexts", "pubmed")
 SIZES = (200, 400, 800)
@@ -116,11 +115,6 @@ def overlap(corpora: Sequence[str]) -> dict[str, Any]:
     return results
 
 
-def _table(lines: list[str], header: Sequence[str], rows: list[list[str]]) -> None:
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-
-
 def markdown(kind: str, report: dict[str, Any]) -> str:
     title = {"semantic": "The semantic chunker on the prose suite", "overlap": "Overlap on the prose suite",
              "code-overlap": "Overlap on the code suite"}[kind]  # fmt: skip
@@ -132,24 +126,23 @@ def markdown(kind: str, report: dict[str, Any]) -> str:
         tables = {"semantic": [("", result.get("matched", []))],
                   "overlap": [(" (matched on chunk size)", result.get("matched_chunk", [])),
                               (" (matched on core size)", result.get("matched_core", []))]}[kind.replace("code-", "")]  # fmt: skip
-        for suffix, table in tables:
+        for suffix, measured in tables:
             for size in MATCHED:
-                here = sorted((m for m in table if m["mean_chars"] == size), key=lambda m: -m["iou"])
+                here = sorted((m for m in measured if m["mean_chars"] == size), key=lambda m: -m["iou"])
                 lines += [f"### Mean {size} characters{suffix}", ""]
-                _table(lines, ["chunker", "IoU", "recall", "precision", "MRR@5"],
+                lines += table(["chunker", "IoU", "recall", "precision", "MRR@5"],
                        [[m["chunker"], fmt(m["iou"]), fmt(m["recall"]), fmt(m["precision"]), fmt(m["mrr"])]
                         for m in here])  # fmt: skip
                 lines.append("")
         if kind == "semantic":
             lines += ["### Speed (first setting, cold: embedding included)", ""]
-            _table(
-                lines,
+            lines += table(
                 ["chunker", "chars/s", "x fastest peer"],
                 [[s["chunker"], f"{s['chars_per_s']:,.0f}", f"{s['x_fastest_peer']:.3g}"] for s in result["speed"]],
             )
             lines.append("")
         lines += ["### Every setting", ""]
-        _table(lines, ["chunker", "setting", "chunks", "mean chars", *(["mean core"] if kind != "semantic" else []),
+        lines += table(["chunker", "setting", "chunks", "mean chars", *(["mean core"] if kind != "semantic" else []),
                        "IoU", "recall"],
                [[r["chunker"], str(r["setting"]), str(r["chunks"]), f"{r['mean_chars']:.0f}",
                  *([f"{r['mean_core']:.0f}"] if kind != "semantic" else []), fmt(r["iou"]), fmt(r["recall"])]
@@ -171,8 +164,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         corpora = semantic(args.corpora) if args.kind == "semantic" else overlap(args.corpora)
     report = {"machine": machine(), "minutes": (time.perf_counter() - started) / 60, "corpora": corpora}
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.kind}.json").write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
-    (args.out / f"{args.kind}.md").write_text(markdown(args.kind, report), encoding="utf-8")
+    write(args.out, f"{args.kind}", markdown(args.kind, report), report)
     print(f"wrote {args.out / args.kind}.md")
     return report
 

@@ -34,6 +34,7 @@ from chunkers.apps.evaluation.retrieval import Span
 from .code_retrieval import build, code_entries
 from .lmchunker_worker import PYTHON as LMCHUNKER
 from .paths import CHROMA, ROOT
+from .report import write
 from .retrieval_report import markdown, speed_rows
 
 DATA = CHROMA
@@ -220,8 +221,7 @@ def run(suite_name: str, out: Path, only: list[str] | None = None) -> dict[str, 
     out.mkdir(parents=True, exist_ok=True)
     stem = f"retrieval_{suite_name}" + ("_only" if only else "")
     tables = {"rows": rows, "matched": match, "speed": speeds, "intrinsic": intrinsic}
-    (out / f"{stem}.json").write_text(json.dumps({"setup": setup, **tables}, indent=2) + "\n", encoding="utf-8")
-    (out / f"{stem}.md").write_text(markdown(suite_name, setup, rows, match, speeds, intrinsic), encoding="utf-8")
+    write(out, f"{stem}", markdown(suite_name, setup, rows, match, speeds, intrinsic), {"setup": setup, **tables})
     plots(rows, speeds, out, stem, "iou", TOP_K)
     print((out / f"{stem}.md").read_text(encoding="utf-8"))
     return tables

@@ -14,9 +14,6 @@ size in characters and in MiniLM tokens (chunkers.apps.evaluation.matched, never
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +25,7 @@ from chunkers.apps.evaluation import Corpus, Embedder, Setting, chunk_corpus, ma
 from chunkers.apps.evaluation.report import fmt, ratio
 
 from .paths import ROOT
+from .report import machine, table, write
 from .structured_suites import SUITES, Aligner, Piece, Suite, load, section_path, subset
 
 TOP_K = 5
@@ -289,14 +287,6 @@ def run_suite(suite: Suite, names: list[str], targets: Sequence[int], embedder: 
             for row in measure_setting(suite, name, target, embedder, queries)]  # fmt: skip
 
 
-def machine() -> str:
-    import torch
-
-    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines() if line.startswith("Model name")), "?")
-    return f"CPU {model}, {os.cpu_count()} logical CPUs, torch threads {torch.get_num_threads()}"
-
-
 def versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -349,20 +339,16 @@ def run(suites: list[str], quick: bool, max_documents: int | None, out: Path) ->
 # ---------------------------------------------------------------- report
 
 
-def _table(header: Sequence[str], lines: list[list[str]]) -> list[str]:
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *("| " + " | ".join(x) + " |" for x in lines)]
-
-
-def size_section(rows: list[dict], table: list[dict], size: float, unit: str) -> list[str]:
+def size_section(rows: list[dict], measured: list[dict], size: float, unit: str) -> list[str]:
     """One matched size: every chunker's metrics, its IoU relative to the best peer without context."""
-    here = sorted((m for m in table if m["mean_chars"] == size), key=lambda m: -m["iou"])
+    here = sorted((m for m in measured if m["mean_chars"] == size), key=lambda m: -m["iou"])
     peers = [m for m in here if not m["ours"] and not m["context"]]
     best = max(peers, key=lambda m: m["iou"], default=None)
     lines = [f"### Mean chunk size {size:g} {unit}", ""]
     if best is None:
         return [*lines, "No peer reached this mean size.", ""]
     lines += [f"Best peer without context: **{best['base']}** (IoU {fmt(best['iou'])}).", ""]
-    lines += _table(["chunker", "context", "recall", "precision", "IoU", "MRR@5", "IoU / best peer"],
+    lines += table(["chunker", "context", "recall", "precision", "IoU", "MRR@5", "IoU / best peer"],
                     [[("**" + m["base"] + "**") if m["ours"] else m["base"], "with" if m["context"] else "without",
                       fmt(m["recall"]), fmt(m["precision"]), fmt(m["iou"]), fmt(m["mrr"]),
                       f"{m['iou'] / best['iou']:.2f}"] for m in here])  # fmt: skip
@@ -389,13 +375,13 @@ def suite_section(name: str, result: dict) -> list[str]:
     chars = {
         b: sum(r["chars_per_s"] * r["seconds"] for r in rows if r["base"] == b and not r["context"]) for b in total
     }
-    lines += _table(["chunker", "chars/s (first target)", "x fastest peer", "chars/s (all targets)"],
+    lines += table(["chunker", "chars/s (first target)", "x fastest peer", "chars/s (all targets)"],
                     [[s["chunker"], f"{s['chars_per_s']:,.0f}", ratio(s["x_fastest_peer"]),
                       f"{chars[s['chunker']] / total[s['chunker']]:,.0f}"] for s in result["speed"]])  # fmt: skip
     lines += ["", "### Every setting", ""]
     plain = [r for r in rows if not r["context"]]
     framed = {(r["base"], r["target"]): r for r in rows if r["context"]}
-    lines += _table(["chunker", "setting", "chunks", "mean chars", "mean tokens", "IoU", "IoU + context",
+    lines += table(["chunker", "setting", "chunks", "mean chars", "mean tokens", "IoU", "IoU + context",
                      "chunks with a context", "errors"],
                     [[r["base"], r["setting"], str(r["chunks"]), f"{r['mean_chars']:.0f}", f"{r['mean_tokens']:.0f}",
                       fmt(r["iou"]), fmt(framed[(r["base"], r["target"])]["iou"]),
@@ -429,8 +415,7 @@ def markdown(report: dict) -> str:
 
 def write_report(report: dict, out: Path, stem: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"{stem}.json").write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
-    (out / f"{stem}.md").write_text(markdown(report), encoding="utf-8")
+    write(out, f"{stem}", markdown(report), report)
     print(f"wrote {out / stem}.md and .json")
 
 

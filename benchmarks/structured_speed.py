@@ -14,7 +14,6 @@ the size ratio of the document itself, no more). Writes ``benchmarks/results/str
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
@@ -24,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .paths import ROOT
+from .report import cpu_model, write
 
 COMMIT = "c3f316b7e"
 DOCS = "docs/en/docs"
@@ -97,14 +97,6 @@ def peak_memory(text: str) -> int:
     return peak
 
 
-def cpu_model() -> str:
-    try:
-        lines = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines()
-        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name"))
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        return platform.processor() or platform.machine()
-
-
 def report(texts: list[str], best: dict[str, float], memory: tuple[int, int]) -> str:
     total = sum(map(len, texts))
     ours = best["rag-chunkers DocumentChunker"]
@@ -133,11 +125,9 @@ def main() -> None:
     whole = "\n\n".join(texts)
     memory = (peak_memory(whole), peak_memory("\n\n".join([whole] * 10)))
     markdown = report(texts, best, memory)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "structured_speed.md").write_text(markdown + "\n", encoding="utf-8")
     data = {"commit": COMMIT, "files": len(texts), "chars": sum(map(len, texts)), "seconds": best,
             "peak_memory_bytes": {"1x": memory[0], "10x": memory[1]}, "cpu": cpu_model()}  # fmt: skip
-    (RESULTS / "structured_speed.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write(RESULTS, "structured_speed", markdown, data)
     print(markdown)
 
 

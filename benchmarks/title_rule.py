@@ -13,7 +13,6 @@ matched mean size.
 
 from __future__ import annotations
 
-import json
 import shelve
 import time
 
@@ -26,6 +25,7 @@ from chunkers.documents.context import SectionPaths, context_line
 
 from . import structured_bench as bench
 from .context_bench import CACHE, OUT, _row, tables
+from .report import machine, table, write
 from .structured_suites import Suite, load
 
 TARGETS = (200, 400, 800, 1600)
@@ -75,9 +75,8 @@ def run() -> dict:
                 vectors = embedder.documents([embedded_text(x, t) for x, t in zip(contexts, texts)])
                 scores = score(suite.corpus, suite.questions, spans, owners, embedder, queries, bench.TOP_K, vectors)
                 rows.append(_row(suite, rule, rule, True, target, texts, 0.0, scores))
-    report = {"machine": bench.machine(), "notes": suite.notes, "rows": rows, "tables": tables(rows),
+    report = {"machine": machine(), "notes": suite.notes, "rows": rows, "tables": tables(rows),
               "minutes": (time.perf_counter() - started) / 60}  # fmt: skip
-    (OUT / "title_rule.json").write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
     lines = [
         "# The title of a file with several H1 chapters",
         "",
@@ -85,14 +84,22 @@ def run() -> dict:
         "",
         f"Machine: {report['machine']}. Run time {report['minutes']:.1f} min. " + "; ".join(suite.notes) + ".",
         "",
-        "| rule | mean size | IoU | recall | MRR@5 |",
-        "|---|---|---|---|---|",
     ]
-    for unit, table in report["tables"].items():
-        for m in sorted(table, key=lambda m: (m["mean_chars"], m["chunker"])):
-            lines.append(f"| {m['chunker']} | {m['mean_chars']:g} {unit} | {m['iou']:.4f} | {m['recall']:.3f} | "
-                         f"{m['mrr']:.3f} |")  # fmt: skip
-    (OUT / "title_rule.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    measured = [m | {"unit": unit} for unit, rows in report["tables"].items() for m in rows]
+    lines += table(
+        ["rule", "mean size", "IoU", "recall", "MRR@5"],
+        (
+            [
+                m["chunker"],
+                f"{m['mean_chars']:g} {m['unit']}",
+                f"{m['iou']:.4f}",
+                f"{m['recall']:.3f}",
+                f"{m['mrr']:.3f}",
+            ]
+            for m in sorted(measured, key=lambda m: (m["mean_chars"], m["chunker"]))
+        ),
+    )
+    write(OUT, "title_rule", "\n".join(lines), report)
     print("wrote", OUT / "title_rule.md")
     return report
 

@@ -2,10 +2,10 @@
 tricky and malformed input, and how fast they are beside the peers' splitters. Research only: nothing in the
 engine imports this file, and the optional parsers are imported lazily (pip install them to measure them).
 
-    python -m benchmarks.parser_probe speed  --md-dir DIR [--md-dir-nonascii DIR]
-    python -m benchmarks.parser_probe tricky [--timeout 20]       # Markdown
-    python -m benchmarks.parser_probe html-tricky [--timeout 20]
-    python -m benchmarks.parser_probe memory --md-dir DIR
+    python -m benchmarks.archive.parser_probe speed  --md-dir DIR [--md-dir-nonascii DIR]
+    python -m benchmarks.archive.parser_probe tricky [--timeout 20]       # Markdown
+    python -m benchmarks.archive.parser_probe html-tricky [--timeout 20]
+    python -m benchmarks.archive.parser_probe memory --md-dir DIR
 
 DIR is a folder of Markdown files (we used FastAPI's docs/en/docs, fetched, not committed). The HTML corpus is
 those files rendered by markdown-it-py and wrapped in <html><body>. Speed runs on one CPU (affinity pinned,
@@ -573,7 +573,7 @@ def memory(args) -> None:
     ):
         for times in (1, 10):
             out = subprocess.run(
-                [sys.executable, "-m", "benchmarks.parser_probe", "_memory", name, args.md_dir, str(times)],
+                [sys.executable, "-m", "benchmarks.archive.parser_probe", "_memory", name, args.md_dir, str(times)],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -634,7 +634,7 @@ def tricky(args) -> None:
         for parser in MD_HEADINGS:
             try:
                 proc = subprocess.run(
-                    [sys.executable, "-m", "benchmarks.parser_probe", "_tricky", parser, case],
+                    [sys.executable, "-m", "benchmarks.archive.parser_probe", "_tricky", parser, case],
                     capture_output=True,
                     text=True,
                     timeout=args.timeout,
@@ -712,7 +712,7 @@ def html_tricky(args) -> None:
         for parser in names:
             try:
                 proc = subprocess.run(
-                    [sys.executable, "-m", "benchmarks.parser_probe", "_html_tricky", parser, case],
+                    [sys.executable, "-m", "benchmarks.archive.parser_probe", "_html_tricky", parser, case],
                     capture_output=True,
                     text=True,
                     timeout=args.timeout,

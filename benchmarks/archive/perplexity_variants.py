@@ -4,9 +4,9 @@ Chroma's chunking evaluation (the same protocol as retrieval_bench.py: MiniLM, t
 Sentence perplexities are computed once per corpus and kept on disk (benchmarks/.cache), so every variant and
 size re-uses them; only chunking, embedding and scoring run per setting.
 
-    python -m benchmarks.perplexity_variants score [--quantize int8]   # fill the perplexity cache (the slow part)
-    python -m benchmarks.perplexity_variants run [--corpora chatlogs ...] [--only NAME ...] [--head CHARS]
-    python -m benchmarks.perplexity_variants report          # the table of perplexity_variants.md
+    python -m benchmarks.archive.perplexity_variants score [--quantize int8]   # fill the perplexity cache (the slow part)
+    python -m benchmarks.archive.perplexity_variants run [--corpora chatlogs ...] [--only NAME ...] [--head CHARS]
+    python -m benchmarks.archive.perplexity_variants report          # the table of perplexity_variants.md
 
 Matched size without guessing: every chunker is first run (chunking only, cheap) over a grid of its size parameter,
 and for each matched mean size the two settings whose mean chunk sizes bracket it most tightly are embedded and
@@ -24,8 +24,8 @@ from typing import Any
 
 from chunkers.apps.evaluation import mrr_at_k, overlap_scores, relevant_flags
 
-from .retrieval_bench import ROOT, TOP_K, load
-from .retrieval_report import METRICS, interpolate
+from ..retrieval_bench import ROOT, TOP_K, load
+from ..retrieval_report import METRICS, interpolate
 
 Span = tuple[int, int]
 Chunking = Callable[[str, int], list[Span]]  # (text, size parameter) -> chunk spans
@@ -333,7 +333,7 @@ def report(rows: list[dict], baseline_names: list[str]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.perplexity_variants")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.archive.perplexity_variants")
     parser.add_argument("command", choices=("score", "run", "report"))
     parser.add_argument("--corpora", nargs="+", default=list(CORPORA))
     parser.add_argument("--only", nargs="+", help="run only the chunkers whose name contains one of these")
