@@ -14,13 +14,23 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Generator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from ..core.configurable import Configurable
+from ..core.options import Option, positive, seconds_or_none
 from ..llms.protocol import as_llm
 from ..llms.runner import Step, StepRunner
 from ..llms.usage import LLMUsage
 
 logger = logging.getLogger(__name__)
+
+
+def _prompt_check(name: str, value: Any) -> str:
+    if not isinstance(value, str) or "{document}" not in value or "{chunk}" not in value:
+        raise ValueError(f"{name} must contain the placeholders {{document}} and {{chunk}}")
+    return value
+
 
 CONTEXT_PROMPT = (  # Anthropic's contextual-retrieval prompt, the document first and the chunk last
     "<document>\n{document}\n</document>\n"
@@ -30,7 +40,8 @@ CONTEXT_PROMPT = (  # Anthropic's contextual-retrieval prompt, the document firs
 )
 
 
-class ContextWriter:
+@dataclass(eq=False)
+class ContextWriter(Configurable):
     """Writes a situating context for each chunk of a document with ``llm`` (anything `chunkers.llms.as_llm` takes;
     there is no default model: pass the app's LLM, or ``"local"`` for the embedded SmolLM2-135M by name).
 
@@ -40,19 +51,25 @@ class ContextWriter:
     context empty (counted in ``usage.failures``); the chunk itself is never lost.
     """
 
-    def __init__(
-        self,
-        llm: Any,
-        prompt: str = CONTEXT_PROMPT,
-        max_document_chars: int = 40_000,
-        timeout: float | None = None,
-        concurrency: int = 8,
-    ) -> None:
-        if "{document}" not in prompt or "{chunk}" not in prompt:
-            raise ValueError("prompt must contain the placeholders {document} and {chunk}")
-        self.llm = as_llm(llm)
-        self.prompt, self.max_document_chars = prompt, max_document_chars
-        self.runner = StepRunner(self.llm, timeout, concurrency)
+    llm: Any = Option(
+        None,
+        "The LLM that writes the context (anything chunkers.llms.as_llm takes; 'local': the embedded SmolLM2).",
+        written=False,
+    ).field()
+    prompt: str = Option(CONTEXT_PROMPT, "The prompt, with the placeholders {document} and {chunk}.",
+                         _prompt_check).field()  # fmt: skip
+    max_document_chars: int = Option(
+        40_000, "A longer document is cut to a window of this many characters around each chunk.", positive
+    ).field()
+    timeout: float | None = Option(None, "Seconds per call (None: no limit).", seconds_or_none,
+                                   affects_output=False).field()  # fmt: skip
+    concurrency: int = Option(8, "LLM calls in flight.", positive, affects_output=False).field()
+
+    def _validate(self) -> None:
+        if self.llm is None:
+            raise TypeError("ContextWriter needs llm: the app's LLM, or 'local' for the embedded SmolLM2 by name")
+        self.llm = as_llm(self.llm)
+        self.runner = StepRunner(self.llm, self.timeout, self.concurrency)
         self.usage = LLMUsage()
         self.cacheable_tokens = 0  # document tokens a provider's prompt cache would serve after the first chunk
         self.windowed = 0  # chunks whose document was cut to a window around them

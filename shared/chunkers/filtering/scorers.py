@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from ..core.configurable import Configurable
-from ..core.options import Option, positive, positive_or_none
+from ..core.options import Option, number, positive, positive_or_none
 from ..llms.protocol import as_llm
 from ..runtime.embeddings import as_embeddings, unit_rows
 from ..runtime.model_options import ModelOptions
@@ -139,25 +139,31 @@ def parse_score(reply: str) -> float | None:
     return float(match.group(1)) / 10 if match else None
 
 
-class LLMScorer:
+def _weights_check(name: str, value: Any) -> tuple[float, float, float]:
+    weights = tuple(value) if isinstance(value, (list, tuple)) else ()
+    if len(weights) != 3 or not all(isinstance(w, (int, float)) and w >= 0 for w in weights) or not sum(weights):
+        raise ValueError(f"{name} must be three non-negative numbers, not all zero, got {value!r}")
+    return tuple(float(w) for w in weights)  # type: ignore[return-value]
+
+
+@dataclass(eq=False)
+class LLMScorer(Configurable):
     """ChunkRAG's LLM scoring: an initial 0-10 rating, a self-reflection pass on it, and a critic's rating,
     combined as a weighted mean (``weights`` for initial, reflection, critic). Calls run concurrently
     (``concurrency``). A pass that fails or gives no number is left out of the mean; a chunk with no usable
     pass gets ``failure_score`` and the flag "llm_failed"."""
 
-    def __init__(
-        self,
-        llm: Any = None,
-        weights: tuple[float, float, float] = (0.3, 0.3, 0.4),
-        concurrency: int = 4,
-        max_passage_chars: int = 4000,
-        failure_score: float = 0.0,
-    ) -> None:
-        self.llm = as_llm(llm)
-        self.weights = weights
-        self.concurrency = concurrency
-        self.max_passage_chars = max_passage_chars
-        self.failure_score = failure_score
+    llm: Any = Option(None, "The judging LLM (anything chunkers.llms.as_llm takes).", written=False).field()
+    weights: tuple[float, float, float] = Option((0.3, 0.3, 0.4), "Weights of the initial, reflection and critic "
+                                                 "ratings.", _weights_check).field()  # fmt: skip
+    concurrency: int = Option(4, "LLM calls in flight.", positive, affects_output=False).field()
+    max_passage_chars: int = Option(4000, "A longer passage is cut to this many characters (flag 'truncated').",
+                                    positive).field()  # fmt: skip
+    failure_score: float = Option(0.0, "The score of a chunk with no usable rating (flag 'llm_failed').",
+                                  number).field()  # fmt: skip
+
+    def _validate(self) -> None:
+        self.llm = as_llm(self.llm)
 
     async def _ask(self, prompt: str, gate: asyncio.Semaphore) -> float | None:
         async with gate:
