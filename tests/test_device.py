@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from chunkers.apps.cli import Router, build_parser
+from chunkers.apps.cli import build_parser
+from chunkers.apps.routing import Router
 from chunkers.filtering import LocalLMScorer
 from chunkers.llms.local import LocalLLM
 from chunkers.prose.perplexity import PerplexityChunker

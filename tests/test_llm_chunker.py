@@ -11,8 +11,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from chunkers.llms import LLM, CallableLLM, as_llm
 from chunkers.llms.local import LocalLLM
-from chunkers.prose.llm import LLM, CallableLLM, LLMChunker, LLMUsage, as_llm, parse_reply
+from chunkers.llms.usage import LLMUsage
+from chunkers.prose.llm import LLMChunker
+from chunkers.prose.lumber import parse_reply
 from invariants import assert_invariants
 
 WIKI = (Path(__file__).resolve().parents[1] / "examples" / "data" / "valkyria_chronicles_wikitext.md").read_text(

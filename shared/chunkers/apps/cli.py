@@ -16,13 +16,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ..io.chunk_records import InputError as InputError
-from ..io.chunk_records import read_chunk_records as read_chunk_records
 from ..runtime.policy import ModelNotInstalledError
 from . import cli_chunk, cli_filter
-from .routing import METHODS as METHODS
-from .routing import Router as Router
-from .routing import method_for as method_for
 
 
 def build_parser() -> argparse.ArgumentParser:

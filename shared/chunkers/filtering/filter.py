@@ -17,11 +17,7 @@ from ..core.chunk import Chunk
 from ..core.configurable import Configurable
 from ..core.options import Option
 from ..runtime.embeddings import unit_rows
-from .scorers import SCORERS as SCORERS
 from .scorers import EmbeddingScorer, Scorer, make_scorer
-from .scorers import LLMScorer as LLMScorer
-from .scorers import LocalLMScorer as LocalLMScorer
-from .scorers import parse_score as parse_score
 
 
 @dataclass

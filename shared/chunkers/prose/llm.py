@@ -2,8 +2,7 @@
 
 This module walks the paragraph groups and assembles the chunks; the conversation with the LLM (prompt, reading
 replies, retries, cache) is `chunkers.prose.lumber`'s, and how calls are made (sync, threads, shared batches, async,
-timeouts) is `chunkers.llms.runner`'s. The `LLM` protocol and `as_llm` live in `chunkers.llms` and are importable
-from here too.
+timeouts) is `chunkers.llms.runner`'s. The `LLM` protocol and `as_llm` live in `chunkers.llms`.
 """
 
 from __future__ import annotations
@@ -20,15 +19,10 @@ from ..core.faces import Derived
 from ..core.merge import Span, fitted, pack_spans
 from ..core.options import Option, positive, seconds_or_none
 from ..core.segment import paragraph_spans, sentence_spans
-from ..llms.protocol import LLM as LLM
-from ..llms.protocol import NO_LLM_HELP as NO_LLM_HELP
-from ..llms.protocol import CallableLLM as CallableLLM
 from ..llms.protocol import as_llm
-from ..llms.runner import Step as Step
-from ..llms.runner import StepRunner
+from ..llms.runner import Step, StepRunner
 from ..llms.usage import LLMUsage
 from .lumber import LUMBER_PROMPT, LumberPrompter
-from .lumber import parse_reply as parse_reply
 
 _LOCK = threading.Lock()  # guards usage merges across threads (held for microseconds)
 PIECES_PER_GROUP = 4  # a paragraph longer than a group is cut into pieces of about a quarter group

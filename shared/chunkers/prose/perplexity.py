@@ -23,8 +23,7 @@ from ..core.options import Option, finite_non_negative, number, one_of, positive
 from ..core.segmentation_dp import mean_sized_segmentation, standardized
 from ..core.sizing import SpanMeasure
 from ..runtime.model_options import MODEL, TOKENIZER, ModelOptions
-from .perplexity_scores import MARGIN_PROMPT as MARGIN_PROMPT
-from .perplexity_scores import ScoredText, SentenceScorer, mean_of, rise_gains, threshold_cuts
+from .perplexity_scores import MARGIN_PROMPT, ScoredText, SentenceScorer, mean_of, rise_gains, threshold_cuts
 
 __all__ = ["MARGIN_PROMPT", "PerplexityChunker", "rise_gains"]
 
