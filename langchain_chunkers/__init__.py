@@ -17,6 +17,7 @@ _EXPORTS = {
     "ContextualDocumentTransformer": ".contextual",
     "LateChunkingEmbeddings": ".late",
     "LocalEmbeddings": ".embeddings",
+    "PDFLoader": ".pdf",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -102,6 +102,9 @@ class AutoTextSplitter(TextSplitter):
         for method, indices in groups.items():
             splitter = self.splitter(method)  # one batch per method (model-driven splitters share work across it)
             sources = [metadatas[i] for i in indices]
+            if getattr(splitter, "joins_documents", False):  # a PDF's pages become one document: placed at the first
+                made[indices[0]] = splitter.create_documents([texts[i] for i in indices], sources)
+                continue
             results = splitter._chunked([texts[i] for i in indices], [_keyed(m) for m in sources])
             for index, source, chunks in zip(indices, sources, results):
                 made[index] = splitter._documents([texts[index]], [source], [chunks])

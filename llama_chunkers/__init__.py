@@ -15,6 +15,7 @@ _EXPORTS = {
     "ChunkFilterPostprocessor": ".filter",
     "ChunkerNodeParser": ".base",
     "LateChunkingEmbedding": ".late",
+    "PDFReader": ".pdf",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -16,6 +16,7 @@ from chunkers import (
     DocumentChunker,
     LLMChunker,
     NonWhitespaceSizer,
+    PDFChunker,
     PerplexityChunker,
     RecordChunker,
     SemanticChunker,
@@ -71,6 +72,7 @@ CASES: list[Case] = [
     Case("ast-unknown-language-fallback", lambda: ASTChunker(max_size=30)),  # no language, path or shebang
     Case("document-markdown", lambda: DocumentChunker(max_size=80), max_examples=80),
     Case("document-html", lambda: DocumentChunker(max_size=80, format="html"), max_examples=40),
+    Case("pdf-markdown", lambda: PDFChunker(max_size=80), max_examples=40),
     Case("records-lines", lambda: RecordChunker(max_size=50), st.one_of(RECORDS, ANY_TEXT)),
     Case("records-csv", lambda: RecordChunker(max_size=40, format="csv"), st.one_of(RECORDS, ANY_TEXT)),
     Case("perplexity", lambda: PerplexityChunker(max_size=80, target_size=40), max_examples=6),

@@ -23,6 +23,7 @@ from langchain_chunkers import (
     ChunkFilterCompressor,
     DocumentTextSplitter,
     LLMTextSplitter,
+    PDFTextSplitter,
     PerplexityTextSplitter,
     RecordTextSplitter,
     SemanticTextSplitter,
@@ -35,6 +36,7 @@ from llama_chunkers import (
     ChunkFilterPostprocessor,
     DocumentNodeParser,
     LLMNodeParser,
+    PDFNodeParser,
     PerplexityNodeParser,
     RecordNodeParser,
     SemanticNodeParser,
@@ -349,6 +351,7 @@ LLAMA_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
         {},
         {"max_size": 300, "sizer": "non_whitespace", "format": "html", "metadata_style": "llamaindex"},
     ),
+    (PDFNodeParser, {}, {"max_size": 300, "context_path": "none", "metadata_style": "llamaindex"}),
 ]
 
 
@@ -357,6 +360,7 @@ LLAMA_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
 ENGINE_DEFAULT_EXCEPTIONS: dict[Any, dict[str, Any]] = {
     ASTNodeParser: {"expand_context": True, "context_in_budget": True},
     DocumentNodeParser: {"context_in_budget": True},
+    PDFNodeParser: {"context_in_budget": True},
     RecordNodeParser: {"context_in_budget": True},
 }
 
@@ -392,6 +396,7 @@ LANGCHAIN_FACES: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
     (PerplexityTextSplitter, {}, {"method": "margin", "max_size": 500, "boundary": "threshold"}),
     (LLMTextSplitter, {"llm": lambda prompt: "ID 1"}, {"group_tokens": 100, "min_tail": 2, "max_retries": 3}),
     (DocumentTextSplitter, {}, {"max_size": 300, "format": "html", "metadata_style": "langchain"}),
+    (PDFTextSplitter, {}, {"max_size": 300, "context_path": "none", "context_title": True}),
 ]
 
 

@@ -17,7 +17,7 @@ LAYERS: dict[str, int] = {
     # 2 runtime (devices, models, embeddings), the LLM plumbing, files in and chunk records out
     "runtime": 2, "llms": 2, "io": 2,
     # 3 chunkers
-    "prose": 3, "code": 3, "documents": 3, "records": 3,
+    "prose": 3, "code": 3, "documents": 3, "records": 3, "pdf": 3,
     # 4 services over chunks
     "filtering": 4, "context": 4,
     # 5 applications; compat names every old module by string only

@@ -345,7 +345,8 @@ def test_routing_parsers_skip_what_the_command_line_skips(tmp_path: Path) -> Non
     folder = mixed_folder(tmp_path / "project")
     plt.figure()
     plt.plot([3, 1, 2])
-    plt.savefig(folder / "docs" / "plot.png")  # SimpleDirectoryReader reads it as text, NUL characters and all
+    # a PNG under a name no reader of SimpleDirectoryReader claims: read as text, NUL characters and all
+    plt.savefig(folder / "docs" / "plot.dat", format="png")
     plt.close()
     (folder / "uv.lock").write_text('version = 1\n[[package]]\nname = "click"\n' * 50, encoding="utf-8")
     (folder / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>\n', encoding="utf-8")
@@ -354,12 +355,12 @@ def test_routing_parsers_skip_what_the_command_line_skips(tmp_path: Path) -> Non
     with pytest.warns(UserWarning, match="skipped 3 of") as caught:
         nodes = parser.get_nodes_from_documents(documents)
     assert "uv.lock (generated (a lockfile))" in str(caught[0].message)
-    assert {Path(p).name for p, _ in parser.last_skipped} == {"plot.png", "uv.lock", "logo.svg"}
+    assert {Path(p).name for p, _ in parser.last_skipped} == {"plot.dat", "uv.lock", "logo.svg"}
     assert {n.metadata["file_name"] for n in nodes} == set(EXPECTED)
     kept = AutoNodeParser(include_generated=True)
     with pytest.warns(UserWarning, match="skipped 1 of"):  # binaries never
         names = {n.metadata["file_name"] for n in kept.get_nodes_from_documents(documents)}
-    assert {"uv.lock", "logo.svg"} <= names and "plot.png" not in names
+    assert {"uv.lock", "logo.svg"} <= names and "plot.dat" not in names
     lc = [LCDocument(page_content=d.text, metadata={"source": d.metadata["file_path"]}) for d in documents]
     splitter = AutoTextSplitter()
     with pytest.warns(UserWarning, match="skipped 3 of"):

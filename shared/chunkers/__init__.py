@@ -7,7 +7,7 @@ two import each other round a loop (``tests/test_layers.py`` checks both; ``docs
 2. ``runtime`` (device policy, models, int8, losses, embeddings), ``llms`` (the LLM protocol, how calls run, the
    local LLM), ``io`` (files, chunk records).
 3. chunkers: ``prose`` (sentence, perplexity, LLM-guided, semantic), ``code`` (AST), ``documents`` (Markdown, HTML),
-   ``records`` (JSON Lines, CSV, TSV).
+   ``pdf`` (PDFs as documents), ``records`` (JSON Lines, CSV, TSV).
 4. services over chunks: ``filtering`` (ChunkRAG), ``context`` (what is embedded with a chunk).
 5. applications: ``apps`` (the command line, routing, the local and Ray runners, evaluation); the only layer that
    imports LlamaIndex or LangChain.
@@ -29,6 +29,7 @@ from .documents import DocumentChunker
 from .filtering import ChunkFilter, EmbeddingScorer, LLMScorer, LocalLMScorer, ScoredChunk
 from .llms import LLM
 from .llms.local import LocalLLM
+from .pdf import PDFChunker
 from .prose import LLMChunker, PerplexityChunker, SemanticChunker, SentenceChunker
 from .records import RecordChunker
 
@@ -53,6 +54,7 @@ __all__ = [
     "LocalLLM",
     "LocalLMScorer",
     "NonWhitespaceSizer",
+    "PDFChunker",
     "PerplexityChunker",
     "RecordChunker",
     "ScoredChunk",

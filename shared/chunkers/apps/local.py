@@ -12,7 +12,7 @@ from pathlib import Path
 from ..code import ASTChunker, language_for_path
 from ..core.base import BaseChunker
 from ..core.chunk import Chunk
-from ..io.files import DEFAULT_MAX_BYTES, iter_files, name_skip_reason, read_source
+from ..io.files import DEFAULT_MAX_BYTES, FILE_READ_SUFFIXES, iter_files, name_skip_reason, read_source
 
 
 @dataclass
@@ -50,6 +50,8 @@ def chunk_file(
         if choice is None:
             return FileResult(path, skipped="no chunker for this file type")
         method, chunker = choice
+        if path.suffix.lower() in FILE_READ_SUFFIXES:  # read by its chunker (a PDF's pages, layout and all)
+            return FileResult(path, chunks=chunker.chunk_file(path), method=method)  # type: ignore[attr-defined]
         text, reason = read_source(path, max_bytes, include_generated)
         if text is None:
             return FileResult(path, skipped=reason, method=method)

@@ -1,8 +1,8 @@
 """Which chunker a file gets: the method table (name -> engine class) and `Router`, shared by the command line
 (`chunkers.apps.cli`), the local process pool (`chunkers.apps.local`) and Ray (`chunkers.apps.ray`).
 
-``auto`` picks by extension: JSON Lines / CSV / TSV -> "records"; Markdown and HTML -> "document"; code and
-structured data with a grammar (JSON, YAML, TOML, ...) -> "ast"; anything else (plain text) -> "sentence". The
+``auto`` picks by extension: JSON Lines / CSV / TSV -> "records"; Markdown and HTML -> "document"; PDF -> "pdf";
+code and structured data with a grammar (JSON, YAML, TOML, ...) -> "ast"; anything else (plain text) -> "sentence". The
 model-driven "ppl" and "semantic" run only when asked for. Defaults and the runtime options a method takes come from
 the engine classes' option declarations.
 """
@@ -52,6 +52,7 @@ def method_for(path: Path, method: str = "auto", text: str | None = None) -> str
         return method
     from ..code import language_for_path, language_for_shebang
     from ..documents import DOCUMENT_SUFFIXES
+    from ..pdf import PDF_SUFFIXES
     from ..records.chunker import RECORD_SUFFIXES
 
     suffix = path.suffix.lower()
@@ -59,6 +60,8 @@ def method_for(path: Path, method: str = "auto", text: str | None = None) -> str
         return "records"
     if suffix in DOCUMENT_SUFFIXES:
         return "document"
+    if suffix in PDF_SUFFIXES:
+        return "pdf"
     if language_for_path(path) is not None or (not suffix and text and language_for_shebang(text)):
         return "ast"
     return TEXT_METHOD

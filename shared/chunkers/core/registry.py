@@ -62,6 +62,8 @@ CHUNKERS: tuple[Registered, ...] = (
                evaluate=lambda target: {"max_size": target}),
     Registered("document", "chunkers.documents:DocumentChunker", "document", "DocumentNodeParser",
                "DocumentTextSplitter", "file", evaluate=lambda target: {"max_size": target}),
+    Registered("pdf", "chunkers.pdf:PDFChunker", "pdf", "PDFNodeParser", "PDFTextSplitter", "file",
+               requires=("pypdfium2",)),
     Registered("records", "chunkers.records:RecordChunker", "records", "RecordNodeParser", "RecordTextSplitter",
                "file"),
 )  # fmt: skip

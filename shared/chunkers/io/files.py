@@ -24,6 +24,8 @@ MINIFIED_SUFFIXES = (".min.js", ".min.css")
 # How the reasons of generated, minified and markup-only files begin (``include_generated`` chunks them anyway).
 GENERATED_REASONS = ("generated", "minified", "markup only")
 TOO_LARGE_REASON = "larger than"
+# Files their chunker reads itself, by path (PDFs: `chunkers.pdf`), not as text: no content or size check here.
+FILE_READ_SUFFIXES = (".pdf",)
 # Data files whose lines are records: long lines are their nature, not a sign of minified code.
 RECORD_LINE_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv")
 
@@ -90,6 +92,8 @@ def skip_kind(reason: str) -> Literal["too large", "generated", "unreadable"]:
 def skip_reason(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, include_generated: bool = False) -> str | None:
     """Why `chunk_file` would skip ``path`` (by its name, size or content), or None if it would chunk it."""
     reason = None if include_generated else name_skip_reason(path)
+    if reason is None and path.suffix.lower() in FILE_READ_SUFFIXES:
+        return None
     return reason or read_source(path, max_bytes, include_generated)[1]
 
 
@@ -148,4 +152,6 @@ def text_skip_reason(
     `content_skip_reason`; None to chunk it. For frameworks' documents, read by loaders that decode anything."""
     if path is not None and not include_generated and (reason := name_skip_reason(Path(path))):
         return reason
+    if path is not None and Path(path).suffix.lower() in FILE_READ_SUFFIXES:
+        return None
     return content_skip_reason(text, path, include_generated)

@@ -1,0 +1,76 @@
+"""`PDFNodeParser` and `PDFReader`: PDFs chunked as documents, not pages, in LlamaIndex."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from chunkers.pdf import PDFChunker
+from chunkers.pdf.sources import PAGE_KEYS_OF_LOADERS, sources_of
+from llama_index.core.bridge.pydantic import Field
+from llama_index.core.readers.base import BaseReader
+from llama_index.core.schema import BaseNode, Document
+
+from .base import face_of
+
+
+class PDFNodeParser(face_of(PDFChunker)):  # type: ignore[misc]
+    """LlamaIndex face of `chunkers.PDFChunker`: the pages of one PDF (``SimpleDirectoryReader`` / ``PDFReader``
+    give one Document per page, with ``file_path`` and ``page_label``) are joined in order and chunked as one
+    document, without the running headers, footers and page numbers; a Document of a whole PDF (`PDFReader`'s, or
+    the raw bytes ``SimpleDirectoryReader`` reads when no PDF reader is installed) is read from its ``file_path``
+    with its layout (headings from fonts, boxes).
+
+    Each node carries ``page_start``/``page_end`` (1-based), ``page_label`` (of its first page: LlamaIndex's key),
+    ``page_labels``, ``page_spans`` (``[page, start, end]``: the exact characters of each page's text it holds) and,
+    from a file, ``boxes`` (``[page, left, bottom, right, top]`` in PDF points); none of these is embedded. A node of
+    joined pages has no ``start_char_idx``/``end_char_idx`` (no one Document holds its text): ``page_spans`` points
+    into the pages. Its source is the first page's Document. Other documents are chunked as Markdown.
+    """
+
+    embed_context: bool = Field(default=True, description="Embed context_header with the node and show it to the LLM.")
+    embed_metadata_keys = ("context_header",)
+
+    def _embedded_keys(self) -> tuple[str, ...]:
+        return self.embed_metadata_keys if self.embed_context else ()
+
+    def _parse_nodes(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:
+        texts = [self._text_of(node) for node in nodes]
+        metadatas = [dict(node.metadata) for node in nodes]
+        out: list[BaseNode] = []
+        for source in sources_of(texts, metadatas):
+            first = nodes[source.indices[0]]
+            chunker = self._chunker_for(first)
+            _, chunks = chunker.chunk_source(source, texts, metadatas)  # type: ignore[attr-defined]
+            built = self._nodes_from_chunks(first, chunks)
+            exact = source.kind == "text" and not any("page_spans" in c.metadata for c in chunks)
+            for node, chunk in zip(built, (c for c in chunks if c.text.strip())):
+                if "page_start" in chunk.metadata:
+                    node.metadata["page_label"] = chunk.metadata["page_labels"][0]
+                if not exact:
+                    node.start_char_idx = node.end_char_idx = None  # page_spans say where it is
+            out += built
+        return out
+
+    async def _aparse_nodes(
+        self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any
+    ) -> list[BaseNode]:
+        return self._parse_nodes(nodes, show_progress, **kwargs)
+
+
+class PDFReader(BaseReader):
+    """A LlamaIndex reader of PDFs as documents: one Document per file, its text `chunkers.PDFChunker.extract`'s
+    (the pages joined as Markdown, without running headers and footers), with ``file_path``, ``file_name`` and
+    ``total_pages``. `PDFNodeParser` chunks it with its pages and boxes:
+    ``SimpleDirectoryReader(folder, file_extractor={".pdf": PDFReader()})``."""
+
+    def __init__(self, password: str | None = None) -> None:
+        self.password = password
+
+    def load_data(self, file: Path | str, extra_info: dict[str, Any] | None = None, **kwargs: Any) -> list[Document]:
+        path = Path(file)
+        assembled = PDFChunker(password=self.password).assemble_file(path)
+        metadata = {"file_path": str(path), "file_name": path.name, "total_pages": len(assembled.pages)}
+        metadata |= {k: v for k, v in (extra_info or {}).items() if k not in PAGE_KEYS_OF_LOADERS}
+        return [Document(text=assembled.text, metadata=metadata)]

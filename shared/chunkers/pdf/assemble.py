@@ -1,0 +1,301 @@
+"""The pages of one PDF as one document: their lines (with font size, weight and box where the layout is known),
+less the running headers, footers and page numbers, written as Markdown (headings from font size and weight, or
+from section numbers where only text is known), with words hyphenated across lines and paragraphs broken across
+pages joined. Every character of the result is copied from a page or is an inserted separator; `Assembled.runs`
+maps the copied ones back to each page's text exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top, in PDF points (origin bottom-left)
+
+
+@dataclass
+class Line:
+    """One line of a page: ``page_text[start:end]``, with its font ``size`` and ``bold`` and its ``box`` where the
+    layout is known (None: text only, e.g. a loader's page)."""
+
+    start: int
+    end: int
+    size: float | None = None
+    bold: bool = False
+    box: Box | None = None
+
+
+@dataclass
+class Page:
+    """A page's text as its source gave it, its label (e.g. "iv", "12") and its lines."""
+
+    text: str
+    label: str
+    lines: list[Line] = field(default_factory=list)
+
+    @classmethod
+    def from_text(cls, text: str, label: str) -> Page:
+        """A page known only by its text (a loader's page): one `Line` per non-blank line."""
+        return cls(text, label, [Line(*span) for span in line_spans(text)])
+
+
+@dataclass(frozen=True)
+class Run:
+    """Characters ``[start, start + length)`` of the document copied from ``page`` (0-based) at ``page_start``."""
+
+    start: int
+    length: int
+    page: int
+    page_start: int
+    box: Box | None = None
+
+
+@dataclass
+class Assembled:
+    """The document text (Markdown), its runs back into the pages, and what was removed as running text."""
+
+    text: str
+    runs: list[Run]
+    pages: list[Page]
+    removed: list[str] = field(default_factory=list)  # the running header / footer lines found (one of each)
+    _starts: list[int] = field(default_factory=list, repr=False)
+
+    def page_spans(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """``(page, page_start, page_end)`` for each run inside ``[start, end)`` of the document, merged per page
+        where adjacent in the page (0-based pages; each slice is exact in that page's text)."""
+        out: list[tuple[int, int, int]] = []
+        for run in self._runs_between(start, end):
+            a, b = max(start, run.start), min(end, run.start + run.length)
+            slice_ = (run.page, run.page_start + a - run.start, run.page_start + b - run.start)
+            if (
+                out
+                and out[-1][0] == slice_[0]
+                and out[-1][2] <= slice_[1]
+                and not self.pages[slice_[0]].text[out[-1][2] : slice_[1]].strip()
+            ):
+                out[-1] = (slice_[0], out[-1][1], slice_[2])
+            else:
+                out.append(slice_)
+        return out
+
+    def boxes(self, start: int, end: int) -> list[tuple[int, Box]]:
+        """One box per page for ``[start, end)``: the union of its lines' boxes (pages with a known layout only)."""
+        by_page: dict[int, Box] = {}
+        for run in self._runs_between(start, end):
+            if run.box is None:
+                continue
+            old = by_page.get(run.page)
+            box = run.box
+            by_page[run.page] = box if old is None else (
+                min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]), max(old[3], box[3]))  # fmt: skip
+        return sorted(by_page.items())
+
+    def _runs_between(self, start: int, end: int) -> list[Run]:
+        if len(self._starts) != len(self.runs):
+            self._starts = [run.start for run in self.runs]
+        index = max(bisect_right(self._starts, start) - 1, 0)
+        found = []
+        while index < len(self.runs) and self.runs[index].start < end:
+            if self.runs[index].start + self.runs[index].length > start:
+                found.append(self.runs[index])
+            index += 1
+        return found
+
+
+def line_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each non-blank line of ``text``, trimmed of surrounding whitespace."""
+    spans = []
+    for match in re.finditer(r"[^\r\n]+", text):
+        inner = match.group().strip()
+        if inner:
+            start = match.start() + match.group().index(inner)
+            spans.append((start, start + len(inner)))
+    return spans
+
+
+PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?([0-9]+|[ivxlcdm]+)(\s*(/|of)\s*[0-9]+)?$|^[-–—]\s*[0-9]+\s*[-–—]$")
+EDGE_LINES = 3  # a running header or footer is among the first or last lines of a page
+
+
+def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
+    """``(page, line index)`` of the running headers, footers and page numbers: among a page's first or last
+    `EDGE_LINES` lines, a line that (numbers aside) repeats on at least half the pages (and three); or a page's very
+    first or last line when it is a bare page number ("12", "iv", "Page 3 of 9") in no larger type than the body."""
+
+    def key(page: Page, line: Line) -> str:
+        return re.sub(r"\d+", "#", " ".join(page.text[line.start : line.end].lower().split()))
+
+    edges = [
+        [i for i in range(len(page.lines)) if i < EDGE_LINES or i >= len(page.lines) - EDGE_LINES] for page in pages
+    ]
+    counts = Counter(k for page, ids in zip(pages, edges) for k in {key(page, page.lines[i]) for i in ids})
+    repeated = {k for k, n in counts.items() if len(pages) >= 3 and n >= max(3, len(pages) / 2)}
+    body = _body_size(pages)
+    found = set()
+    for number, (page, ids) in enumerate(zip(pages, edges)):
+        for i in ids:
+            line = page.lines[i]
+            bare_number = i in (0, len(page.lines) - 1) and PAGE_NUMBER.match(page.text[line.start : line.end])
+            if bare_number and body is not None and (line.size or body) > body * 1.05:
+                bare_number = None  # a heading's last word ("III"), not a page number
+            if key(page, line) in repeated or bare_number:
+                found.add((number, i))
+    return found
+
+
+SENTENCE_END = tuple(".!?:;)]\"'”’…")
+NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+){0,4})\.?\s+[A-Z][^.!?]{0,80}$")
+HYPHENS = ("\u2010", "\u00ad")  # a typesetter's hyphenation (dropped when the word goes on); "-" is kept
+MARKDOWN_OPENERS = re.compile(r"^(#|>|<|```|~~~|[-+*] |\d+[.)] |\|)")
+
+
+@dataclass
+class _Block:
+    """A paragraph or heading being assembled: its lines as ``(page, Line)``."""
+
+    lines: list[tuple[int, Line]]
+    level: int = 0  # 0: paragraph; 1..6: heading level
+
+
+class _Writer:
+    """Builds the document text and its runs."""
+
+    def __init__(self, pages: Sequence[Page]) -> None:
+        self.pages = pages
+        self.parts: list[str] = []
+        self.runs: list[Run] = []
+        self.length = 0
+
+    def insert(self, text: str) -> None:
+        self.parts.append(text)
+        self.length += len(text)
+
+    def copy(self, page: int, start: int, end: int, box: Box | None) -> None:
+        """Copy ``page``'s text ``[start, end)``; a hyphen PDFium marked at a line end (U+FFFE) becomes "-"."""
+        text = self.pages[page].text
+        marked = text.find("\ufffe", start, end)
+        if marked >= 0:
+            self.copy(page, start, marked, box)
+            self.insert("-")
+            self.copy(page, marked + 1, end, box)
+        elif start < end:
+            self.runs.append(Run(self.length, end - start, page, start, box))
+            self.insert(text[start:end])
+
+
+def _body_size(pages: Sequence[Page]) -> float | None:
+    weights: Counter[float] = Counter()
+    for page in pages:
+        for line in page.lines:
+            if line.size is not None:
+                weights[round(line.size, 1)] += line.end - line.start
+    return weights.most_common(1)[0][0] if weights else None
+
+
+def _heading_levels(blocks: list[_Block], pages: Sequence[Page], body: float | None) -> None:
+    """Set each block's heading level: from font size and weight where known, else from a section number."""
+    if body is None:
+        for block in blocks:
+            page, line = block.lines[0]
+            match = NUMBERED_HEADING.match(pages[page].text[line.start : line.end])
+            if len(block.lines) == 1 and match:
+                block.level = min(match.group(1).count(".") + 1, 6)
+        return
+    styles = []
+    for block in blocks:
+        sizes = [line.size or body for _, line in block.lines]
+        text = " ".join(pages[p].text[line.start : line.end] for p, line in block.lines)
+        size = max(sizes)
+        large = size >= body * 1.12
+        bold = all(line.bold for _, line in block.lines) and size >= body * 0.95
+        if (large or bold) and len(text) <= 200 and not text.endswith((".", ",", ";")):
+            styles.append((block, round(size, 1), bold))
+    ranked = sorted({(size, bold) for _, size, bold in styles}, reverse=True)
+    for block, size, bold in styles:
+        block.level = min(ranked.index((size, bold)) + 1, 6)
+
+
+def _blocks(pages: Sequence[Page], skip: set[tuple[int, int]]) -> list[_Block]:
+    """Lines grouped into paragraphs and headings, in reading order, across pages."""
+    body = _body_size(pages)
+    gaps = [a.box[1] - b.box[3] for page in pages for a, b in zip(page.lines, page.lines[1:]) if a.box and b.box]
+    normal_gap = statistics.median([g for g in gaps if g >= 0] or [0.0])
+    blocks: list[_Block] = []
+    previous: tuple[int, Line] | None = None
+    for number, page in enumerate(pages):
+        for index, line in enumerate(page.lines):
+            if (number, index) in skip:
+                continue
+            if previous is None or _breaks(previous, (number, line), pages, normal_gap, body):
+                blocks.append(_Block([]))
+            blocks[-1].lines.append((number, line))
+            previous = (number, line)
+    _heading_levels(blocks, pages, body)
+    # a heading's style change was a break; lines of one style around it stay paragraphs
+    return blocks
+
+
+def _breaks(previous: tuple[int, Line], current: tuple[int, Line], pages: Sequence[Page], gap: float,
+            body: float | None) -> bool:  # fmt: skip
+    """Whether ``current`` starts a new block after ``previous``."""
+    (page_a, a), (page_b, b) = previous, current
+    text_a = pages[page_a].text[a.start : a.end]
+    text_b = pages[page_b].text[b.start : b.end]
+    continues = not text_a.endswith(SENTENCE_END) and text_b[:1].islower()
+    if (a.size, a.bold) != (b.size, b.bold) and body is not None:
+        return not (continues and abs((a.size or body) - (b.size or body)) < 0.5)
+    if page_a != page_b or (a.box and b.box and b.box[3] > a.box[3]):  # a new page or a new column
+        return not continues
+    if a.box and b.box:
+        return a.box[1] - b.box[3] > max(gap * 1.8, gap + 2.0)
+    if body is None and NUMBERED_HEADING.match(text_b) and text_a.endswith(SENTENCE_END):
+        return True
+    return text_a.endswith(SENTENCE_END) and (a.end - a.start) < 0.7 * _typical_length(pages[page_a])
+
+
+def _typical_length(page: Page) -> float:
+    lengths = sorted(line.end - line.start for line in page.lines)
+    return lengths[int(len(lengths) * 0.8)] if lengths else 0
+
+
+def _write_block(writer: _Writer, block: _Block) -> None:
+    if block.level:
+        writer.insert("#" * block.level + " ")
+    else:
+        page, first = block.lines[0]
+        if MARKDOWN_OPENERS.match(writer.pages[page].text[first.start : first.end]):
+            writer.insert("\\")  # the PDF's text, not Markdown syntax
+    for position, (page, line) in enumerate(block.lines):
+        text = writer.pages[page].text
+        end = line.end
+        following = block.lines[position + 1] if position + 1 < len(block.lines) else None
+        joined = False
+        if following is not None:
+            next_text = writer.pages[following[0]].text[following[1].start : following[1].end]
+            last = text[end - 1]
+            if next_text[:1].islower() and end - 1 > line.start and text[end - 2].isalpha():
+                if last in HYPHENS:
+                    end, joined = end - 1, True  # a typesetter's hyphen: the word goes on
+                elif last == "-":
+                    joined = True  # a real hyphen, kept: "role-" + "playing"
+        writer.copy(page, line.start, end, line.box)
+        if following is not None and not joined:
+            writer.insert(" ")
+
+
+def assemble(pages: Sequence[Page]) -> Assembled:
+    """The pages as one Markdown document (see the module docstring)."""
+    skip = running_lines(pages)
+    removed = sorted(
+        {" ".join(pages[p].text[pages[p].lines[i].start : pages[p].lines[i].end].split()) for p, i in skip}
+    )
+    writer = _Writer(pages)
+    for number, block in enumerate(_blocks(pages, skip)):
+        if number:
+            writer.insert("\n\n")
+        _write_block(writer, block)
+    return Assembled("".join(writer.parts), writer.runs, list(pages), removed)

@@ -1,0 +1,118 @@
+"""`PDFChunker`: a PDF chunked as one document, not page by page."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.chunk import Chunk
+from ..core.options import Option, one_of
+from ..documents import DocumentChunker
+from .assemble import Assembled, Page, assemble
+from .reader import PDFError, read_pages
+from .sources import PAGE_KEYS_OF_LOADERS, Source, page_label
+
+PAGE_KEYS = ("page_start", "page_end", "page_labels", "page_spans", "boxes")
+
+
+@dataclass(eq=False)
+class PDFChunker(DocumentChunker):
+    """Chunks a PDF as one document: its pages joined in order, the running headers, footers and page numbers
+    removed (lines among a page's first or last three that repeat on half the pages, or bare page numbers), words
+    hyphenated across lines joined (a typesetter's hyphen dropped, a real "-" kept), paragraphs broken across pages
+    joined, and headings found from font size and weight (from section numbers where only text is known), written
+    as Markdown and chunked as `DocumentChunker` chunks Markdown (sections, the path as context).
+
+    `extract` gives that text, `chunk_file` its chunks, each with the pages it comes from: ``page_start`` and
+    ``page_end`` (1-based), ``page_labels`` (the PDF's own labels, e.g. "iv"), ``page_spans`` (``[page, start, end]``:
+    the characters of each page's text it holds, exactly) and ``boxes`` (``[page, left, bottom, right, top]`` in PDF
+    points, one per page: for highlighting). `chunk_pages` does the same for pages a loader already read as text
+    (LlamaIndex's and LangChain's one Document per page), with ``page_spans`` into those texts.
+
+    A PDF with no text on any page (scanned, or images only) raises `PDFError` (OCR it first, e.g. with ocrmypdf);
+    pages without text in a PDF that has some are named in a warning.
+    """
+
+    format: str | None = Option(
+        "markdown", "The format of the text chunked: the PDF as Markdown (fixed).", one_of("markdown")
+    ).field()
+    password: str | None = Option(
+        None, "The password of an encrypted PDF.", affects_output=False, written=False
+    ).field()
+
+    def extract(self, path: str | Path) -> str:
+        """The text of the PDF at ``path`` as it is chunked: its pages joined, as Markdown."""
+        return self.assemble_file(path).text
+
+    def assemble_file(self, path: str | Path) -> Assembled:
+        """The PDF at ``path`` as one document, with the map back to its pages."""
+        return _checked(assemble(list(read_pages(path, self.password))), str(path))
+
+    def chunk_file(self, path: str | Path, **metadata: Any) -> list[Chunk]:
+        """The chunks of the PDF at ``path``, exact in `extract`'s text, each with its pages and boxes."""
+        return self.chunk_assembled(self.assemble_file(path), file_path=str(path), **metadata)
+
+    def chunk_pages(self, texts: Sequence[str], labels: Sequence[str] | None = None, **metadata: Any) -> list[Chunk]:
+        """The chunks of one PDF's pages read as text (in order; ``labels``: their page labels, default 1, 2, ...),
+        exact in the joined text, each with ``page_spans`` into ``texts``."""
+        labels = labels or [str(i + 1) for i in range(len(texts))]
+        pages = [Page.from_text(text, label) for text, label in zip(texts, labels)]
+        return self.chunk_assembled(_checked(assemble(pages), metadata.get("file_path", "the pages")), **metadata)
+
+    def chunk_source(
+        self, source: Source, texts: Sequence[str], metadatas: Sequence[dict[str, Any]]
+    ) -> tuple[str, list[Chunk]]:
+        """The text one of `chunkers.pdf.sources.sources_of`'s sources gives and its chunks: pages joined
+        (``page_spans`` into their texts), a PDF file read from its path, or a text (a PDF's `extract` text from that
+        PDF gets its pages too; any other text is chunked as Markdown)."""
+        first = {k: v for k, v in metadatas[source.indices[0]].items() if k not in PAGE_KEYS_OF_LOADERS}
+        text = texts[source.indices[0]]
+        if source.kind == "pages":
+            labels = [page_label(metadatas[i]) or str(n + 1) for n, i in enumerate(source.indices)]
+            pages = [Page.from_text(texts[i], label) for i, label in zip(source.indices, labels)]
+            assembled = _checked(assemble(pages), source.path or "the pages")
+        elif source.kind == "file" and source.path is not None:
+            assembled = self.assemble_file(source.path)
+        elif source.path is not None and source.path.lower().endswith(".pdf") and Path(source.path).is_file():
+            assembled = self.assemble_file(source.path)
+            if assembled.text != text:  # not this PDF's extract text: Markdown of its own
+                return text, self.chunk(text, **first)
+        else:
+            return text, self.chunk(text, **first)
+        return assembled.text, self.chunk_assembled(assembled, **first)
+
+    def chunk_assembled(self, assembled: Assembled, **metadata: Any) -> list[Chunk]:
+        """The chunks of an assembled PDF, with their pages (see the class docstring)."""
+        chunks = self.chunk(assembled.text, **metadata)
+        for chunk in chunks:
+            chunk.metadata.update(page_metadata(assembled, chunk.start, chunk.end))
+        return chunks
+
+
+def page_metadata(assembled: Assembled, start: int, end: int) -> dict[str, Any]:
+    """The pages of ``[start, end)`` of an assembled document (`PAGE_KEYS`)."""
+    spans = assembled.page_spans(start, end)
+    pages = sorted({page for page, _, _ in spans})
+    if not pages:
+        return {}
+    return {
+        "page_start": pages[0] + 1, "page_end": pages[-1] + 1,
+        "page_labels": [assembled.pages[p].label for p in pages],
+        "page_spans": [[page + 1, a, b] for page, a, b in spans],
+        "boxes": [[page + 1, *(round(v, 1) for v in box)] for page, box in assembled.boxes(start, end)],
+    }  # fmt: skip
+
+
+def _checked(assembled: Assembled, name: str) -> Assembled:
+    empty = [page.label for page in assembled.pages if not page.text.strip()]
+    if assembled.pages and len(empty) == len(assembled.pages):
+        raise PDFError(
+            f"{name}: no text layer on any of its {len(empty)} pages (a scanned PDF or images only): "
+            "OCR it first (e.g. ocrmypdf), then chunk the result"
+        )
+    if empty:
+        warnings.warn(f"{name}: pages without text (scanned?): {', '.join(empty)}", stacklevel=3)
+    return assembled

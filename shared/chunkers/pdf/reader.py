@@ -1,0 +1,101 @@
+"""A PDF's pages with their layout, read with PDFium (pypdfium2, Apache-2.0/BSD-3): each page's text in the order the
+file stores it, and for each line its font size, weight and box, read from a few of its characters (the first, the
+middle and the last), so reading stays at hundreds of pages a second."""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .assemble import Line, Page, line_spans
+
+BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demibold", "extrabold")
+
+
+class PDFError(ValueError):
+    """A PDF that cannot be chunked: unreadable, encrypted without the password, or without a text layer."""
+
+
+def _pdfium() -> Any:
+    try:
+        import pypdfium2
+    except ImportError:
+        raise ImportError("reading PDFs needs pypdfium2: pip install 'rag-chunkers[pdf]'") from None
+    return pypdfium2
+
+
+def open_pdf(path: str | Path, password: str | None = None) -> Any:
+    """The PDFium document of ``path``; `PDFError` naming the problem when it cannot be opened."""
+    pdfium = _pdfium()
+    try:
+        return pdfium.PdfDocument(str(path), password=password)
+    except pdfium.PdfiumError as exc:
+        message = str(exc)
+        if "password" in message.lower():
+            hint = "a wrong password" if password else "encrypted: pass password="
+            raise PDFError(f"{path}: {hint} ({message})") from None
+        raise PDFError(f"{path}: not a readable PDF ({message})") from None
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise PDFError(f"{path}: cannot be read ({exc})") from None
+
+
+def read_pages(path: str | Path, password: str | None = None) -> Iterator[Page]:
+    """Each page of ``path`` with its lines' fonts and boxes, one page in memory at a time."""
+    document = open_pdf(path, password)
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            try:
+                yield _page(page, _label(document, index))
+            finally:
+                page.close()
+    finally:
+        document.close()
+
+
+def _label(document: Any, index: int) -> str:
+    raw = _pdfium().raw
+    size = raw.FPDF_GetPageLabel(document.raw, index, None, 0)
+    if size <= 2:
+        return str(index + 1)
+    buffer = ctypes.create_string_buffer(size)
+    raw.FPDF_GetPageLabel(document.raw, index, buffer, size)
+    return buffer.raw[: size - 2].decode("utf-16-le") or str(index + 1)
+
+
+def _page(page: Any, label: str) -> Page:
+    if page.get_rotation():
+        page.set_rotation(0)  # PDFium gives a rotated page's lines in reverse order otherwise
+    textpage = page.get_textpage()
+    try:
+        text = textpage.get_text_range()
+        wide = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]  # two PDFium indices each
+        lines = [_line(textpage, start, end, wide) for start, end in line_spans(text)]
+        return Page(text, label, lines)
+    finally:
+        textpage.close()
+
+
+def _line(textpage: Any, start: int, end: int, wide: list[int]) -> Line:
+    raw = _pdfium().raw
+
+    def index(offset: int) -> int:  # the PDFium character index of a text offset
+        return offset + sum(1 for w in wide if w < offset)
+
+    sampled = sorted({start, (start + end - 1) // 2, end - 1})
+    sizes, bold, boxes = [], [], []
+    name = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+    for offset in sampled:
+        i = index(offset)
+        sizes.append(raw.FPDFText_GetFontSize(textpage.raw, i))
+        raw.FPDFText_GetFontInfo(textpage.raw, i, name, len(name), ctypes.byref(flags))
+        font = name.value.decode("latin-1").lower()
+        bold.append(any(word in font for word in BOLD_NAMES) or raw.FPDFText_GetFontWeight(textpage.raw, i) >= 600)
+        boxes.append(textpage.get_charbox(i))
+    box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return Line(start, end, round(max(sizes), 1), all(bold), box)

@@ -1,0 +1,234 @@
+"""PDFs chunked as documents: real PDFs rendered by WeasyPrint (running header, "Page N" footer, hyphenation, one and
+two columns), read by PDFium, by LangChain's PyPDFLoader and by LlamaIndex's SimpleDirectoryReader (pypdf), and
+chunked through the engine, both faces, the routing parsers and the command line."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+from chunkers import PDFChunker
+from chunkers.pdf import PDFError, assemble
+from chunkers.pdf.assemble import Page
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pdf_render import HEADER, articles, render
+
+HEADINGS = [heading for level, heading, _ in articles(2) if level]
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("pdfs")
+    blocks = articles(2)
+    return {
+        "one": render(blocks, folder / "articles.pdf"),
+        "two": render(blocks, folder / "articles-2col.pdf", two_columns=True),
+    }
+
+
+def squashed(text: str) -> str:
+    return "".join(text.split())
+
+
+def assert_spans_exact(chunks: list, page_texts: list[str]) -> None:
+    """Each chunk's page_spans point at characters of that page's text that the chunk holds, in order."""
+    for chunk in chunks:
+        text = chunk.text if hasattr(chunk, "text") else chunk.page_content
+        metadata = chunk.metadata
+        held = squashed(text.replace("\ufffe", "-"))
+        position = 0
+        for page, start, end in metadata["page_spans"]:
+            piece = squashed(page_texts[page - 1][start:end].replace("\ufffe", "-").replace("\u2010", ""))
+            found = held.replace("\u2010", "").find(piece, position)
+            assert found >= 0, (piece[:60], text[:200])
+            position = found + len(piece)
+        assert metadata["page_start"] == metadata["page_spans"][0][0]
+        assert metadata["page_end"] == metadata["page_spans"][-1][0]
+
+
+@pytest.mark.parametrize("layout", ["one", "two"])
+def test_a_pdf_file_is_chunked_as_one_document_with_its_pages(pdfs: dict[str, Path], layout: str) -> None:
+    chunker = PDFChunker(max_size=500)
+    assembled = chunker.assemble_file(pdfs[layout])
+    chunks = chunker.chunk_file(pdfs[layout])
+    assert len(assembled.pages) > 5 and HEADER in assembled.removed
+    assert all(chunker.extract(pdfs[layout])[c.start : c.end] == c.text for c in chunks)
+    assert all(HEADER not in c.text and not re.search(r"\bPage \d+\b", c.text) for c in chunks)
+    # the headings come back as the section tree, in the two-column layout too
+    found = [line.lstrip("# ") for line in assembled.text.split("\n\n") if line.startswith("#")]
+    assert found == HEADINGS
+    assert any(
+        c.metadata["header_path"][-1:] == ["Gameplay"] or "Gameplay" in c.metadata["context_header"] for c in chunks
+    )
+    assert max(len(c.text) for c in chunks) <= 500
+    assert_spans_exact(chunks, [page.text for page in assembled.pages])
+    assert all(len(c.metadata["boxes"]) == c.metadata["page_end"] - c.metadata["page_start"] + 1 for c in chunks)
+    assert any(c.metadata["page_start"] < c.metadata["page_end"] for c in chunks)  # a chunk across a page break
+
+
+def test_words_hyphenated_at_line_ends_are_joined_and_real_hyphens_kept(pdfs: dict[str, Path]) -> None:
+    text = PDFChunker().extract(pdfs["one"])
+    assert "\u2010" not in text  # the typesetter's hyphens are gone ...
+    assert "role-playing" in text and "real-time" in text  # ... the words' own stay
+    source_words = {w for _, _, paragraph in articles(2) for w in paragraph.split()}
+    words = [w for w in text.split() if w.isalpha() and w.islower() and len(w) > 6]
+    assert sum(w in source_words for w in words) / len(words) > 0.98
+
+
+def test_the_pages_of_a_loader_are_joined_in_langchain(pdfs: dict[str, Path]) -> None:
+    from langchain_community.document_loaders import PyPDFLoader
+
+    from langchain_chunkers import AutoTextSplitter, PDFTextSplitter
+
+    pages = PyPDFLoader(str(pdfs["one"])).load()
+    assert len(pages) > 5 and all(HEADER in p.page_content for p in pages)  # what every splitter gets today
+    documents = PDFTextSplitter(chunk_size=500).split_documents(pages)
+    assert documents and all(HEADER not in d.page_content for d in documents)
+    assert all(d.metadata["source"] == str(pdfs["one"]) and d.metadata["page"] == d.metadata["page_start"] - 1
+               for d in documents)  # fmt: skip
+    assert_spans_exact(documents, [p.page_content for p in pages])
+    assert any(d.metadata["page_start"] < d.metadata["page_end"] for d in documents)
+    routed = AutoTextSplitter(chunk_size=500).split_documents(pages)
+    assert [d.page_content for d in routed] == [d.page_content for d in documents]
+
+
+def test_the_pages_of_simple_directory_reader_are_joined_in_llamaindex(pdfs: dict[str, Path], tmp_path: Path) -> None:
+    from llama_index.core import SimpleDirectoryReader
+    from llama_index.core.ingestion import IngestionCache, IngestionPipeline
+
+    from llama_chunkers import AutoNodeParser, PDFNodeParser
+
+    pages = SimpleDirectoryReader(input_files=[pdfs["one"]]).load_data()
+    assert len(pages) > 5 and "page_label" in pages[0].metadata
+    cache = IngestionCache()
+    pipeline = IngestionPipeline(transformations=[PDFNodeParser(chunk_size=128)], cache=cache)
+    nodes = pipeline.run(documents=pages)
+    assert nodes and all(HEADER not in n.text for n in nodes)
+    assert all(n.metadata["page_label"] == n.metadata["page_labels"][0] for n in nodes)
+    assert all(n.start_char_idx is None for n in nodes)  # the pages' offsets are in page_spans
+    assert_spans_exact(nodes, [p.text for p in pages])
+    assert "page_spans" not in nodes[0].get_content(metadata_mode="embed")
+    again = IngestionPipeline(transformations=[PDFNodeParser(chunk_size=128)], cache=cache).run(documents=pages)
+    assert [n.text for n in again] == [n.text for n in nodes]
+    routed = AutoNodeParser(chunk_size=128).get_nodes_from_documents(pages)
+    assert [n.text for n in routed] == [n.text for n in nodes]
+
+
+def test_pdf_files_through_the_readers_of_both_frameworks(pdfs: dict[str, Path]) -> None:
+    from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
+
+    from langchain_chunkers import PDFLoader, PDFTextSplitter
+    from llama_chunkers import PDFNodeParser, PDFReader
+
+    documents = SimpleDirectoryReader(input_files=[pdfs["two"]], file_extractor={".pdf": PDFReader()}).load_data()
+    assert len(documents) == 1 and documents[0].text == PDFChunker().extract(pdfs["two"])
+    nodes = PDFNodeParser(max_size=600).get_nodes_from_documents(documents)
+    assert all(n.text in documents[0].text and n.metadata["boxes"] and n.start_char_idx is None for n in nodes)
+    engine = PDFChunker(max_size=600).chunk_file(pdfs["two"])
+    from chunkers.runtime.models import minilm_path
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    index = VectorStoreIndex(nodes, embed_model=HuggingFaceEmbedding(model_name=str(minilm_path())))
+    hit = index.as_retriever(similarity_top_k=1).retrieve("Who composed the music of the game?")[0]
+    assert "page_spans" in hit.node.metadata
+
+    loaded = PDFLoader(pdfs["two"]).load()
+    chunks = PDFTextSplitter(max_size=600).split_documents(loaded)
+    assert [d.page_content for d in chunks] == [c.text for c in engine]
+    assert all(d.metadata["boxes"] for d in chunks)
+
+
+def test_the_command_line_routes_pdfs_and_one_bad_file_does_not_stop_the_batch(
+    pdfs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chunkers.apps.cli import main
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(pdfs["one"].read_bytes())
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\nthis is no PDF at all\n")
+    (folder / "notes.md").write_text("# Notes\n\nA short note.\n", encoding="utf-8")
+    status = main(["chunk", str(folder), "--max-size", "500"])
+    out, err = capsys.readouterr()
+    records = [json.loads(line) for line in out.splitlines()]
+    pdf_records = [r for r in records if r["file_path"].endswith("a.pdf")]
+    assert pdf_records and {r["method"] for r in pdf_records} == {"pdf"}
+    assert all("page_start" in r["metadata"] for r in pdf_records)
+    assert any(r["file_path"].endswith("notes.md") for r in records)
+    assert "broken.pdf" in err and "not a readable PDF" in err
+    assert status != 0
+
+
+def test_scanned_and_encrypted_pdfs_get_clear_errors(tmp_path: Path) -> None:
+    import pypdf
+    import weasyprint
+
+    scanned = tmp_path / "scan.pdf"
+    svg = '<svg width="400" height="300"><rect width="300" height="200" fill="gray"/></svg>'
+    weasyprint.HTML(string=f"<html><body>{svg}</body></html>").write_pdf(scanned)
+    with pytest.raises(PDFError, match=r"no text layer.*OCR"):
+        PDFChunker().chunk_file(scanned)
+
+    plain = render(articles(1)[:6], tmp_path / "plain.pdf")
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(plain))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    locked = tmp_path / "locked.pdf"
+    with locked.open("wb") as handle:
+        writer.write(handle)
+    with pytest.raises(PDFError, match="encrypted: pass password="):
+        PDFChunker().chunk_file(locked)
+    assert PDFChunker(password="secret").extract(locked) == PDFChunker().extract(plain)
+
+
+def test_a_rotated_page_reads_in_order(tmp_path: Path) -> None:
+    import pypdf
+
+    plain = render(articles(1)[:8], tmp_path / "plain.pdf")
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(plain))
+    for page in writer.pages:
+        page.rotate(90)
+    rotated = tmp_path / "rotated.pdf"
+    with rotated.open("wb") as handle:
+        writer.write(handle)
+    assert PDFChunker().extract(rotated) == PDFChunker().extract(plain)
+
+
+LINE = st.text(alphabet=st.sampled_from("abc XYZ.-\u2010,12"), min_size=1, max_size=40)
+PAGES = st.lists(st.lists(LINE, min_size=0, max_size=8).map("\n".join), min_size=1, max_size=6)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(PAGES)
+def test_joined_pages_map_back_exactly_and_lose_no_text(texts: list[str]) -> None:
+    pages = [Page.from_text(text, str(i + 1)) for i, text in enumerate(texts)]
+    assembled = assemble(pages)
+    copied = {(run.page, run.page_start + k) for run in assembled.runs for k in range(run.length)}
+    for run in assembled.runs:  # every run is an exact copy
+        page_text = pages[run.page].text
+        assert (
+            assembled.text[run.start : run.start + run.length]
+            == page_text[run.page_start : run.page_start + run.length]
+        )
+    from chunkers.pdf.assemble import running_lines
+
+    dropped = running_lines(pages)
+    for number, page in enumerate(pages):  # every character of a kept line is copied, but a joining hyphen
+        for index, line in enumerate(page.lines):
+            if (number, index) in dropped:
+                continue
+            for offset in range(line.start, line.end):
+                if (number, offset) not in copied:
+                    assert offset == line.end - 1 and page.text[offset] in "\u2010\u00ad", (page.text, offset)
+    if not any(text.strip() for text in texts):  # nothing to chunk: said, not an empty list in silence
+        with pytest.raises(PDFError, match="no text layer"):
+            PDFChunker(max_size=60).chunk_pages(texts)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pages without text are named in a warning
+        chunks = PDFChunker(max_size=60).chunk_pages(texts)
+    assert bool(chunks) == bool(assembled.text.strip())  # only running lines and page numbers: nothing to chunk
+    assert all(chunk.metadata["page_spans"] for chunk in chunks)  # every chunk knows its pages
