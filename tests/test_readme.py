@@ -30,10 +30,18 @@ def blocks() -> list[tuple[str, str]]:
     return found
 
 
+@pytest.fixture(scope="module")
+def printed_guide(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real PDF (WeasyPrint): three WikiText articles with a running header and page numbers."""
+    from benchmarks.pdf_corpus import articles, render
+
+    return render(articles(3), tmp_path_factory.mktemp("pdf") / "guide.pdf")
+
+
 @pytest.fixture()
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A user's project: src/ (Python and JavaScript from examples/data) and docs/ (Markdown, HTML, a PNG image
-    and a lockfile)."""
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, printed_guide: Path) -> Path:
+    """A user's project: src/ (Python and JavaScript from examples/data) and docs/ (Markdown, HTML, a PDF, a PNG
+    image and a lockfile)."""
     (tmp_path / "src").mkdir()
     for name in ("textwrap.py", "rustdoc_storage.js"):
         shutil.copy(ROOT / "examples" / "data" / name, tmp_path / "src" / name)
@@ -53,6 +61,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     plt.plot([1, 2, 3])
     plt.savefig(tmp_path / "docs" / "plot.png")  # a binary beside the docs, as real docs folders have
     plt.close()
+    shutil.copy(printed_guide, tmp_path / "docs" / "guide.pdf")
     (tmp_path / "docs" / "uv.lock").write_text('version = 1\n[[package]]\nname = "x"\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

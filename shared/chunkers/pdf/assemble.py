@@ -118,22 +118,24 @@ def line_spans(text: str) -> list[tuple[int, int]]:
 
 
 PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?([0-9]+|[ivxlcdm]+)(\s*(/|of)\s*[0-9]+)?$|^[-–—]\s*[0-9]+\s*[-–—]$")
-EDGE_LINES = 3  # a running header or footer is among the first or last lines of a page
+EDGE_LINES = 3  # a running header or footer is among the first or last lines of a page (in the file's order) ...
+EDGE_ZONE = 0.08  # ... or in the top or bottom 8% of the page's text (by the lines' boxes)
 
 
 def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
-    """``(page, line index)`` of the running headers, footers and page numbers: among a page's first or last
-    `EDGE_LINES` lines, a line that (numbers aside) repeats on at least half the pages (and three); or a page's very
-    first or last line when it is a bare page number ("12", "iv", "Page 3 of 9") in no larger type than the body."""
+    """``(page, line index)`` of the running headers, footers and page numbers. Among a page's edge lines (its first
+    or last `EDGE_LINES` in the file's order, or those in the top or bottom `EDGE_ZONE` of its text): a line that,
+    digits, spacing and punctuation aside and in the same type size, repeats on a quarter of the pages (and on
+    three: odd and even pages may differ); or a page's very first or last line when it is a bare page number ("12",
+    "iv", "Page 3 of 9") in no larger type than the body."""
 
-    def key(page: Page, line: Line) -> str:
-        return re.sub(r"\d+", "#", " ".join(page.text[line.start : line.end].lower().split()))
+    def key(page: Page, line: Line) -> tuple[str, float | None]:
+        text = re.sub(r"\d+", "#", page.text[line.start : line.end].lower())
+        return "".join(ch for ch in text if ch.isalnum() or ch == "#"), line.size and round(line.size)
 
-    edges = [
-        [i for i in range(len(page.lines)) if i < EDGE_LINES or i >= len(page.lines) - EDGE_LINES] for page in pages
-    ]
+    edges = [_edge_lines(page) for page in pages]
     counts = Counter(k for page, ids in zip(pages, edges) for k in {key(page, page.lines[i]) for i in ids})
-    repeated = {k for k, n in counts.items() if len(pages) >= 3 and n >= max(3, len(pages) / 2)}
+    repeated = {k for k, n in counts.items() if len(pages) >= 3 and n >= max(3, len(pages) / 4) and k[0].strip("#")}
     body = _body_size(pages)
     found = set()
     for number, (page, ids) in enumerate(zip(pages, edges)):
@@ -147,9 +149,21 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
     return found
 
 
+def _edge_lines(page: Page) -> list[int]:
+    count = len(page.lines)
+    edges = {i for i in range(count) if i < EDGE_LINES or i >= count - EDGE_LINES}
+    boxes = [line.box for line in page.lines if line.box]
+    if boxes:
+        top, bottom = max(b[3] for b in boxes), min(b[1] for b in boxes)
+        zone = (top - bottom) * EDGE_ZONE
+        edges |= {i for i, line in enumerate(page.lines) if line.box and (line.box[1] >= top - zone
+                                                                          or line.box[3] <= bottom + zone)}  # fmt: skip
+    return sorted(edges)
+
+
 SENTENCE_END = tuple(".!?:;)]\"'”’…")
 NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+){0,4})\.?\s+[A-Z][^.!?]{0,80}$")
-HYPHENS = ("\u2010", "\u00ad")  # a typesetter's hyphenation (dropped when the word goes on); "-" is kept
+COMPOUND = re.compile(r"[^\W\d_]+-[^\W\d_]+")  # a hyphenated word written whole on a line
 MARKDOWN_OPENERS = re.compile(r"^(#|>|<|```|~~~|[-+*] |\d+[.)] |\|)")
 
 
@@ -166,6 +180,8 @@ class _Writer:
 
     def __init__(self, pages: Sequence[Page]) -> None:
         self.pages = pages
+        # the document's own hyphenated words ("role-playing"), which keep their hyphen where a line breaks them
+        self.compounds = {m.group().lower() for page in pages for m in COMPOUND.finditer(page.text)}
         self.parts: list[str] = []
         self.runs: list[Run] = []
         self.length = 0
@@ -174,13 +190,24 @@ class _Writer:
         self.parts.append(text)
         self.length += len(text)
 
+    def keeps_hyphen(self, text: str, at: int, after: str) -> bool:
+        """Whether the hyphen at ``text[at]``, where a line broke the word going on in ``after``, is the word's own:
+        the document writes that hyphenated word elsewhere, or the word goes on with no lower-case letter."""
+        before = re.search(r"[^\W\d_]+$", text[:at])
+        rest = re.match(r"[^\W\d_]+", after)
+        if not before or not rest or not rest.group()[0].islower():
+            return True
+        return f"{before.group()}-{rest.group()}".lower() in self.compounds
+
     def copy(self, page: int, start: int, end: int, box: Box | None) -> None:
-        """Copy ``page``'s text ``[start, end)``; a hyphen PDFium marked at a line end (U+FFFE) becomes "-"."""
+        """Copy ``page``'s text ``[start, end)``; PDFium's mark of a word broken at a line end (U+FFFE, the lines
+        already joined) becomes "-" where the hyphen is the word's own (`keeps_hyphen`), else nothing."""
         text = self.pages[page].text
         marked = text.find("\ufffe", start, end)
         if marked >= 0:
             self.copy(page, start, marked, box)
-            self.insert("-")
+            if self.keeps_hyphen(text[start:marked], marked - start, text[marked + 1 : end]):
+                self.insert("-")
             self.copy(page, marked + 1, end, box)
         elif start < end:
             self.runs.append(Run(self.length, end - start, page, start, box))
@@ -212,15 +239,26 @@ def _heading_levels(blocks: list[_Block], pages: Sequence[Page], body: float | N
         size = max(sizes)
         large = size >= body * 1.12
         bold = all(line.bold for _, line in block.lines) and size >= body * 0.95
-        if (large or bold) and len(text) <= 200 and not text.endswith((".", ",", ";")):
+        words = sum(ch.isalpha() for ch in text) >= 2 and (text[0].isalnum() or text[0] in "\"'“‘(")
+        if (large or bold) and words and len(text) <= 200 and not text.endswith((".", ",", ";")):
             styles.append((block, round(size, 1), bold))
     ranked = sorted({(size, bold) for _, size, bold in styles}, reverse=True)
     for block, size, bold in styles:
         block.level = min(ranked.index((size, bold)) + 1, 6)
 
 
-def _blocks(pages: Sequence[Page], skip: set[tuple[int, int]]) -> list[_Block]:
-    """Lines grouped into paragraphs and headings, in reading order, across pages."""
+Headings = list[dict[str, int]]
+"""Per page: the squashed text of each heading line (`squash`) -> its level."""
+
+
+def squash(text: str) -> str:
+    """Letters and digits only, lower case: a line's identity across extractors."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _blocks(pages: Sequence[Page], skip: set[tuple[int, int]], headings: Headings | None = None) -> list[_Block]:
+    """Lines grouped into paragraphs and headings, in reading order, across pages; ``headings`` (from the same PDF's
+    layout) marks the heading lines of pages known only by their text."""
     body = _body_size(pages)
     gaps = [a.box[1] - b.box[3] for page in pages for a, b in zip(page.lines, page.lines[1:]) if a.box and b.box]
     normal_gap = statistics.median([g for g in gaps if g >= 0] or [0.0])
@@ -230,13 +268,27 @@ def _blocks(pages: Sequence[Page], skip: set[tuple[int, int]]) -> list[_Block]:
         for index, line in enumerate(page.lines):
             if (number, index) in skip:
                 continue
-            if previous is None or _breaks(previous, (number, line), pages, normal_gap, body):
-                blocks.append(_Block([]))
+            level = headings[number].get(squash(page.text[line.start : line.end]), 0) if headings else 0
+            if level and blocks and blocks[-1].level == level:
+                pass  # a heading wrapped over two lines
+            elif level or previous is None or blocks[-1].level or _breaks(previous, (number, line), pages, normal_gap,
+                                                                          body):  # fmt: skip
+                blocks.append(_Block([], level))
             blocks[-1].lines.append((number, line))
             previous = (number, line)
-    _heading_levels(blocks, pages, body)
-    # a heading's style change was a break; lines of one style around it stay paragraphs
+    if not headings:
+        _heading_levels(blocks, pages, body)
     return blocks
+
+
+def headings_of(pages: Sequence[Page]) -> Headings:
+    """The heading lines of each page, found from its layout, as `Headings`."""
+    found: Headings = [{} for _ in pages]
+    for block in _blocks(pages, running_lines(pages)):
+        if block.level:
+            for page, line in block.lines:
+                found[page][squash(pages[page].text[line.start : line.end])] = block.level
+    return found
 
 
 def _breaks(previous: tuple[int, Line], current: tuple[int, Line], pages: Sequence[Page], gap: float,
@@ -252,7 +304,8 @@ def _breaks(previous: tuple[int, Line], current: tuple[int, Line], pages: Sequen
         return not continues
     if a.box and b.box:
         return a.box[1] - b.box[3] > max(gap * 1.8, gap + 2.0)
-    if body is None and NUMBERED_HEADING.match(text_b) and text_a.endswith(SENTENCE_END):
+    if body is None and (NUMBERED_HEADING.match(text_a) or (NUMBERED_HEADING.match(text_b) and
+                         text_a.endswith(SENTENCE_END))):  # fmt: skip
         return True
     return text_a.endswith(SENTENCE_END) and (a.end - a.start) < 0.7 * _typical_length(pages[page_a])
 
@@ -278,23 +331,27 @@ def _write_block(writer: _Writer, block: _Block) -> None:
             next_text = writer.pages[following[0]].text[following[1].start : following[1].end]
             last = text[end - 1]
             if next_text[:1].islower() and end - 1 > line.start and text[end - 2].isalpha():
-                if last in HYPHENS:
-                    end, joined = end - 1, True  # a typesetter's hyphen: the word goes on
-                elif last == "-":
-                    joined = True  # a real hyphen, kept: "role-" + "playing"
+                if last == "\u00ad" or (
+                    last in "-\u2010"
+                    and not writer.keeps_hyphen(text[line.start : end], end - 1 - line.start, next_text)
+                ):
+                    end, joined = end - 1, True  # a line break inside a word: the word goes on
+                elif last in "-\u2010":
+                    joined = True  # the word's own hyphen, kept: "role-" + "playing"
         writer.copy(page, line.start, end, line.box)
         if following is not None and not joined:
             writer.insert(" ")
 
 
-def assemble(pages: Sequence[Page]) -> Assembled:
-    """The pages as one Markdown document (see the module docstring)."""
+def assemble(pages: Sequence[Page], headings: Headings | None = None) -> Assembled:
+    """The pages as one Markdown document (see the module docstring); ``headings``: the heading lines of each page
+    (`headings_of` the same PDF's layout) where the pages are known only by their text."""
     skip = running_lines(pages)
     removed = sorted(
         {" ".join(pages[p].text[pages[p].lines[i].start : pages[p].lines[i].end].split()) for p, i in skip}
     )
     writer = _Writer(pages)
-    for number, block in enumerate(_blocks(pages, skip)):
+    for number, block in enumerate(_blocks(pages, skip, headings)):
         if number:
             writer.insert("\n\n")
         _write_block(writer, block)

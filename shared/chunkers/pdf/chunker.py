@@ -11,7 +11,7 @@ from typing import Any
 from ..core.chunk import Chunk
 from ..core.options import Option, one_of
 from ..documents import DocumentChunker
-from .assemble import Assembled, Page, assemble
+from .assemble import Assembled, Headings, Page, assemble, headings_of
 from .reader import PDFError, read_pages
 from .sources import PAGE_KEYS_OF_LOADERS, Source, page_label
 
@@ -21,9 +21,9 @@ PAGE_KEYS = ("page_start", "page_end", "page_labels", "page_spans", "boxes")
 @dataclass(eq=False)
 class PDFChunker(DocumentChunker):
     """Chunks a PDF as one document: its pages joined in order, the running headers, footers and page numbers
-    removed (lines among a page's first or last three that repeat on half the pages, or bare page numbers), words
-    hyphenated across lines joined (a typesetter's hyphen dropped, a real "-" kept), paragraphs broken across pages
-    joined, and headings found from font size and weight (from section numbers where only text is known), written
+    removed (edge lines that repeat on a quarter of the pages, bare page numbers), words broken across lines joined
+    (a hyphenated word the document writes whole keeps its hyphen), paragraphs broken across pages joined, and
+    headings found from font size and weight (for a loader's pages, from the file's layout, else section numbers), written
     as Markdown and chunked as `DocumentChunker` chunks Markdown (sections, the path as context).
 
     `extract` gives that text, `chunk_file` its chunks, each with the pages it comes from: ``page_start`` and
@@ -73,7 +73,7 @@ class PDFChunker(DocumentChunker):
         if source.kind == "pages":
             labels = [page_label(metadatas[i]) or str(n + 1) for n, i in enumerate(source.indices)]
             pages = [Page.from_text(texts[i], label) for i, label in zip(source.indices, labels)]
-            assembled = _checked(assemble(pages), source.path or "the pages")
+            assembled = _checked(assemble(pages, self._layout_headings(source.path, len(pages))), source.path or "")
         elif source.kind == "file" and source.path is not None:
             assembled = self.assemble_file(source.path)
         elif source.path is not None and source.path.lower().endswith(".pdf") and Path(source.path).is_file():
@@ -83,6 +83,16 @@ class PDFChunker(DocumentChunker):
         else:
             return text, self.chunk(text, **first)
         return assembled.text, self.chunk_assembled(assembled, **first)
+
+    def _layout_headings(self, path: str | None, pages: int) -> Headings | None:
+        """The heading lines of the PDF at ``path`` from its layout, when it is at hand and has ``pages`` pages."""
+        if path is None or not path.lower().endswith(".pdf") or not Path(path).is_file():
+            return None
+        try:
+            layout = list(read_pages(path, self.password))
+        except (PDFError, ImportError):
+            return None
+        return headings_of(layout) if len(layout) == pages else None
 
     def chunk_assembled(self, assembled: Assembled, **metadata: Any) -> list[Chunk]:
         """The chunks of an assembled PDF, with their pages (see the class docstring)."""

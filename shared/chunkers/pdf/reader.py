@@ -5,13 +5,14 @@ middle and the last), so reading stays at hundreds of pages a second."""
 from __future__ import annotations
 
 import ctypes
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .assemble import Line, Page, line_spans
 
-BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demibold", "extrabold")
+BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demibold", "extrabold", "cmbx", "sfbx")  # TeX: CMBX, SFBX
 
 
 class PDFError(ValueError):
@@ -90,12 +91,15 @@ def _line(textpage: Any, start: int, end: int, wide: list[int]) -> Line:
     sizes, bold, boxes = [], [], []
     name = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
+    matrix = raw.FS_MATRIX()
     for offset in sampled:
         i = index(offset)
-        sizes.append(raw.FPDFText_GetFontSize(textpage.raw, i))
+        # the size as drawn: the font's size times the text matrix's vertical scale (many files set size 1)
+        scale = math.hypot(matrix.b, matrix.d) if raw.FPDFText_GetMatrix(textpage.raw, i, matrix) else 1.0
+        sizes.append(raw.FPDFText_GetFontSize(textpage.raw, i) * (scale or 1.0))
         raw.FPDFText_GetFontInfo(textpage.raw, i, name, len(name), ctypes.byref(flags))
         font = name.value.decode("latin-1").lower()
         bold.append(any(word in font for word in BOLD_NAMES) or raw.FPDFText_GetFontWeight(textpage.raw, i) >= 600)
         boxes.append(textpage.get_charbox(i))
     box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return Line(start, end, round(max(sizes), 1), all(bold), box)
+    return Line(start, end, round(sorted(sizes)[len(sizes) // 2], 1), all(bold), box)  # the median: one odd glyph aside

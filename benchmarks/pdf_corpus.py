@@ -1,4 +1,4 @@
-"""Real PDFs for the tests, rendered by WeasyPrint from HTML: A4 pages with a running header and a "Page N" footer,
+"""Real PDFs for the PDF tests and benchmark, rendered by WeasyPrint 70 from HTML: A4 pages with a running header and a "Page N" footer,
 headings in larger bold type, justified and hyphenated paragraphs, optionally two columns. The text is the vendored
 WikiText articles (benchmarks/data/chroma-general), so the PDFs hold prose nobody wrote for these tests."""
 
@@ -8,8 +8,9 @@ import html
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-WIKITEXTS = ROOT / "benchmarks" / "data" / "chroma-general" / "corpora" / "wikitexts.md"
+from .paths import CHROMA_CORPORA
+
+WIKITEXTS = CHROMA_CORPORA / "wikitexts.md"
 HEADER = "Collected articles — test print"
 
 CSS = """
@@ -32,7 +33,7 @@ def detokenize(text: str) -> str:
     return re.sub(r"\( ", "(", " ".join(text.split()))
 
 
-def articles(count: int = 2) -> list[tuple[int, str, str]]:
+def articles(count: int | None = 2) -> list[tuple[int, str, str]]:
     """``(level, heading, "")`` and ``(0, "", paragraph)`` blocks of the first ``count`` WikiText articles."""
     blocks: list[tuple[int, str, str]] = []
     seen = 0
@@ -41,7 +42,7 @@ def articles(count: int = 2) -> list[tuple[int, str, str]]:
         if heading:
             level = heading.group(1).count("=")
             seen += level == 1
-            if seen > count:
+            if count is not None and seen > count:
                 break
             blocks.append((min(level, 3), detokenize(heading.group(2)), ""))
         elif line.strip() and blocks:

@@ -1,0 +1,292 @@
+"""PDF retrieval: the frameworks' default PDF paths against ours, at matched mean chunk size, on real PDFs.
+
+Suites: Chroma's WikiText articles (17 articles, 144 questions with their evidence) rendered to A4 PDF by WeasyPrint
+70 (`benchmarks/pdf_corpus.py`: running header, "Page N" footer, hyphenation; once in one column, once in two).
+Evidence is scored on the source's letters and digits: every path's text (page texts, joined text, Markdown) is
+aligned to the source's alphanumeric characters (NFKC, lower case), so a chunk covers the source characters its own
+map to, and characters that are not in the source (running headers, footers, page numbers) count against it. IoU,
+recall and precision of the top 5 chunks by MiniLM cosine, per question, averaged; interpolated at matched mean
+chunk size (characters of the chunk text) from a grid of each path's size setting. What is embedded is what each
+path embeds: LangChain ``page_content``; LlamaIndex ``get_content(EMBED)`` (its metadata too); our context line
+before the text where our faces embed it.
+
+    python -m benchmarks.pdf_bench [--quick]       # -> benchmarks/results/pdf.md and .json
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from chunkers.apps.evaluation import Embedder, matched
+from chunkers.apps.evaluation.report import fmt
+from chunkers.core.chunk import embedded_text
+
+from .paths import ROOT
+from .pdf_corpus import articles, detokenize, render
+from .report import machine, table, write
+from .retrieval_bench import load
+
+TOP_K = 5
+SIZES = (300, 500)
+CHAR_GRID = (250, 350, 500, 700, 900)
+TOKEN_GRID = (64, 96, 128, 192, 256)
+Piece = tuple[str, str]  # (text the path's chunk spans, what it embeds)
+
+
+def alnum(text: str) -> tuple[str, list[int]]:
+    """The lower-case letters and digits of ``text`` (NFKC) and the offset in ``text`` of each."""
+    chars, offsets = [], []
+    for i, ch in enumerate(text):
+        for part in unicodedata.normalize("NFKC", ch).lower():
+            if part.isalnum():
+                chars.append(part)
+                offsets.append(i)
+    return "".join(chars), offsets
+
+
+def align(text: str, source: str) -> list[int]:
+    """For each alphanumeric character of ``text`` (in `alnum` order), its position in ``source`` (alnum), or -1 for
+    characters that are not the source's (a running header, a page number). Greedy: runs of equal characters,
+    skipping what ``text`` adds."""
+    mapped = [-1] * len(text)
+    i = j = 0
+    while i < len(text) and j < len(source):
+        if text[i] == source[j]:
+            mapped[i] = j
+            i, j = i + 1, j + 1
+            continue
+        ahead = text.find(source[j : j + 24], i)
+        if 0 <= ahead - i < 400:
+            i = ahead  # text adds something here
+        else:
+            j += 1  # the source has a character this text lost
+    return mapped
+
+
+class Source:
+    """The canonical text (the articles' source) and the questions' evidence as alnum ranges of it."""
+
+    def __init__(self) -> None:
+        raw, questions = load("wikitexts")
+        self.alnum, _ = alnum(detokenize(raw))
+        self.questions: list[tuple[str, set[int]]] = []
+        for question, spans in questions:
+            evidence: set[int] = set()
+            for start, end in spans:
+                needle = alnum(detokenize(raw[start:end]))[0]
+                at = self.alnum.find(needle)
+                if at >= 0 and needle:
+                    evidence.update(range(at, at + len(needle)))
+            if evidence:
+                self.questions.append((question, evidence))
+
+
+def chunk_sets(document_text: str, spans: Sequence[tuple[int, int]], source: Source) -> list[tuple[set[int], int]]:
+    """Per chunk span of ``document_text``: the source positions it covers and its count of characters not in the
+    source."""
+    letters, offsets = alnum(document_text)
+    mapped = align(letters, source.alnum)
+    out = []
+    for start, end in spans:
+        lo, hi = np.searchsorted(offsets, start), np.searchsorted(offsets, end)
+        inside = mapped[lo:hi]
+        out.append(({m for m in inside if m >= 0}, sum(m < 0 for m in inside)))
+    return out
+
+
+def score(chunks: list[tuple[set[int], int]], embedded: list[str], source: Source, embedder: Embedder,
+          queries: np.ndarray) -> dict[str, float]:  # fmt: skip
+    vectors = embedder.documents(embedded)
+    ious, recalls, precisions = [], [], []
+    for (_, evidence), query in zip(source.questions, queries):
+        top = np.argsort(-(vectors @ query))[:TOP_K]
+        covered = set().union(*(chunks[i][0] for i in top))
+        foreign = sum(chunks[i][1] for i in top)
+        hit = len(covered & evidence)
+        ious.append(hit / (len(covered | evidence) + foreign))
+        recalls.append(hit / len(evidence))
+        precisions.append(hit / max(len(covered) + foreign, 1))
+    return {"iou": float(np.mean(ious)), "recall": float(np.mean(recalls)), "precision": float(np.mean(precisions))}
+
+
+def langchain_default(pdf: Path, size: int) -> tuple[str, list[Any]]:
+    from langchain_community.document_loaders import PyPDFLoader
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    pages = PyPDFLoader(str(pdf)).load()
+    splitter = RecursiveCharacterTextSplitter(chunk_size=size, chunk_overlap=0, add_start_index=True)
+    return _per_page([p.page_content for p in pages], splitter.split_documents(pages), "lc")
+
+
+def llamaindex_default(pdf: Path, tokens: int) -> tuple[str, list[Any]]:
+    from llama_index.core import SimpleDirectoryReader
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.core.schema import MetadataMode
+
+    pages = SimpleDirectoryReader(input_files=[pdf]).load_data()
+    nodes = SentenceSplitter(chunk_size=tokens, chunk_overlap=0).get_nodes_from_documents(pages)
+    page_of = {p.doc_id: i for i, p in enumerate(pages)}
+    found = [
+        (page_of[n.ref_doc_id], n.start_char_idx, n.end_char_idx, n.get_content(MetadataMode.EMBED)) for n in nodes
+    ]
+    return _joined([p.text for p in pages], found)
+
+
+def _per_page(texts: list[str], documents: list[Any], kind: str) -> tuple[str, list[Any]]:
+    page = {"lc": lambda d: d.metadata["page"]}[kind]
+    found = [(page(d), d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content), d.page_content)
+             for d in documents]  # fmt: skip
+    return _joined(texts, found)
+
+
+def _joined(texts: list[str], found: list[tuple[int, int, int, str]]) -> tuple[str, list[Any]]:
+    """The pages as one text (a blank line between) and each chunk as (span in it, embedded text)."""
+    starts = np.cumsum([0] + [len(t) + 2 for t in texts])
+    return "\n\n".join(texts), [((int(starts[p]) + a, int(starts[p]) + b), embedded) for p, a, b, embedded in found]
+
+
+def ours_pages(pdf: Path, size: int) -> tuple[str, list[Any]]:
+    """PyPDFLoader's pages through our PDFTextSplitter (pages joined), the context line embedded."""
+    from langchain_community.document_loaders import PyPDFLoader
+
+    from langchain_chunkers import PDFTextSplitter
+
+    pages = PyPDFLoader(str(pdf)).load()
+    splitter = PDFTextSplitter(max_size=size)
+    texts = [p.page_content for p in pages]
+    text, chunks = splitter.chunker.chunk_source(_only_source(texts, pages), texts, [p.metadata for p in pages])
+    return text, [((c.start, c.end), embedded_text(c.metadata.get("context_header") or "", c.text)) for c in chunks]
+
+
+def _only_source(texts: list[str], pages: list[Any]) -> Any:
+    from chunkers.pdf.sources import sources_of
+
+    (source,) = sources_of(texts, [p.metadata for p in pages])
+    return source
+
+
+def ours_file(pdf: Path, size: int, context_title: bool = False) -> tuple[str, list[Any]]:
+    """PDFChunker on the file (layout: headings from fonts), the context line embedded."""
+    from chunkers import PDFChunker
+
+    chunker = PDFChunker(max_size=size, context_title=context_title)
+    assembled = chunker.assemble_file(pdf)
+    chunks = chunker.chunk_assembled(assembled)
+    return assembled.text, [((c.start, c.end), embedded_text(c.metadata["context_header"], c.text)) for c in chunks]
+
+
+def markdown_source(markdown: str, size: int) -> tuple[str, list[Any]]:
+    """DocumentChunker on the Markdown the PDF was rendered from (perfect structure), the context line embedded."""
+    from chunkers import DocumentChunker
+
+    chunks = DocumentChunker(max_size=size).chunk(markdown)
+    return markdown, [((c.start, c.end), embedded_text(c.metadata["context_header"], c.text)) for c in chunks]
+
+
+def markdown_of(blocks: list[tuple[int, str, str]]) -> str:
+    return "\n\n".join("#" * level + " " + heading if level else text for level, heading, text in blocks)
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    started = time.perf_counter()
+    source = Source()
+    blocks = articles(None)
+    markdown = markdown_of(blocks)
+    embedder = Embedder()
+    queries = embedder.queries([q for q, _ in source.questions])
+    folder = Path(tempfile.mkdtemp(prefix="pdf-bench-"))
+    grid = CHAR_GRID[1:4] if quick else CHAR_GRID
+    token_grid = TOKEN_GRID[1:4] if quick else TOKEN_GRID
+    paths: dict[str, tuple[bool, Callable[[Path, int], tuple[str, list[Any]]], Sequence[int]]] = {
+        "LangChain: PyPDFLoader pages -> RecursiveCharacterTextSplitter": (False, langchain_default, grid),
+        "LlamaIndex: SimpleDirectoryReader pages -> SentenceSplitter": (False, llamaindex_default, token_grid),
+        "ours: PyPDFLoader pages -> PDFTextSplitter": (True, ours_pages, grid),
+        "ours: PDFChunker on the file": (True, ours_file, grid),
+        "upper bound: DocumentChunker on the Markdown source": (True, lambda p, s: markdown_source(markdown, s), grid),
+    }
+    rows = []
+    for layout in ("one column", "two columns"):
+        pdf = render(blocks, folder / f"{layout.replace(' ', '-')}.pdf", two_columns=layout == "two columns")
+        for name, (ours, make, sizes) in paths.items():
+            for size in sizes:
+                text, chunks = make(pdf, size)
+                sets = chunk_sets(text, [span for span, _ in chunks], source)
+                measured = score(sets, [embedded for _, embedded in chunks], source, embedder, queries)
+                lengths = [b - a for (a, b), _ in chunks]
+                foreign = sum(1 for s in sets if s[1] > 0)
+                rows.append({"corpus": layout, "chunker": name, "ours": ours, "setting": size,
+                             "chunks": len(chunks), "mean_chars": float(np.mean(lengths)),
+                             "with_foreign": foreign / len(chunks), **measured})  # fmt: skip
+                print(layout, name, size, rows[-1]["mean_chars"], round(measured["iou"], 4), flush=True)
+    speed = speeds(folder / "one-column.pdf")
+    return {"machine": machine(), "minutes": (time.perf_counter() - started) / 60, "questions": len(source.questions),
+            "rows": rows, "matched": matched(rows, SIZES), "speed": speed}  # fmt: skip
+
+
+def speeds(pdf: Path, rounds: int = 3) -> list[dict[str, Any]]:
+    """Pages per second of each path on one PDF (best of ``rounds``; reading and chunking, no embedding)."""
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(str(pdf)).pages)
+    out = []
+    for name, make in (("LangChain default (PyPDFLoader + RecursiveCharacterTextSplitter)", langchain_default),
+                       ("LlamaIndex default (SimpleDirectoryReader + SentenceSplitter)",
+                        lambda p, s: llamaindex_default(p, s // 4)),
+                       ("ours: PDFChunker on the file", ours_file),
+                       ("ours: PyPDFLoader pages -> PDFTextSplitter", ours_pages)):  # fmt: skip
+        best = min(_timed(make, pdf) for _ in range(rounds))
+        out.append({"path": name, "pages": pages, "seconds": best, "pages_per_s": pages / best})
+    return out
+
+
+def _timed(make: Callable[[Path, int], Any], pdf: Path) -> float:
+    start = time.perf_counter()
+    make(pdf, 500)
+    return time.perf_counter() - start
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = ["# PDFs: the frameworks' default paths against ours", "", __doc__.split("\n\n")[1].replace("\n", " "),
+             "", f"Machine: {report['machine']}. {report['questions']} questions. Run time "
+             f"{report['minutes']:.1f} min.", ""]  # fmt: skip
+    for layout in dict.fromkeys(r["corpus"] for r in report["rows"]):
+        for size in SIZES:
+            here = sorted((m for m in report["matched"] if m["corpus"] == layout and m["mean_chars"] == size),
+                          key=lambda m: -m["iou"])  # fmt: skip
+            peers = [m["iou"] for m in here if not m["ours"]]
+            best = max(peers, default=None)
+            lines += [f"## {layout}, mean {size} characters", ""]
+            lines += table(["path", "IoU", "recall", "precision", "IoU / best default"],
+                           [[m["chunker"], fmt(m["iou"]), fmt(m["recall"]), fmt(m["precision"]),
+                             f"{m['iou'] / best:.2f}" if best else "-"] for m in here])  # fmt: skip
+            lines.append("")
+    lines += ["## Every setting", ""]
+    lines += table(["layout", "path", "setting", "chunks", "mean chars", "chunks with header/footer text", "IoU"],
+                   [[r["corpus"], r["chunker"], r["setting"], r["chunks"], f"{r['mean_chars']:.0f}",
+                     f"{100 * r['with_foreign']:.0f}%", fmt(r["iou"])] for r in report["rows"]])  # fmt: skip
+    lines += ["", "## Speed (reading and chunking; best of 3)", ""]
+    lines += table(["path", "pages", "seconds", "pages/s"],
+                   [[s["path"], s["pages"], f"{s['seconds']:.2f}", f"{s['pages_per_s']:.0f}"] for s in report["speed"]])  # fmt: skip
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.pdf_bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="three sizes per path instead of five")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args()
+    report = run(args.quick)
+    text = markdown(report)
+    write(args.out, "pdf", text, report)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
