@@ -23,8 +23,8 @@ class PDFChunker(DocumentChunker):
     """Chunks a PDF as one document: its pages joined in order, the running headers, footers and page numbers
     removed (edge lines that repeat on a quarter of the pages, bare page numbers), words broken across lines joined
     (a hyphenated word the document writes whole keeps its hyphen), paragraphs broken across pages joined, and
-    headings found from font size and weight (for a loader's pages, from the file's layout, else section numbers), written
-    as Markdown and chunked as `DocumentChunker` chunks Markdown (sections, the path as context).
+    headings found from font size and weight (for a loader's pages, from the file's layout, else section numbers),
+    written as Markdown and chunked as `DocumentChunker` chunks Markdown (sections, the path as context).
 
     `extract` gives that text, `chunk_file` its chunks, each with the pages it comes from: ``page_start`` and
     ``page_end`` (1-based), ``page_labels`` (the PDF's own labels, e.g. "iv"), ``page_spans`` (``[page, start, end]``:
