@@ -238,3 +238,11 @@ def test_joined_pages_map_back_exactly_and_lose_no_text(texts: list[str]) -> Non
         chunks = PDFChunker(max_size=60).chunk_pages(texts)
     assert bool(chunks) == bool(assembled.text.strip())  # only running lines and page numbers: nothing to chunk
     assert all(chunk.metadata["page_spans"] for chunk in chunks)  # every chunk knows its pages
+
+
+def test_ray_says_pdfs_run_on_the_local_engine(tmp_path: Path) -> None:
+    from chunkers.apps.ray.files import file_results
+    from chunkers.apps.routing import Router
+
+    with pytest.raises(ValueError, match="--engine local"):
+        list(file_results([tmp_path / "report.pdf"], Router(), address=None, workers=1))
