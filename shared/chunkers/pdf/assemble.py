@@ -11,7 +11,7 @@ import re
 import statistics
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top, in PDF points (origin bottom-left)
@@ -84,15 +84,11 @@ class Assembled:
 
     def boxes(self, start: int, end: int) -> list[tuple[int, Box]]:
         """One box per page for ``[start, end)``: the union of its lines' boxes (pages with a known layout only)."""
-        by_page: dict[int, Box] = {}
+        by_page: dict[int, list[Box]] = {}
         for run in self._runs_between(start, end):
-            if run.box is None:
-                continue
-            old = by_page.get(run.page)
-            box = run.box
-            by_page[run.page] = box if old is None else (
-                min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]), max(old[3], box[3]))  # fmt: skip
-        return sorted(by_page.items())
+            if run.box is not None:
+                by_page.setdefault(run.page, []).append(run.box)
+        return [(page, union(boxes)) for page, boxes in sorted(by_page.items())]
 
     def _runs_between(self, start: int, end: int) -> list[Run]:
         if len(self._starts) != len(self.runs):
@@ -104,6 +100,12 @@ class Assembled:
                 found.append(self.runs[index])
             index += 1
         return found
+
+
+def union(boxes: Iterable[Box]) -> Box:
+    """The smallest box holding all of ``boxes``."""
+    lefts, bottoms, rights, tops = zip(*boxes)
+    return min(lefts), min(bottoms), max(rights), max(tops)
 
 
 def line_spans(text: str) -> list[tuple[int, int]]:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .assemble import Line, Page, line_spans
+from .assemble import Line, Page, line_spans, union
 
 BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demibold", "extrabold", "cmbx", "sfbx")  # TeX: CMBX, SFBX
 
@@ -101,5 +101,5 @@ def _line(textpage: Any, start: int, end: int, wide: list[int]) -> Line:
         font = name.value.decode("latin-1").lower()
         bold.append(any(word in font for word in BOLD_NAMES) or raw.FPDFText_GetFontWeight(textpage.raw, i) >= 600)
         boxes.append(textpage.get_charbox(i))
-    box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return Line(start, end, round(sorted(sizes)[len(sizes) // 2], 1), all(bold), box)  # the median: one odd glyph aside
+    median = sorted(sizes)[len(sizes) // 2]  # one odd glyph aside
+    return Line(start, end, round(median, 1), all(bold), union(boxes))
