@@ -21,6 +21,8 @@ from chunkers.core.faces import (
 )
 from chunkers.core.options import options_of
 from chunkers.core.whitespace import keep_whitespace
+from chunkers.pdf.chunker import chunk_pdf_pages
+from chunkers.pdf.sources import PAGE_KEYS_OF_LOADERS, pdf_page_sources
 from langchain_core.documents import Document
 from langchain_text_splitters import TextSplitter
 from pydantic import Field
@@ -150,17 +152,48 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         return [keep_whitespace(t, chunks, chunker.sizer, chunker.max_size) for t, chunks in zip(texts, results)]
 
     def create_documents(self, texts: list[str], metadatas: list[dict[Any, Any]] | None = None) -> list[Document]:
+        """One document per chunk, in order; the pages of one PDF (``source`` + ``page``) joined first."""
         texts = list(texts)
         metadatas = None if metadatas is None else list(metadatas)
         if metadatas is not None and len(metadatas) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(metadatas)} metadata dicts")
         sources = metadatas or [{} for _ in texts]
-        return self._documents(texts, sources, self._chunked(texts, [_keyed(m) for m in sources]))
+        keyed = [_keyed(m) for m in sources]
+        out: list[Document] = []
+        pending: list[int] = []
+        for source in pdf_page_sources(texts, keyed):
+            if source.kind == "text":
+                pending.append(source.indices[0])
+                continue
+            out += self._plain([texts[i] for i in pending], [sources[i] for i in pending])
+            pending = []
+            text, chunks = chunk_pdf_pages(self.chunker, source, texts, keyed)
+            out += self._page_documents(text, sources[source.indices[0]], chunks, exact=False)
+        return out + self._plain([texts[i] for i in pending], [sources[i] for i in pending])
+
+    def _plain(self, texts: list[str], sources: list[dict[Any, Any]]) -> list[Document]:
+        return self._documents(texts, sources, self._chunked(texts, [_keyed(m) for m in sources])) if texts else []
+
+    def _page_documents(self, text: str, source: dict[Any, Any], chunks: list[Chunk], exact: bool) -> list[Document]:
+        """Documents of chunks of a PDF's pages (``text``: what they index), each with ``page`` (its first page,
+        0-based) in place of the source's; not ``exact`` (pages joined): no ``start_index``/``end_index``."""
+        first = {k: v for k, v in source.items() if k not in PAGE_KEYS_OF_LOADERS}
+        chunks = self._finish([text], [chunks])[0]
+        documents = self._documents([text], [first], [chunks])
+        for document, chunk in zip(documents, (c for c in chunks if c.text.strip())):
+            if "page_start" in chunk.metadata:
+                document.metadata["page"] = chunk.metadata["page_start"] - 1
+            if not exact:
+                document.metadata.pop("start_index", None)
+                document.metadata.pop("end_index", None)
+        return documents
 
     async def atransform_documents(self, documents: Sequence[Document], **kwargs: Any) -> Sequence[Document]:
         """`split_documents` without blocking the event loop (the LLM chunker: through the model's async API)."""
         documents = list(documents)  # any iterable, read once
         sources = [d.metadata for d in documents]
+        if any(s.kind == "pages" for s in pdf_page_sources([""] * len(documents), [_keyed(m) for m in sources])):
+            return self.transform_documents(documents, **kwargs)  # a PDF's pages: joined, then chunked
         texts = [d.page_content for d in documents]
         results = await self.chunker.achunk_many(texts, [_keyed(m) for m in sources])
         return self._documents(texts, sources, self._finish(texts, results))

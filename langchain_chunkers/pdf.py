@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from chunkers.pdf import PDFChunker
-from chunkers.pdf.sources import PAGE_KEYS_OF_LOADERS, sources_of
+from chunkers.pdf.sources import sources_of
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
@@ -37,25 +37,13 @@ class PDFTextSplitter(face_of(PDFChunker, context=True)):  # type: ignore[misc]
         keyed = [_keyed(m) for m in sources]
         documents: list[Document] = []
         for source in sources_of(texts, keyed):
-            first = {k: v for k, v in sources[source.indices[0]].items() if k not in PAGE_KEYS_OF_LOADERS}
             text, chunks = self.chunker.chunk_source(source, texts, keyed)  # type: ignore[attr-defined]
-            chunks = self._finish([text], [chunks])[0]
-            exact = text == texts[source.indices[0]] and not any("page_spans" in c.metadata for c in chunks)
-            for document, chunk in zip(self._documents([text], [first], [chunks]), _shown(chunks)):
-                if "page_start" in chunk.metadata:
-                    document.metadata["page"] = chunk.metadata["page_start"] - 1
-                if not exact:
-                    document.metadata.pop("start_index", None)
-                    document.metadata.pop("end_index", None)
-                documents.append(document)
+            exact = source.kind == "text" and text == texts[source.indices[0]]
+            documents += self._page_documents(text, sources[source.indices[0]], chunks, exact)
         return documents
 
     async def atransform_documents(self, documents: Sequence[Document], **kwargs: Any) -> Sequence[Document]:
         return self.transform_documents(documents, **kwargs)
-
-
-def _shown(chunks: list[Any]) -> Iterator[Any]:
-    return (chunk for chunk in chunks if chunk.text.strip())
 
 
 class PDFLoader(BaseLoader):

@@ -20,6 +20,8 @@ from chunkers.core.faces import (
 from chunkers.core.options import options_of
 from chunkers.core.sizing import TIKTOKEN, TokenListSizer
 from chunkers.core.spec import UNRESTORABLE, describe, restorable, written
+from chunkers.pdf.chunker import chunk_pdf_pages
+from chunkers.pdf.sources import pdf_page_sources
 from llama_index.core import Settings
 from llama_index.core.bridge.pydantic import Field, PlainSerializer, PrivateAttr, create_model
 from llama_index.core.node_parser.interface import NodeParser
@@ -181,6 +183,34 @@ class ChunkerNodeParser(EngineFace, NodeParser):
         return node.get_content(metadata_mode=MetadataMode.NONE)
 
     def _parse_nodes(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:
+        """The nodes of ``nodes``, in order; the pages of one PDF (``file_path`` + ``page_label``) joined first."""
+        texts = [self._text_of(node) for node in nodes]
+        metadatas = [dict(node.metadata) for node in nodes]
+        out: list[BaseNode] = []
+        pending: list[BaseNode] = []
+        for source in pdf_page_sources(texts, metadatas):
+            if source.kind == "text":
+                pending.append(nodes[source.indices[0]])
+                continue
+            out += self._parse_texts(pending, show_progress, **kwargs)
+            pending = []
+            first = nodes[source.indices[0]]
+            _, chunks = chunk_pdf_pages(self._chunker_for(first), source, texts, metadatas)
+            out += self._page_nodes(first, chunks, exact=False)
+        return out + self._parse_texts(pending, show_progress, **kwargs)
+
+    def _page_nodes(self, first: BaseNode, chunks: list[Chunk], exact: bool) -> list[BaseNode]:
+        """Nodes of chunks of a PDF's pages, each with its first page's ``page_label``; not ``exact`` (pages
+        joined): no ``start_char_idx``/``end_char_idx``, as no one Document holds the text (``page_spans`` does)."""
+        built = self._nodes_from_chunks(first, chunks)
+        for node, chunk in zip(built, (c for c in chunks if c.text.strip())):
+            if "page_labels" in chunk.metadata:
+                node.metadata["page_label"] = chunk.metadata["page_labels"][0]
+            if not exact:
+                node.start_char_idx = node.end_char_idx = None
+        return built
+
+    def _parse_texts(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:
         # Batches go through chunk_many, so chunkers that share work across texts (model batches, concurrent
         # LLM calls) get to; the progress bar advances per batch.
         batches = [nodes[i : i + PARSE_BATCH] for i in range(0, len(nodes), PARSE_BATCH)]
@@ -198,6 +228,8 @@ class ChunkerNodeParser(EngineFace, NodeParser):
     async def _aparse_nodes(
         self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any
     ) -> list[BaseNode]:
+        if any(s.kind == "pages" for s in pdf_page_sources([""] * len(nodes), [n.metadata for n in nodes])):
+            return self._parse_nodes(nodes, show_progress, **kwargs)  # a PDF's pages: joined, then chunked
         results: list[list[Chunk]] = [[] for _ in nodes]
         for chunker, indices in self._by_chunker(nodes).items():
             texts, metadatas = self._inputs(nodes, indices)

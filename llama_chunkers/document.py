@@ -56,10 +56,15 @@ class DocumentNodeParser(face_of(DocumentChunker)):  # type: ignore[misc]
         by_source: dict[str, list[BaseNode]] = {}
         for leaf in leaves:
             by_source.setdefault(leaf.source_node.node_id if leaf.source_node else "", []).append(leaf)
+        sources = {node.node_id: node for node in nodes}
         out: list[BaseNode] = []
-        for node in nodes:
-            children = by_source.get(node.node_id, [])
-            out += children + self._sections(node, children)
+        for leaf in leaves:  # in order; a chunk of a PDF's joined pages (no offsets into its source): no parents
+            key = leaf.source_node.node_id if leaf.source_node else ""
+            if leaf.start_char_idx is None:
+                out.append(leaf)
+            elif key in by_source and key in sources:
+                children = [c for c in by_source.pop(key) if c.start_char_idx is not None]
+                out += children + self._sections(sources[key], children)
         return out
 
     def _sections(self, node: BaseNode, leaves: list[BaseNode]) -> list[BaseNode]:

@@ -41,16 +41,8 @@ class PDFNodeParser(face_of(PDFChunker)):  # type: ignore[misc]
         out: list[BaseNode] = []
         for source in sources_of(texts, metadatas):
             first = nodes[source.indices[0]]
-            chunker = self._chunker_for(first)
-            _, chunks = chunker.chunk_source(source, texts, metadatas)  # type: ignore[attr-defined]
-            built = self._nodes_from_chunks(first, chunks)
-            exact = source.kind == "text" and not any("page_spans" in c.metadata for c in chunks)
-            for node, chunk in zip(built, (c for c in chunks if c.text.strip())):
-                if "page_start" in chunk.metadata:
-                    node.metadata["page_label"] = chunk.metadata["page_labels"][0]
-                if not exact:
-                    node.start_char_idx = node.end_char_idx = None  # page_spans say where it is
-            out += built
+            text, chunks = self._chunker_for(first).chunk_source(source, texts, metadatas)  # type: ignore[attr-defined]
+            out += self._page_nodes(first, chunks, exact=text == texts[source.indices[0]] and source.kind == "text")
         return out
 
     async def _aparse_nodes(

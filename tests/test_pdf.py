@@ -133,7 +133,8 @@ def test_pdf_files_through_the_readers_of_both_frameworks(pdfs: dict[str, Path])
     documents = SimpleDirectoryReader(input_files=[pdfs["two"]], file_extractor={".pdf": PDFReader()}).load_data()
     assert len(documents) == 1 and documents[0].text == PDFChunker().extract(pdfs["two"])
     nodes = PDFNodeParser(max_size=600).get_nodes_from_documents(documents)
-    assert all(n.text in documents[0].text and n.metadata["boxes"] and n.start_char_idx is None for n in nodes)
+    assert all(n.metadata["boxes"] for n in nodes)
+    assert all(documents[0].text[n.start_char_idx : n.end_char_idx] == n.text for n in nodes)  # the reader's text
     engine = PDFChunker(max_size=600).chunk_file(pdfs["two"])
     from chunkers.runtime.models import minilm_path
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
@@ -246,3 +247,29 @@ def test_ray_says_pdfs_run_on_the_local_engine(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="--engine local"):
         list(file_results([tmp_path / "report.pdf"], Router(), address=None, workers=1))
+
+
+def test_any_of_our_parsers_joins_the_pages_of_a_pdf(pdfs: dict[str, Path]) -> None:
+    from langchain_community.document_loaders import PyPDFLoader
+    from langchain_core.documents import Document as LCDocument
+    from llama_index.core import Document, SimpleDirectoryReader
+
+    from langchain_chunkers import SentenceTextSplitter
+    from llama_chunkers import DocumentNodeParser, SentenceNodeParser
+
+    pages = PyPDFLoader(str(pdfs["one"])).load()
+    note = LCDocument(page_content="A note of its own. It is no PDF.", metadata={"source": "note.txt"})
+    documents = SentenceTextSplitter(chunk_size=400, add_start_index=True).split_documents([note, *pages])
+    assert documents[0].page_content == note.page_content and documents[0].metadata["start_index"] == 0
+    joined = documents[1:]
+    assert joined and all(HEADER not in d.page_content and "start_index" not in d.metadata for d in joined)
+    assert_spans_exact(joined, [p.page_content for p in pages])
+    assert any(d.metadata["page_start"] < d.metadata["page_end"] for d in joined)
+
+    llama_pages = SimpleDirectoryReader(input_files=[pdfs["one"]]).load_data()
+    for parser in (SentenceNodeParser(chunk_size=128), DocumentNodeParser(max_size=600, include_parents=True)):
+        nodes = parser.get_nodes_from_documents([Document(text="Plain text, no pages."), *llama_pages])
+        assert nodes[0].text == "Plain text, no pages." and nodes[0].start_char_idx == 0
+        assert all(HEADER not in n.text and n.metadata["page_label"] == n.metadata["page_labels"][0]
+                   for n in nodes[1:])  # fmt: skip
+        assert_spans_exact(nodes[1:], [p.text for p in llama_pages])

@@ -317,8 +317,10 @@ def _typical_length(page: Page) -> float:
     return lengths[int(len(lengths) * 0.8)] if lengths else 0
 
 
-def _write_block(writer: _Writer, block: _Block) -> None:
-    if block.level:
+def _write_block(writer: _Writer, block: _Block, markdown: bool) -> None:
+    if not markdown:
+        pass  # plain text: a heading is a paragraph of its own
+    elif block.level:
         writer.insert("#" * block.level + " ")
     else:
         page, first = block.lines[0]
@@ -345,9 +347,10 @@ def _write_block(writer: _Writer, block: _Block) -> None:
             writer.insert(" ")
 
 
-def assemble(pages: Sequence[Page], headings: Headings | None = None) -> Assembled:
+def assemble(pages: Sequence[Page], headings: Headings | None = None, markdown: bool = True) -> Assembled:
     """The pages as one Markdown document (see the module docstring); ``headings``: the heading lines of each page
-    (`headings_of` the same PDF's layout) where the pages are known only by their text."""
+    (`headings_of` the same PDF's layout) where the pages are known only by their text; ``markdown=False``: plain
+    text, paragraphs apart by a blank line, no heading marks (for chunkers of prose)."""
     skip = running_lines(pages)
     removed = sorted(
         {" ".join(pages[p].text[pages[p].lines[i].start : pages[p].lines[i].end].split()) for p, i in skip}
@@ -356,5 +359,5 @@ def assemble(pages: Sequence[Page], headings: Headings | None = None) -> Assembl
     for number, block in enumerate(_blocks(pages, skip, headings)):
         if number:
             writer.insert("\n\n")
-        _write_block(writer, block)
+        _write_block(writer, block, markdown)
     return Assembled("".join(writer.parts), writer.runs, list(pages), removed)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.base import BaseChunker
 from ..core.chunk import Chunk
 from ..core.options import Option, one_of
 from ..documents import DocumentChunker
@@ -126,3 +127,20 @@ def _checked(assembled: Assembled, name: str) -> Assembled:
     if empty:
         warnings.warn(f"{name}: pages without text (scanned?): {', '.join(empty)}", stacklevel=3)
     return assembled
+
+
+def chunk_pdf_pages(
+    chunker: BaseChunker, source: Source, texts: Sequence[str], metadatas: Sequence[dict[str, Any]]
+) -> tuple[str, list[Chunk]]:
+    """The pages of one PDF (a "pages" `Source`) joined and chunked by any chunker: ``chunker``'s chunks of the
+    joined text (plain text, or Markdown for `PDFChunker`), each with its pages (`page_metadata`)."""
+    if isinstance(chunker, PDFChunker):
+        return chunker.chunk_source(source, texts, metadatas)
+    first = {k: v for k, v in metadatas[source.indices[0]].items() if k not in PAGE_KEYS_OF_LOADERS}
+    labels = [page_label(metadatas[i]) or str(n + 1) for n, i in enumerate(source.indices)]
+    pages = [Page.from_text(texts[i], label) for i, label in zip(source.indices, labels)]
+    assembled = _checked(assemble(pages, markdown=False), source.path or "the pages")
+    chunks = chunker.chunk(assembled.text, **first)
+    for chunk in chunks:
+        chunk.metadata.update(page_metadata(assembled, chunk.start, chunk.end))
+    return assembled.text, chunks

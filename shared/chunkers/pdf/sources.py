@@ -59,3 +59,15 @@ def _reads_file(text: str, path: str) -> bool:
     """A document standing for the PDF file itself: its raw bytes read as text, or no text, from a PDF on disk."""
     is_pdf = Path(path).suffix.lower() == ".pdf" and Path(path).is_file()
     return is_pdf and (not text.strip() or text.startswith("%PDF"))
+
+
+def pdf_page_sources(texts: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> list[Source]:
+    """`sources_of`, where the page runs of a ``.pdf`` file are kept together and every other input is a text of its
+    own (what any face joins before chunking)."""
+    out = []
+    for source in sources_of(texts, metadatas):
+        if source.kind == "pages" and (source.path or "").lower().endswith(".pdf"):
+            out.append(source)
+        else:
+            out += [Source("text", [i], source.path) for i in source.indices]
+    return out
