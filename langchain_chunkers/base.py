@@ -183,6 +183,8 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         for document, chunk in zip(documents, (c for c in chunks if c.text.strip())):
             if "page_start" in chunk.metadata:
                 document.metadata["page"] = chunk.metadata["page_start"] - 1
+                if "page_label" in source:  # PyPDFLoader's label key, of the chunk's first page
+                    document.metadata["page_label"] = chunk.metadata["page_labels"][0]
             if not exact:
                 document.metadata.pop("start_index", None)
                 document.metadata.pop("end_index", None)

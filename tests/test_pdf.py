@@ -93,7 +93,7 @@ def test_the_pages_of_a_loader_are_joined_in_langchain(pdfs: dict[str, Path]) ->
     documents = PDFTextSplitter(chunk_size=500).split_documents(pages)
     assert documents and all(HEADER not in d.page_content for d in documents)
     assert all(d.metadata["source"] == str(pdfs["one"]) and d.metadata["page"] == d.metadata["page_start"] - 1
-               for d in documents)  # fmt: skip
+               and d.metadata["page_label"] == d.metadata["page_labels"][0] for d in documents)  # fmt: skip
     assert_spans_exact(documents, [p.page_content for p in pages])
     assert any(d.metadata["page_start"] < d.metadata["page_end"] for d in documents)
     # the file is at hand: its layout's headings structure the loader's text
