@@ -122,7 +122,9 @@ def langchain_default(pdf: Path, size: int) -> tuple[str, list[Any]]:
 
     pages = PyPDFLoader(str(pdf)).load()
     splitter = RecursiveCharacterTextSplitter(chunk_size=size, chunk_overlap=0, add_start_index=True)
-    return _per_page([p.page_content for p in pages], splitter.split_documents(pages), "lc")
+    found = [(d.metadata["page"], d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content),
+              d.page_content) for d in splitter.split_documents(pages)]  # fmt: skip
+    return _joined([p.page_content for p in pages], found)
 
 
 def llamaindex_default(pdf: Path, tokens: int) -> tuple[str, list[Any]]:
@@ -137,13 +139,6 @@ def llamaindex_default(pdf: Path, tokens: int) -> tuple[str, list[Any]]:
         (page_of[n.ref_doc_id], n.start_char_idx, n.end_char_idx, n.get_content(MetadataMode.EMBED)) for n in nodes
     ]
     return _joined([p.text for p in pages], found)
-
-
-def _per_page(texts: list[str], documents: list[Any], kind: str) -> tuple[str, list[Any]]:
-    page = {"lc": lambda d: d.metadata["page"]}[kind]
-    found = [(page(d), d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content), d.page_content)
-             for d in documents]  # fmt: skip
-    return _joined(texts, found)
 
 
 def _joined(texts: list[str], found: list[tuple[int, int, int, str]]) -> tuple[str, list[Any]]:

@@ -21,8 +21,8 @@ from chunkers.core.faces import (
 )
 from chunkers.core.options import options_of
 from chunkers.core.whitespace import keep_whitespace
-from chunkers.pdf.chunker import chunk_pdf_pages
-from chunkers.pdf.sources import PAGE_KEYS_OF_LOADERS, pdf_page_sources
+from chunkers.pdf.chunker import chunk_pdf_pages, without_page_keys
+from chunkers.pdf.sources import pdf_page_sources
 from langchain_core.documents import Document
 from langchain_text_splitters import TextSplitter
 from pydantic import Field
@@ -161,7 +161,7 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         keyed = [_keyed(m) for m in sources]
         out: list[Document] = []
         pending: list[int] = []
-        for source in pdf_page_sources(texts, keyed):
+        for source in pdf_page_sources(keyed):
             if source.kind == "text":
                 pending.append(source.indices[0])
                 continue
@@ -177,7 +177,7 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
     def _page_documents(self, text: str, source: dict[Any, Any], chunks: list[Chunk], exact: bool) -> list[Document]:
         """Documents of chunks of a PDF's pages (``text``: what they index), each with ``page`` (its first page,
         0-based) in place of the source's; not ``exact`` (pages joined): no ``start_index``/``end_index``."""
-        first = {k: v for k, v in source.items() if k not in PAGE_KEYS_OF_LOADERS}
+        first = without_page_keys(source)
         chunks = self._finish([text], [chunks])[0]
         documents = self._documents([text], [first], [chunks])
         for document, chunk in zip(documents, (c for c in chunks if c.text.strip())):
@@ -194,7 +194,7 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
         """`split_documents` without blocking the event loop (the LLM chunker: through the model's async API)."""
         documents = list(documents)  # any iterable, read once
         sources = [d.metadata for d in documents]
-        if any(s.kind == "pages" for s in pdf_page_sources([""] * len(documents), [_keyed(m) for m in sources])):
+        if any(s.kind == "pages" for s in pdf_page_sources([_keyed(m) for m in sources])):
             return self.transform_documents(documents, **kwargs)  # a PDF's pages: joined, then chunked
         texts = [d.page_content for d in documents]
         results = await self.chunker.achunk_many(texts, [_keyed(m) for m in sources])

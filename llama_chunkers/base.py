@@ -184,11 +184,14 @@ class ChunkerNodeParser(EngineFace, NodeParser):
 
     def _parse_nodes(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:
         """The nodes of ``nodes``, in order; the pages of one PDF (``file_path`` + ``page_label``) joined first."""
-        texts = [self._text_of(node) for node in nodes]
         metadatas = [dict(node.metadata) for node in nodes]
+        sources = pdf_page_sources(metadatas)
+        if all(source.kind == "text" for source in sources):  # no PDF's pages to join
+            return self._parse_texts(nodes, show_progress, **kwargs)
+        texts = [self._text_of(node) for node in nodes]
         out: list[BaseNode] = []
         pending: list[BaseNode] = []
-        for source in pdf_page_sources(texts, metadatas):
+        for source in sources:
             if source.kind == "text":
                 pending.append(nodes[source.indices[0]])
                 continue
@@ -228,7 +231,7 @@ class ChunkerNodeParser(EngineFace, NodeParser):
     async def _aparse_nodes(
         self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any
     ) -> list[BaseNode]:
-        if any(s.kind == "pages" for s in pdf_page_sources([""] * len(nodes), [n.metadata for n in nodes])):
+        if any(s.kind == "pages" for s in pdf_page_sources([n.metadata for n in nodes])):
             return self._parse_nodes(nodes, show_progress, **kwargs)  # a PDF's pages: joined, then chunked
         results: list[list[Chunk]] = [[] for _ in nodes]
         for chunker, indices in self._by_chunker(nodes).items():

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from chunkers.pdf import PDFChunker
-from chunkers.pdf.sources import PAGE_KEYS_OF_LOADERS, sources_of
+from chunkers.pdf.chunker import without_page_keys
+from chunkers.pdf.sources import sources_of
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.readers.base import BaseReader
 from llama_index.core.schema import BaseNode, Document
@@ -64,5 +65,5 @@ class PDFReader(BaseReader):
         path = Path(file)
         assembled = PDFChunker(password=self.password).assemble_file(path)
         metadata = {"file_path": str(path), "file_name": path.name, "total_pages": len(assembled.pages)}
-        metadata |= {k: v for k, v in (extra_info or {}).items() if k not in PAGE_KEYS_OF_LOADERS}
+        metadata |= without_page_keys(extra_info or {})
         return [Document(text=assembled.text, metadata=metadata)]

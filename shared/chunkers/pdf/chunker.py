@@ -69,12 +69,12 @@ class PDFChunker(DocumentChunker):
         """The text one of `chunkers.pdf.sources.sources_of`'s sources gives and its chunks: pages joined
         (``page_spans`` into their texts), a PDF file read from its path, or a text (a PDF's `extract` text from that
         PDF gets its pages too; any other text is chunked as Markdown)."""
-        first = {k: v for k, v in metadatas[source.indices[0]].items() if k not in PAGE_KEYS_OF_LOADERS}
+        first = without_page_keys(metadatas[source.indices[0]])
         text = texts[source.indices[0]]
         if source.kind == "pages":
-            labels = [page_label(metadatas[i]) or str(n + 1) for n, i in enumerate(source.indices)]
-            pages = [Page.from_text(texts[i], label) for i, label in zip(source.indices, labels)]
-            assembled = _checked(assemble(pages, self._layout_headings(source.path, len(pages))), source.path or "")
+            pages = loader_pages(source, texts, metadatas)
+            headings = self._layout_headings(source.path, len(pages))
+            assembled = _checked(assemble(pages, headings), source.path or "the pages")
         elif source.kind == "file" and source.path is not None:
             assembled = self.assemble_file(source.path)
         elif source.path is not None and source.path.lower().endswith(".pdf") and Path(source.path).is_file():
@@ -97,10 +97,25 @@ class PDFChunker(DocumentChunker):
 
     def chunk_assembled(self, assembled: Assembled, **metadata: Any) -> list[Chunk]:
         """The chunks of an assembled PDF, with their pages (see the class docstring)."""
-        chunks = self.chunk(assembled.text, **metadata)
-        for chunk in chunks:
-            chunk.metadata.update(page_metadata(assembled, chunk.start, chunk.end))
-        return chunks
+        return with_pages(self.chunk(assembled.text, **metadata), assembled)
+
+
+def without_page_keys(metadata: dict[str, Any]) -> dict[str, Any]:
+    """A page's metadata without the loaders' page keys (a chunk of joined pages gets its own)."""
+    return {k: v for k, v in metadata.items() if k not in PAGE_KEYS_OF_LOADERS}
+
+
+def loader_pages(source: Source, texts: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> list[Page]:
+    """The pages of a "pages" source as `Page`s known by their text, labelled as their loader labelled them."""
+    labels = [page_label(metadatas[i]) or str(n + 1) for n, i in enumerate(source.indices)]
+    return [Page.from_text(texts[i], label) for i, label in zip(source.indices, labels)]
+
+
+def with_pages(chunks: list[Chunk], assembled: Assembled) -> list[Chunk]:
+    """``chunks`` of an assembled document, each with its pages (`page_metadata`)."""
+    for chunk in chunks:
+        chunk.metadata.update(page_metadata(assembled, chunk.start, chunk.end))
+    return chunks
 
 
 def page_metadata(assembled: Assembled, start: int, end: int) -> dict[str, Any]:
@@ -136,11 +151,7 @@ def chunk_pdf_pages(
     joined text (plain text, or Markdown for `PDFChunker`), each with its pages (`page_metadata`)."""
     if isinstance(chunker, PDFChunker):
         return chunker.chunk_source(source, texts, metadatas)
-    first = {k: v for k, v in metadatas[source.indices[0]].items() if k not in PAGE_KEYS_OF_LOADERS}
-    labels = [page_label(metadatas[i]) or str(n + 1) for n, i in enumerate(source.indices)]
-    pages = [Page.from_text(texts[i], label) for i, label in zip(source.indices, labels)]
+    pages = loader_pages(source, texts, metadatas)
     assembled = _checked(assemble(pages, markdown=False), source.path or "the pages")
-    chunks = chunker.chunk(assembled.text, **first)
-    for chunk in chunks:
-        chunk.metadata.update(page_metadata(assembled, chunk.start, chunk.end))
-    return assembled.text, chunks
+    chunks = chunker.chunk(assembled.text, **without_page_keys(metadatas[source.indices[0]]))
+    return assembled.text, with_pages(chunks, assembled)

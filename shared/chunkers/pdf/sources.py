@@ -37,22 +37,30 @@ def page_label(metadata: dict[str, Any]) -> str | None:
     return str(page + 1) if isinstance(page, int) and not isinstance(page, bool) else None
 
 
+def page_runs(metadatas: Sequence[dict[str, Any]]) -> list[Source]:
+    """Consecutive pages of the same file (a file key and a page key) as one "pages" source; every other input a
+    "text" source of its own."""
+    out: list[Source] = []
+    for i, metadata in enumerate(metadatas):
+        path = file_of(metadata)
+        last = out[-1] if out else None
+        if path is None or page_label(metadata) is None:
+            out.append(Source("text", [i], path))
+        elif last is not None and last.kind == "pages" and last.path == path and last.indices[-1] == i - 1:
+            last.indices.append(i)
+        else:
+            out.append(Source("pages", [i], path))
+    return out
+
+
 def sources_of(texts: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> list[Source]:
     """The inputs grouped: consecutive pages of the same file, a whole PDF file, or a text of its own."""
-    out: list[Source] = []
-    for i, (text, metadata) in enumerate(zip(texts, metadatas)):
-        path = file_of(metadata)
-        if path is not None and page_label(metadata) is not None:
-            last = out[-1] if out else None
-            if last is not None and last.kind == "pages" and last.path == path and last.indices[-1] == i - 1:
-                last.indices.append(i)
-            else:
-                out.append(Source("pages", [i], path))
-        elif path is not None and _reads_file(text, path):
-            out.append(Source("file", [i], path))
-        else:
-            out.append(Source("text", [i], path))
-    return out
+    return [
+        Source("file", source.indices, source.path)
+        if source.kind == "text" and source.path is not None and _reads_file(texts[source.indices[0]], source.path)
+        else source
+        for source in page_runs(metadatas)
+    ]
 
 
 def _reads_file(text: str, path: str) -> bool:
@@ -61,13 +69,12 @@ def _reads_file(text: str, path: str) -> bool:
     return is_pdf and (not text.strip() or text.startswith("%PDF"))
 
 
-def pdf_page_sources(texts: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> list[Source]:
-    """`sources_of`, where the page runs of a ``.pdf`` file are kept together and every other input is a text of its
-    own (what any face joins before chunking)."""
+def pdf_page_sources(metadatas: Sequence[dict[str, Any]]) -> list[Source]:
+    """`page_runs` where only the pages of a ``.pdf`` file stay together (what any face joins before chunking)."""
     out = []
-    for source in sources_of(texts, metadatas):
-        if source.kind == "pages" and (source.path or "").lower().endswith(".pdf"):
-            out.append(source)
-        else:
+    for source in page_runs(metadatas):
+        if source.kind == "pages" and not (source.path or "").lower().endswith(".pdf"):
             out += [Source("text", [i], source.path) for i in source.indices]
+        else:
+            out.append(source)
     return out
