@@ -261,9 +261,7 @@ def squash(text: str) -> str:
 def _blocks(pages: Sequence[Page], skip: set[tuple[int, int]], headings: Headings | None = None) -> list[_Block]:
     """Lines grouped into paragraphs and headings, in reading order, across pages; ``headings`` (from the same PDF's
     layout) marks the heading lines of pages known only by their text."""
-    body = _body_size(pages)
-    gaps = [a.box[1] - b.box[3] for page in pages for a, b in zip(page.lines, page.lines[1:]) if a.box and b.box]
-    normal_gap = statistics.median([g for g in gaps if g >= 0] or [0.0])
+    layout = _Layout.of(pages)
     blocks: list[_Block] = []
     previous: tuple[int, Line] | None = None
     for number, page in enumerate(pages):
@@ -271,16 +269,34 @@ def _blocks(pages: Sequence[Page], skip: set[tuple[int, int]], headings: Heading
             if (number, index) in skip:
                 continue
             level = headings[number].get(squash(page.text[line.start : line.end]), 0) if headings else 0
-            if level and blocks and blocks[-1].level == level:
-                pass  # a heading wrapped over two lines
-            elif level or previous is None or blocks[-1].level or _breaks(previous, (number, line), pages, normal_gap,
-                                                                          body):  # fmt: skip
+            wrapped = level and blocks and blocks[-1].level == level  # a heading wrapped over two lines
+            if not wrapped and (level or previous is None or blocks[-1].level
+                                or _breaks(previous, (number, line), pages, layout)):  # fmt: skip
                 blocks.append(_Block([], level))
             blocks[-1].lines.append((number, line))
             previous = (number, line)
     if not headings:
-        _heading_levels(blocks, pages, body)
+        _heading_levels(blocks, pages, layout.body)
     return blocks
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What the line breaks are judged against: the body's type size, the usual gap between lines, and each page's
+    typical line length (the 80th percentile: a shorter line ending a sentence ends its paragraph)."""
+
+    body: float | None
+    gap: float
+    typical: list[float]
+
+    @classmethod
+    def of(cls, pages: Sequence[Page]) -> _Layout:
+        gaps = [a.box[1] - b.box[3] for page in pages for a, b in zip(page.lines, page.lines[1:]) if a.box and b.box]
+        typical = []
+        for page in pages:
+            lengths = sorted(line.end - line.start for line in page.lines)
+            typical.append(lengths[int(len(lengths) * 0.8)] if lengths else 0)
+        return cls(_body_size(pages), statistics.median([g for g in gaps if g >= 0] or [0.0]), typical)
 
 
 def headings_of(pages: Sequence[Page]) -> Headings:
@@ -293,10 +309,10 @@ def headings_of(pages: Sequence[Page]) -> Headings:
     return found
 
 
-def _breaks(previous: tuple[int, Line], current: tuple[int, Line], pages: Sequence[Page], gap: float,
-            body: float | None) -> bool:  # fmt: skip
+def _breaks(previous: tuple[int, Line], current: tuple[int, Line], pages: Sequence[Page], layout: _Layout) -> bool:
     """Whether ``current`` starts a new block after ``previous``."""
     (page_a, a), (page_b, b) = previous, current
+    body, gap = layout.body, layout.gap
     text_a = pages[page_a].text[a.start : a.end]
     text_b = pages[page_b].text[b.start : b.end]
     continues = not text_a.endswith(SENTENCE_END) and text_b[:1].islower()
@@ -309,23 +325,15 @@ def _breaks(previous: tuple[int, Line], current: tuple[int, Line], pages: Sequen
     if body is None and (NUMBERED_HEADING.match(text_a) or (NUMBERED_HEADING.match(text_b) and
                          text_a.endswith(SENTENCE_END))):  # fmt: skip
         return True
-    return text_a.endswith(SENTENCE_END) and (a.end - a.start) < 0.7 * _typical_length(pages[page_a])
-
-
-def _typical_length(page: Page) -> float:
-    lengths = sorted(line.end - line.start for line in page.lines)
-    return lengths[int(len(lengths) * 0.8)] if lengths else 0
+    return text_a.endswith(SENTENCE_END) and (a.end - a.start) < 0.7 * layout.typical[page_a]
 
 
 def _write_block(writer: _Writer, block: _Block, markdown: bool) -> None:
-    if not markdown:
-        pass  # plain text: a heading is a paragraph of its own
-    elif block.level:
+    page, first = block.lines[0]
+    if markdown and block.level:  # (plain text: a heading is a paragraph of its own)
         writer.insert("#" * block.level + " ")
-    else:
-        page, first = block.lines[0]
-        if MARKDOWN_OPENERS.match(writer.pages[page].text[first.start : first.end]):
-            writer.insert("\\")  # the PDF's text, not Markdown syntax
+    elif markdown and MARKDOWN_OPENERS.match(writer.pages[page].text[first.start : first.end]):
+        writer.insert("\\")  # the PDF's text, not Markdown syntax
     for position, (page, line) in enumerate(block.lines):
         text = writer.pages[page].text
         end = line.end
