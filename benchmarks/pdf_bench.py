@@ -1,25 +1,31 @@
 """PDF retrieval: the frameworks' default PDF paths against ours, at matched mean chunk size, on real PDFs.
 
 Suites: Chroma's WikiText articles (17 articles, 144 questions with their evidence) rendered to A4 PDF by WeasyPrint
-70 (`benchmarks/pdf_corpus.py`: running header, "Page N" footer, hyphenation; once in one column, once in two).
-Evidence is scored on the source's letters and digits: every path's text (page texts, joined text, Markdown) is
-aligned to the source's alphanumeric characters (NFKC, lower case), so a chunk covers the source characters its own
-map to, and characters that are not in the source (running headers, footers, page numbers) count against it. IoU,
-recall and precision of the top 5 chunks by MiniLM cosine, per question, averaged; interpolated at matched mean
-chunk size (characters of the chunk text) from a grid of each path's size setting. What is embedded is what each
-path embeds: LangChain ``page_content``; LlamaIndex ``get_content(EMBED)`` (its metadata too); our context line
-before the text where our faces embed it.
+70 (`benchmarks/pdf_corpus.py`: running header, "Page N" footer, hyphenation; once in one column, once in two), and
+60 Doc2Dial help pages (US government sites; questions written by crowd workers, evidence annotated) rendered from
+their Markdown by markdown-it-py and WeasyPrint, one PDF each, every third in two columns. Evidence is scored on
+the source's letters and digits: every path's text (page texts, joined text, Markdown) is aligned to the source's
+alphanumeric characters (NFKC, lower case), so a chunk covers the source characters its own map to, and characters
+that are not in the source (running headers, footers, page numbers) count against it. IoU, recall and precision of
+the top 5 chunks by MiniLM cosine, per question, averaged; interpolated at matched mean chunk size (characters of
+the chunk text) from a grid of each path's size setting. What is embedded is what each path embeds: LangChain
+``page_content``; LlamaIndex ``get_content(EMBED)`` (its metadata too); our context line before the text where our
+faces embed it.
 
-    python -m benchmarks.pdf_bench [--quick]       # -> benchmarks/results/pdf.md and .json
+    python -m benchmarks.pdf_bench [--quick] [--suites ...]      # -> benchmarks/results/pdf.md and .json
+
+The doc2dial suite is built first by benchmarks/structured_corpus.py (see benchmarks/structured_suites.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +35,18 @@ from chunkers.apps.evaluation.report import fmt
 from chunkers.core.chunk import embedded_text
 
 from .paths import ROOT
-from .pdf_corpus import articles, detokenize, render
+from .pdf_corpus import articles, detokenize, render, render_markdown
 from .report import machine, table, write
 from .retrieval_bench import load
+from .structured_suites import BUILD_DOC2DIAL, DOC2DIAL
 
 TOP_K = 5
+SUITES = ("one column", "two columns", "doc2dial")
+DOC2DIAL_DOCUMENTS = 60
 SIZES = (300, 500)
 CHAR_GRID = (250, 350, 500, 700, 900)
 TOKEN_GRID = (64, 96, 128, 192, 256)
+S2_GRID = (500, 700, 1000, 1400, 2000)  # S2's chunks are far under its limit (clusters come apart in reading order)
 Piece = tuple[str, str]  # (text the path's chunk spans, what it embeds)
 
 
@@ -70,42 +80,88 @@ def align(text: str, source: str) -> list[int]:
     return mapped
 
 
-class Source:
-    """The canonical text (the articles' source) and the questions' evidence as alnum ranges of it."""
+@dataclass
+class Suite:
+    """PDFs with their Markdown sources, and questions whose evidence is a set of positions in the suite's letters
+    and digits (each document's `alnum` source text, one after another)."""
 
-    def __init__(self) -> None:
-        raw, questions = load("wikitexts")
-        self.alnum, _ = alnum(detokenize(raw))
-        self.questions: list[tuple[str, set[int]]] = []
-        for question, spans in questions:
-            evidence: set[int] = set()
-            for start, end in spans:
-                needle = alnum(detokenize(raw[start:end]))[0]
-                at = self.alnum.find(needle)
-                if at >= 0 and needle:
-                    evidence.update(range(at, at + len(needle)))
-            if evidence:
-                self.questions.append((question, evidence))
+    name: str
+    documents: list[tuple[Path, str]]  # each document's PDF and Markdown source
+    alnums: list[str]  # each document's source letters and digits
+    questions: list[tuple[str, set[int]]] = field(default_factory=list)
+
+    def offset(self, document: int) -> int:
+        return sum(len(a) for a in self.alnums[:document])
 
 
-def chunk_sets(document_text: str, spans: Sequence[tuple[int, int]], source: Source) -> list[tuple[set[int], int]]:
-    """Per chunk span of ``document_text``: the source positions it covers and its count of characters not in the
-    source."""
+def wikitexts_suite(folder: Path, two_columns: bool) -> Suite:
+    """The WikiText articles in one PDF (one or two columns); evidence found in the detokenized source."""
+    raw, questions = load("wikitexts")
+    blocks = articles(None)
+    name = "two columns" if two_columns else "one column"
+    pdf = render(blocks, folder / f"{name.replace(' ', '-')}.pdf", two_columns=two_columns)
+    suite = Suite(name, [(pdf, markdown_of(blocks))], [alnum(detokenize(raw))[0]])
+    for question, spans in questions:
+        evidence: set[int] = set()
+        for start, end in spans:
+            needle = alnum(detokenize(raw[start:end]))[0]
+            at = suite.alnums[0].find(needle)
+            if at >= 0 and needle:
+                evidence.update(range(at, at + len(needle)))
+        if evidence:
+            suite.questions.append((question, evidence))
+    return suite
+
+
+def doc2dial_suite(folder: Path, count: int = DOC2DIAL_DOCUMENTS) -> Suite | None:
+    """``count`` Doc2Dial help pages (every k-th page with questions, by name; built by
+    benchmarks/structured_corpus.py, None when absent) rendered from their Markdown, every third in two columns;
+    evidence: the annotated spans' letters and digits."""
+    if not (DOC2DIAL / "questions.jsonl").is_file():
+        print(f"doc2dial suite missing: build it with {BUILD_DOC2DIAL}")
+        return None
+    asked: dict[str, list[tuple[str, int, int]]] = {}
+    for line in (DOC2DIAL / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        for ref in row["references"]:
+            asked.setdefault(ref["document"], []).append((row["question"], ref["start"], ref["end"]))
+    names = sorted(asked)
+    names = names[:: max(len(names) // count, 1)][:count]
+    suite = Suite("doc2dial help pages (a third in two columns)", [], [])
+    for number, name in enumerate(names):
+        markdown = (DOC2DIAL / "documents" / name).read_text(encoding="utf-8")
+        pdf = render_markdown(markdown, folder / f"{Path(name).stem}.pdf", two_columns=number % 3 == 2)
+        letters, offsets = alnum(markdown)
+        base = sum(len(a) for a in suite.alnums)
+        suite.documents.append((pdf, markdown))
+        suite.alnums.append(letters)
+        for question, start, end in asked[name]:
+            lo, hi = np.searchsorted(offsets, start), np.searchsorted(offsets, end)
+            if hi > lo:
+                suite.questions.append((question, set(range(base + int(lo), base + int(hi)))))
+    return suite
+
+
+def chunk_sets(
+    document_text: str, spans: Sequence[tuple[int, int]], source: str, base: int
+) -> list[tuple[set[int], int]]:
+    """Per chunk span of ``document_text``: the positions it covers in the suite (``source``, the document's alnum
+    text, starting at ``base``) and its count of characters not in the source."""
     letters, offsets = alnum(document_text)
-    mapped = align(letters, source.alnum)
+    mapped = align(letters, source)
     out = []
     for start, end in spans:
         lo, hi = np.searchsorted(offsets, start), np.searchsorted(offsets, end)
         inside = mapped[lo:hi]
-        out.append(({m for m in inside if m >= 0}, sum(m < 0 for m in inside)))
+        out.append(({base + m for m in inside if m >= 0}, sum(m < 0 for m in inside)))
     return out
 
 
-def score(chunks: list[tuple[set[int], int]], embedded: list[str], source: Source, embedder: Embedder,
+def score(chunks: list[tuple[set[int], int]], embedded: list[str], suite: Suite, embedder: Embedder,
           queries: np.ndarray) -> dict[str, float]:  # fmt: skip
     vectors = embedder.documents(embedded)
     ious, recalls, precisions = [], [], []
-    for (_, evidence), query in zip(source.questions, queries):
+    for (_, evidence), query in zip(suite.questions, queries):
         top = np.argsort(-(vectors @ query))[:TOP_K]
         covered = set().union(*(chunks[i][0] for i in top))
         foreign = sum(chunks[i][1] for i in top)
@@ -167,14 +223,15 @@ def _only_source(texts: list[str], pages: list[Any]) -> Any:
     return source
 
 
-def ours_file(pdf: Path, size: int, context_title: bool = False) -> tuple[str, list[Any]]:
-    """PDFChunker on the file (layout: headings from fonts), the context line embedded."""
+def ours_file(pdf: Path, size: int, strategy: str = "sections") -> tuple[str, list[Any]]:
+    """PDFChunker on the file (layout: headings from fonts), the context line embedded (none with S2)."""
     from chunkers import PDFChunker
 
-    chunker = PDFChunker(max_size=size, context_title=context_title)
+    chunker = PDFChunker(max_size=size, strategy=strategy)
     assembled = chunker.assemble_file(pdf)
     chunks = chunker.chunk_assembled(assembled)
-    return assembled.text, [((c.start, c.end), embedded_text(c.metadata["context_header"], c.text)) for c in chunks]
+    return assembled.text, [((c.start, c.end), embedded_text(c.metadata.get("context_header") or "", c.text))
+                            for c in chunks]  # fmt: skip
 
 
 def markdown_source(markdown: str, size: int) -> tuple[str, list[Any]]:
@@ -189,39 +246,47 @@ def markdown_of(blocks: list[tuple[int, str, str]]) -> str:
     return "\n\n".join("#" * level + " " + heading if level else text for level, heading, text in blocks)
 
 
-def run(quick: bool = False) -> dict[str, Any]:
+Path_ = Callable[[Path, str, int], tuple[str, list[Any]]]  # (pdf, its Markdown source, size) -> text, chunks
+
+
+def run(quick: bool = False, suites: Sequence[str] = SUITES) -> dict[str, Any]:
     started = time.perf_counter()
-    source = Source()
-    blocks = articles(None)
-    markdown = markdown_of(blocks)
     embedder = Embedder()
-    queries = embedder.queries([q for q, _ in source.questions])
     folder = Path(tempfile.mkdtemp(prefix="pdf-bench-"))
     grid = CHAR_GRID[1:4] if quick else CHAR_GRID
     token_grid = TOKEN_GRID[1:4] if quick else TOKEN_GRID
-    paths: dict[str, tuple[bool, Callable[[Path, int], tuple[str, list[Any]]], Sequence[int]]] = {
-        "LangChain: PyPDFLoader pages -> RecursiveCharacterTextSplitter": (False, langchain_default, grid),
-        "LlamaIndex: SimpleDirectoryReader pages -> SentenceSplitter": (False, llamaindex_default, token_grid),
-        "ours: PyPDFLoader pages -> PDFTextSplitter": (True, ours_pages, grid),
-        "ours: PDFChunker on the file": (True, ours_file, grid),
-        "upper bound: DocumentChunker on the Markdown source": (True, lambda p, s: markdown_source(markdown, s), grid),
-    }
-    rows = []
-    for layout in ("one column", "two columns"):
-        pdf = render(blocks, folder / f"{layout.replace(' ', '-')}.pdf", two_columns=layout == "two columns")
+    paths: dict[str, tuple[bool, Path_, Sequence[int]]] = {
+        "LangChain: PyPDFLoader pages -> RecursiveCharacterTextSplitter":
+            (False, lambda p, m, s: langchain_default(p, s), grid),
+        "LlamaIndex: SimpleDirectoryReader pages -> SentenceSplitter":
+            (False, lambda p, m, s: llamaindex_default(p, s), token_grid),
+        "ours: PyPDFLoader pages -> PDFTextSplitter": (True, lambda p, m, s: ours_pages(p, s), grid),
+        "ours: PDFChunker on the file": (True, lambda p, m, s: ours_file(p, s), grid),
+        "ours: PDFChunker(strategy='s2') on the file (S2 Chunking)":
+            (True, lambda p, m, s: ours_file(p, s, "s2"), S2_GRID[::2] if quick else S2_GRID),
+        "upper bound: DocumentChunker on the Markdown source": (True, lambda p, m, s: markdown_source(m, s), grid),
+    }  # fmt: skip
+    built = {"one column": lambda: wikitexts_suite(folder, False), "two columns": lambda: wikitexts_suite(folder, True),
+             "doc2dial": lambda: doc2dial_suite(folder)}  # fmt: skip
+    rows, questions = [], {}
+    for suite in filter(None, (built[name]() for name in suites)):
+        queries = embedder.queries([q for q, _ in suite.questions])
+        questions[suite.name] = len(suite.questions)
         for name, (ours, make, sizes) in paths.items():
             for size in sizes:
-                text, chunks = make(pdf, size)
-                sets = chunk_sets(text, [span for span, _ in chunks], source)
-                measured = score(sets, [embedded for _, embedded in chunks], source, embedder, queries)
-                lengths = [b - a for (a, b), _ in chunks]
-                foreign = sum(1 for s in sets if s[1] > 0)
-                rows.append({"corpus": layout, "chunker": name, "ours": ours, "setting": size,
-                             "chunks": len(chunks), "mean_chars": float(np.mean(lengths)),
-                             "with_foreign": foreign / len(chunks), **measured})  # fmt: skip
-                print(layout, name, size, rows[-1]["mean_chars"], round(measured["iou"], 4), flush=True)
-    speed = speeds(folder / "one-column.pdf")
-    return {"machine": machine(), "minutes": (time.perf_counter() - started) / 60, "questions": len(source.questions),
+                sets, embedded, lengths = [], [], []
+                for number, (pdf, markdown) in enumerate(suite.documents):
+                    text, chunks = make(pdf, markdown, size)
+                    sets += chunk_sets(text, [span for span, _ in chunks], suite.alnums[number], suite.offset(number))
+                    embedded += [e for _, e in chunks]
+                    lengths += [b - a for (a, b), _ in chunks]
+                measured = score(sets, embedded, suite, embedder, queries)
+                rows.append({"corpus": suite.name, "chunker": name, "ours": ours, "setting": size,
+                             "chunks": len(lengths), "mean_chars": float(np.mean(lengths)),
+                             "with_foreign": sum(1 for s in sets if s[1] > 0) / len(sets), **measured})  # fmt: skip
+                print(suite.name, name, size, rows[-1]["mean_chars"], round(measured["iou"], 4), flush=True)
+    speed = speeds(wikitexts_suite(folder, False).documents[0][0])
+    return {"machine": machine(), "minutes": (time.perf_counter() - started) / 60, "questions": questions,
             "rows": rows, "matched": matched(rows, SIZES), "speed": speed}  # fmt: skip
 
 
@@ -235,6 +300,7 @@ def speeds(pdf: Path, rounds: int = 3) -> list[dict[str, Any]]:
                        ("LlamaIndex default (SimpleDirectoryReader + SentenceSplitter)",
                         lambda p, s: llamaindex_default(p, s // 4)),
                        ("ours: PDFChunker on the file", ours_file),
+                       ("ours: PDFChunker(strategy='s2') on the file", lambda p, s: ours_file(p, s, "s2")),
                        ("ours: PyPDFLoader pages -> PDFTextSplitter", ours_pages)):  # fmt: skip
         best = min(_timed(make, pdf) for _ in range(rounds))
         out.append({"path": name, "pages": pages, "seconds": best, "pages_per_s": pages / best})
@@ -249,7 +315,8 @@ def _timed(make: Callable[[Path, int], Any], pdf: Path) -> float:
 
 def markdown(report: dict[str, Any]) -> str:
     lines = ["# PDFs: the frameworks' default paths against ours", "", __doc__.split("\n\n")[1].replace("\n", " "),
-             "", f"Machine: {report['machine']}. {report['questions']} questions. Run time "
+             "", f"Machine: {report['machine']}. Questions: "
+             f"{', '.join(f'{n} {k}' for k, n in report['questions'].items())}. Run time "
              f"{report['minutes']:.1f} min.", ""]  # fmt: skip
     for layout in dict.fromkeys(r["corpus"] for r in report["rows"]):
         for size in SIZES:
@@ -275,9 +342,10 @@ def markdown(report: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pdf_bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="three sizes per path instead of five")
+    parser.add_argument("--suites", nargs="+", default=list(SUITES), choices=SUITES)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
-    report = run(args.quick)
+    report = run(args.quick, args.suites)
     text = markdown(report)
     write(args.out, "pdf", text, report)
     print(text)

@@ -52,12 +52,24 @@ def articles(count: int | None = 2) -> list[tuple[int, str, str]]:
 
 def render(blocks: list[tuple[int, str, str]], out: Path, two_columns: bool = False) -> Path:
     """``blocks`` (`articles`) as an A4 PDF at ``out``."""
-    import weasyprint
-
     body = "".join(
         f"<h{level}>{html.escape(heading)}</h{level}>" if level else f"<p>{html.escape(text)}</p>"
         for level, heading, text in blocks
     )
+    return render_html(body, out, two_columns)
+
+
+def render_markdown(markdown: str, out: Path, two_columns: bool = False) -> Path:
+    """A Markdown document (rendered to HTML by markdown-it-py, CommonMark) as an A4 PDF at ``out``."""
+    from markdown_it import MarkdownIt
+
+    return render_html(MarkdownIt("commonmark").enable("table").render(markdown), out, two_columns)
+
+
+def render_html(body: str, out: Path, two_columns: bool = False) -> Path:
+    """An HTML body as an A4 PDF at ``out``, with the running header and footer."""
+    import weasyprint
+
     css = CSS % {"header": HEADER, "columns": "column-count: 2; column-gap: 8mm;" if two_columns else ""}
     page = f'<html lang="en"><head><style>{css}</style></head><body>{body}</body></html>'
     weasyprint.HTML(string=page).write_pdf(out)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from chunkers.pdf.assemble import Page
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.pdf_corpus import HEADER, articles, render
+from benchmarks.pdf_corpus import HEADER, articles, render, render_html
 
 HEADINGS = [heading for level, heading, _ in articles(2) if level]
 
@@ -273,3 +274,62 @@ def test_any_of_our_parsers_joins_the_pages_of_a_pdf(pdfs: dict[str, Path]) -> N
         assert all(HEADER not in n.text and n.metadata["page_label"] == n.metadata["page_labels"][0]
                    for n in nodes[1:])  # fmt: skip
         assert_spans_exact(nodes[1:], [p.text for p in llama_pages])
+
+
+def test_a_two_page_pdf_loses_its_running_header_and_keeps_body_text_that_repeats(tmp_path: Path) -> None:
+    paragraphs = [text for level, _, text in articles(1) if not level][:2]
+    body = f'<h1>Valkyria</h1><p>{paragraphs[0]}</p><p style="break-before: page">{paragraphs[1]}</p>'
+    assembled = PDFChunker().assemble_file(render_html(body, tmp_path / "two.pdf"))
+    assert len(assembled.pages) == 2 and HEADER in assembled.removed
+    assert HEADER not in assembled.text and not re.search(r"\bPage \d\b", assembled.text)
+    assert squashed(paragraphs[1][:200]) in squashed(assembled.text)
+    # a paragraph that opens both pages is body text, not a running header: it stays
+    pages = [Page.from_text(f"{'Same opening paragraph of the report, long enough to be body text. ' * 2}\n{t}", n)
+             for n, t in (("1", "First page."), ("2", "Second page."))]  # fmt: skip
+    assert assemble(pages).text.count("Same opening paragraph") == 4
+
+
+def test_s2_strategy_clusters_the_paragraphs_in_both_frameworks(pdfs: dict[str, Path]) -> None:
+    from langchain_chunkers import PDFLoader, PDFTextSplitter
+    from llama_chunkers import PDFNodeParser, PDFReader
+
+    chunker = PDFChunker(max_size=400, strategy="s2")
+    text = chunker.extract(pdfs["two"])
+    chunks = chunker.chunk_file(pdfs["two"])
+    assert chunks and all(text[c.start : c.end] == c.text and len(c.text) <= 400 for c in chunks)
+    squashed_text = squashed(re.sub(r"(?m)^#+ ", "", text))
+    assert squashed("".join(c.text for c in chunks)).replace("#", "") == squashed_text.replace("#", "")
+    clusters = [c.metadata["s2_cluster"] for c in chunks]
+    assert len(set(clusters)) > 1 and all(c.metadata["page_spans"] and c.metadata["boxes"] for c in chunks)
+    # a cluster holds paragraphs that are not next to each other: chunks of one cluster, apart
+    apart = [(i, j) for i in range(len(clusters)) for j in range(i + 2, len(clusters)) if clusters[i] == clusters[j]]
+    assert any(any(clusters[k] != clusters[i] for k in range(i + 1, j)) for i, j in apart)
+    with pytest.raises(ValueError, match="strategy='s2'"):
+        PDFChunker(embeddings=lambda texts: [[1.0] for _ in texts])
+
+    parser = PDFNodeParser(max_size=400, strategy="s2")
+    assert parser.to_dict()["strategy"] == "s2" and PDFNodeParser.from_dict(parser.to_dict()).strategy == "s2"
+    nodes = parser.get_nodes_from_documents(PDFReader().load_data(pdfs["two"]))
+    assert all(text[n.start_char_idx : n.end_char_idx] == n.text and "s2_cluster" in n.metadata for n in nodes)
+    assert len(set(n.metadata["s2_cluster"] for n in nodes)) > 1
+    splitter = PDFTextSplitter(max_size=400)
+    splitter.strategy = "s2"  # a field set after construction takes effect
+    assert [d.page_content for d in splitter.split_documents(PDFLoader(str(pdfs["two"])).load())] == [
+        c.text for c in chunks
+    ]
+
+
+PARAGRAPHS = st.lists(
+    st.text(alphabet=st.sampled_from("ab cd.\n#-"), min_size=1, max_size=300), min_size=1, max_size=12
+).map("\n\n".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(PARAGRAPHS, st.integers(min_value=20, max_value=200))
+def test_s2_chunks_are_exact_within_the_budget_and_lose_no_text(text: str, max_size: int) -> None:
+    chunks = PDFChunker(max_size=max_size, strategy="s2").chunk(text)
+    assert all(text[c.start : c.end] == c.text and len(c.text) <= max_size for c in chunks)
+    assert [c.start for c in chunks] == sorted(c.start for c in chunks)
+    assert all(a.end <= b.start for a, b in pairwise(chunks))  # no chunk overlaps another
+    covered = {i for c in chunks for i in range(c.start, c.end)}
+    assert all(i in covered or text[i].isspace() for i in range(len(text)))  # only whitespace falls between chunks

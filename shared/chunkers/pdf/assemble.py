@@ -122,22 +122,25 @@ def line_spans(text: str) -> list[tuple[int, int]]:
 PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?([0-9]+|[ivxlcdm]+)(\s*(/|of)\s*[0-9]+)?$|^[-–—]\s*[0-9]+\s*[-–—]$")
 EDGE_LINES = 3  # a running header or footer is among the first or last lines of a page (in the file's order) ...
 EDGE_ZONE = 0.08  # ... or in the top or bottom 8% of the page's text (by the lines' boxes)
+RUNNING_MAX = 120  # characters: a running header or footer is a short line, not body text that repeats
 
 
 def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
     """``(page, line index)`` of the running headers, footers and page numbers. Among a page's edge lines (its first
-    or last `EDGE_LINES` in the file's order, or those in the top or bottom `EDGE_ZONE` of its text): a line that,
-    digits, spacing and punctuation aside and in the same type size, repeats on a quarter of the pages (and on
-    three: odd and even pages may differ); or a page's very first or last line when it is a bare page number ("12",
-    "iv", "Page 3 of 9") in no larger type than the body."""
+    or last `EDGE_LINES` in the file's order, or those in the top or bottom `EDGE_ZONE` of its text) of at most
+    `RUNNING_MAX` characters: a line that, digits, spacing and punctuation aside and in the same type size, repeats
+    on a quarter of the pages (and on three: odd and even pages may differ; on both pages of a two-page PDF); or a
+    page's very first or last line when it is a bare page number ("12", "iv", "Page 3 of 9") in no larger type than
+    the body."""
 
     def key(page: Page, line: Line) -> tuple[str, float | None]:
         text = re.sub(r"\d+", "#", page.text[line.start : line.end].lower())
         return "".join(ch for ch in text if ch.isalnum() or ch == "#"), line.size and round(line.size)
 
-    edges = [_edge_lines(page) for page in pages]
+    edges = [[i for i in _edge_lines(page) if page.lines[i].end - page.lines[i].start <= RUNNING_MAX] for page in pages]
     counts = Counter(k for page, ids in zip(pages, edges) for k in {key(page, page.lines[i]) for i in ids})
-    repeated = {k for k, n in counts.items() if len(pages) >= 3 and n >= max(3, len(pages) / 4) and k[0].strip("#")}
+    least = 2 if len(pages) == 2 else max(3, len(pages) / 4)
+    repeated = {k for k, n in counts.items() if len(pages) >= 2 and n >= least and k[0].strip("#")}
     body = _body_size(pages)
     found = set()
     for number, (page, ids) in enumerate(zip(pages, edges)):

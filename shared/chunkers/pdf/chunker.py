@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,10 @@ from ..core.options import Option, one_of
 from ..documents import DocumentChunker
 from .assemble import Assembled, Headings, Page, assemble, headings_of
 from .reader import PDFError, read_pages
+from .s2 import regions_of, s2_spans
 from .sources import PAGE_KEYS_OF_LOADERS, Source, page_label
 
+STRATEGIES = ("sections", "s2")
 PAGE_KEYS = ("page_start", "page_end", "page_labels", "page_spans", "boxes")
 
 
@@ -43,6 +45,23 @@ class PDFChunker(DocumentChunker):
     password: str | None = Option(
         None, "The password of an encrypted PDF.", affects_output=False, written=False
     ).field()
+    strategy: str = Option(
+        "sections",
+        "'sections' (along the headings found, the section path as context) or 's2' (S2 Chunking's spatial + "
+        "semantic clustering of the paragraphs; lower IoU in benchmarks/results/pdf.md).",
+        one_of(*STRATEGIES),
+    ).field()
+    embeddings: Any = Option(
+        None,
+        "strategy='s2': the embedding model (LangChain, LlamaIndex, sentence-transformers, a callable); None: the "
+        "embedded MiniLM.",
+        written=False,
+    ).field()
+
+    def _validate(self) -> None:
+        super()._validate()
+        if self.embeddings is not None and self.strategy != "s2":
+            raise ValueError("embeddings is used by strategy='s2' only: pass strategy='s2' or drop embeddings")
 
     def extract(self, path: str | Path) -> str:
         """The text of the PDF at ``path`` as it is chunked: its pages joined, as Markdown."""
@@ -97,7 +116,29 @@ class PDFChunker(DocumentChunker):
 
     def chunk_assembled(self, assembled: Assembled, **metadata: Any) -> list[Chunk]:
         """The chunks of an assembled PDF, with their pages (see the class docstring)."""
+        if self.strategy == "s2" and assembled.text.strip():
+            chunks = [replace(c, metadata={**metadata, **c.metadata}) for c in self._s2(assembled.text, assembled)]
+            return with_pages(self._finished(assembled.text, chunks), assembled)
         return with_pages(self.chunk(assembled.text, **metadata), assembled)
+
+    def _chunk(self, text: str, metadata: dict[str, Any]) -> list[Chunk]:
+        return self._s2(text) if self.strategy == "s2" else super()._chunk(text, metadata)
+
+    def _s2(self, text: str, assembled: Assembled | None = None) -> list[Chunk]:
+        """S2 Chunking's chunks of ``text`` (`chunkers.pdf.s2`), a chunk over the limit cut along its structure."""
+        from ..runtime.embeddings import UnitEmbeddings
+
+        regions = regions_of(text, assembled)
+        vectors = UnitEmbeddings(self.embeddings, memo=True).documents([text[r.start : r.end] for r in regions])
+        measure = self.sizer.span_measure(text)
+        by_structure = super()._chunk
+        chunks = []
+        for start, end, cluster in s2_spans(regions, vectors, measure, self.core_size):
+            pieces = [(0, end - start)]
+            if measure(start, end) > self.core_size:
+                pieces = [(c.start, c.end) for c in by_structure(text[start:end], {"format": "markdown"})]
+            chunks += [Chunk.from_span(text, start + a, start + b, s2_cluster=cluster) for a, b in pieces]
+        return chunks
 
 
 def without_page_keys(metadata: dict[str, Any]) -> dict[str, Any]:
