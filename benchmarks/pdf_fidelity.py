@@ -47,7 +47,8 @@ def paths(pdf: Path) -> dict[str, str]:
     """Each path's text of ``pdf``."""
     from chunkers import PDFChunker
     from chunkers.pdf import assemble, read_pages
-    from chunkers.pdf.assemble import Page, headings_of
+    from chunkers.pdf.assemble import headings_of
+    from chunkers.pdf.layout import Page
 
     pages = pypdf_pages(pdf)
     loader_pages = [Page.from_text(text, str(i + 1)) for i, text in enumerate(pages)]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from chunkers import PDFChunker
 from chunkers.pdf import PDFError, assemble
-from chunkers.pdf.assemble import Page
+from chunkers.pdf.layout import Page
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -333,3 +333,70 @@ def test_s2_chunks_are_exact_within_the_budget_and_lose_no_text(text: str, max_s
     assert all(a.end <= b.start for a, b in pairwise(chunks))  # no chunk overlaps another
     covered = {i for c in chunks for i in range(c.start, c.end)}
     assert all(i in covered or text[i].isspace() for i in range(len(text)))  # only whitespace falls between chunks
+
+
+def test_a_table_is_kept_by_rows_with_its_header_row_as_context(tmp_path: Path) -> None:
+    import csv
+    import html
+
+    from benchmarks.paths import CHROMA
+
+    with (CHROMA / "questions.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [(r["corpus_id"], r["question"][:70]) for r in csv.DictReader(handle)][:10]
+    td = '<td style="padding: 2pt 8pt; border: 0.5pt solid gray">'  # cells apart, as tables are set
+    cells = "".join(f"<tr>{td}{html.escape(a)}</td>{td}{html.escape(b)}</td></tr>" for a, b in rows)
+    paragraph = next(text for level, _, text in articles(1) if not level)
+    header = f"<tr>{td}Corpus</td>{td}Question</td></tr>"
+    body = f'<h2>Questions</h2><p>{paragraph}</p><table style="border-collapse: collapse">{header}{cells}</table>'
+    pdf = render_html(body, tmp_path / "table.pdf")
+    chunker = PDFChunker(max_size=400)
+    text = chunker.extract(pdf)
+    table = [line for line in text.splitlines() if line.startswith("|")]
+    assert table[:2] == ["| Corpus | Question |", "| --- | --- |"]
+    assert [line.split(" | ")[0].lstrip("| ") for line in table[2:]] == [a for a, _ in rows]
+    assert squashed(paragraph) in squashed(text)  # the prose around it is no table
+    chunks = chunker.chunk_file(pdf)
+    assert all(text[c.start : c.end] == c.text and len(c.text) <= 400 for c in chunks)
+    pieces = [c for c in chunks if c.text.startswith("|") and "Corpus" not in c.text]
+    assert pieces and all(c.metadata["context_header"].endswith("| Corpus | Question |") for c in pieces)
+
+
+CELL = st.text(alphabet=st.sampled_from("ab |-.1"), min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=6), st.booleans())
+def test_table_rows_are_copied_cell_by_cell_and_lose_no_text(grid: list[list[str]], prose_after: bool) -> None:
+    from chunkers.pdf.layout import Line
+
+    text, lines, y = "", [], 700.0
+    for row in grid:  # cells at x = 60, 160, 260, set 5 points a character, apart by wide blanks
+        start, words, x = len(text), [], 60.0
+        for column, cell in enumerate(row):
+            for k, part in enumerate(cell.split(" ")):
+                offset = len(text)
+                if column or k:
+                    words.append((offset, x, 40.0 if k == 0 else 4.0))
+                text += part + " "
+                x += 5.0 * (len(part) + 1)
+            x = 60.0 + 100.0 * (column + 1)
+        text = text.rstrip(" ")
+        lines.append(Line(start, len(text), 10.0, False, (60.0, y - 10, x, y), tuple(words)))
+        text += "\n"
+        y -= 14.0
+    if prose_after:
+        start = len(text)
+        text += "A closing sentence of plain prose."
+        lines.append(Line(start, len(text), 10.0, False, (60.0, y - 10, 230.0, y)))
+    assembled = assemble([Page(text, "1", lines)])
+    for run in assembled.runs:  # every run is an exact copy
+        assert assembled.text[run.start : run.start + run.length] == text[run.page_start : run.page_start + run.length]
+    copied = {run.page_start + k for run in assembled.runs for k in range(run.length)}
+    ends = {line.end - 1 for line in lines}  # (a hyphen ending a line before a lower-case word joins it)
+    assert all(i in copied or text[i].isspace() or (i in ends and text[i] == "-") for i in range(len(text)))
+    from chunkers.pdf.tables import LIST_MARKER
+
+    if len(grid) >= 3 and not all(LIST_MARKER.match(row[0]) for row in grid):  # a table (not a list): one row a line
+        rows = [line for line in assembled.text.split("\n") if line.startswith("| ")]
+        assert len(rows) == len(grid) + 1 and rows[1].count("---") >= 3  # (words lined up in every row: a column)
+        assert len({row.replace("\\|", "").count("|") for row in rows}) == 1  # every row has every column

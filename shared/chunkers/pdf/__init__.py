@@ -2,8 +2,9 @@
 layout by PDFium (`reader`), and chunked along the headings found (`PDFChunker`)."""
 
 from ..io.files import FILE_READ_SUFFIXES
-from .assemble import Assembled, Page, assemble
+from .assemble import Assembled, assemble
 from .chunker import PAGE_KEYS, PDFChunker, page_metadata
+from .layout import Page
 from .reader import PDFError, read_pages
 
 PDF_SUFFIXES = FILE_READ_SUFFIXES

@@ -11,36 +11,12 @@ import re
 import statistics
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
-Box = tuple[float, float, float, float]  # left, bottom, right, top, in PDF points (origin bottom-left)
-
-
-@dataclass
-class Line:
-    """One line of a page: ``page_text[start:end]``, with its font ``size`` and ``bold`` and its ``box`` where the
-    layout is known (None: text only, e.g. a loader's page)."""
-
-    start: int
-    end: int
-    size: float | None = None
-    bold: bool = False
-    box: Box | None = None
-
-
-@dataclass
-class Page:
-    """A page's text as its source gave it, its label (e.g. "iv", "12") and its lines."""
-
-    text: str
-    label: str
-    lines: list[Line] = field(default_factory=list)
-
-    @classmethod
-    def from_text(cls, text: str, label: str) -> Page:
-        """A page known only by its text (a loader's page): one `Line` per non-blank line."""
-        return cls(text, label, [Line(*span) for span in line_spans(text)])
+from .layout import Box, Line, Page, union
+from .tables import cells, table_rows
 
 
 @dataclass(frozen=True)
@@ -102,23 +78,6 @@ class Assembled:
         return found
 
 
-def union(boxes: Iterable[Box]) -> Box:
-    """The smallest box holding all of ``boxes``."""
-    lefts, bottoms, rights, tops = zip(*boxes)
-    return min(lefts), min(bottoms), max(rights), max(tops)
-
-
-def line_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each non-blank line of ``text``, trimmed of surrounding whitespace."""
-    spans = []
-    for match in re.finditer(r"[^\r\n]+", text):
-        inner = match.group().strip()
-        if inner:
-            start = match.start() + match.group().index(inner)
-            spans.append((start, start + len(inner)))
-    return spans
-
-
 PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?([0-9]+|[ivxlcdm]+)(\s*(/|of)\s*[0-9]+)?$|^[-–—]\s*[0-9]+\s*[-–—]$")
 EDGE_LINES = 3  # a running header or footer is among the first or last lines of a page (in the file's order) ...
 EDGE_ZONE = 0.08  # ... or in the top or bottom 8% of the page's text (by the lines' boxes)
@@ -174,10 +133,12 @@ MARKDOWN_OPENERS = re.compile(r"^(#|>|<|```|~~~|[-+*] |\d+[.)] |\|)")
 
 @dataclass
 class _Block:
-    """A paragraph or heading being assembled: its lines as ``(page, Line)``."""
+    """A paragraph, heading or table being assembled: its lines as ``(page, Line)``."""
 
     lines: list[tuple[int, Line]]
     level: int = 0  # 0: paragraph; 1..6: heading level
+    table: tuple[int, int] | None = None  # a table's (page, first row); its rows are the lines
+    columns: list[float] = field(default_factory=list)  # a table's column edges after the first
 
 
 class _Writer:
@@ -239,6 +200,8 @@ def _heading_levels(blocks: list[_Block], pages: Sequence[Page], body: float | N
         return
     styles = []
     for block in blocks:
+        if block.table:
+            continue
         sizes = [line.size or body for _, line in block.lines]
         text = " ".join(pages[p].text[line.start : line.end] for p, line in block.lines)
         size = max(sizes)
@@ -268,12 +231,20 @@ def _blocks(pages: Sequence[Page], skip: set[tuple[int, int]], headings: Heading
     blocks: list[_Block] = []
     previous: tuple[int, Line] | None = None
     for number, page in enumerate(pages):
+        tables = table_rows(page, {index for p, index in skip if p == number})
         for index, line in enumerate(page.lines):
             if (number, index) in skip:
                 continue
+            if index in tables:
+                first, columns = tables[index]
+                if not blocks or blocks[-1].table != (number, first):
+                    blocks.append(_Block([], 0, (number, first), columns))
+                blocks[-1].lines.append((number, line))
+                previous = (number, line)
+                continue
             level = headings[number].get(squash(page.text[line.start : line.end]), 0) if headings else 0
             wrapped = level and blocks and blocks[-1].level == level  # a heading wrapped over two lines
-            if not wrapped and (level or previous is None or blocks[-1].level
+            if not wrapped and (level or previous is None or blocks[-1].level or blocks[-1].table
                                 or _breaks(previous, (number, line), pages, layout)):  # fmt: skip
                 blocks.append(_Block([], level))
             blocks[-1].lines.append((number, line))
@@ -332,6 +303,9 @@ def _breaks(previous: tuple[int, Line], current: tuple[int, Line], pages: Sequen
 
 
 def _write_block(writer: _Writer, block: _Block, markdown: bool) -> None:
+    if block.table:
+        _write_table(writer, block.lines, block.columns)
+        return
     page, first = block.lines[0]
     if markdown and block.level:  # (plain text: a heading is a paragraph of its own)
         writer.insert("#" * block.level + " ")
@@ -356,6 +330,32 @@ def _write_block(writer: _Writer, block: _Block, markdown: bool) -> None:
         writer.copy(page, line.start, end, line.box)
         if following is not None and not joined:
             writer.insert(" ")
+
+
+def _write_table(writer: _Writer, rows: Sequence[tuple[int, Line]], columns: list[float]) -> None:
+    """The rows as a Markdown table (a ``|`` in a cell escaped); the first row is the header."""
+    for number, (page, line) in enumerate(rows):
+        if number:
+            writer.insert("\n")
+        writer.insert("| ")
+        spans = cells(writer.pages[page].text, line, columns)
+        for position, (start, end) in enumerate(spans):
+            if position:
+                writer.insert(" | ")
+            text = writer.pages[page].text
+            for piece_start, piece_end in _pieces(text, start, end):
+                if text[piece_start] == "|":
+                    writer.insert("\\")
+                writer.copy(page, piece_start, piece_end, line.box)
+        writer.insert(" |")
+        if number == 0:
+            writer.insert("\n|" + " --- |" * len(spans))
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut before each ``|``."""
+    cuts = [start] + [i for i in range(start + 1, end) if text[i] == "|"] + [end]
+    return [(a, b) for a, b in pairwise(cuts) if b > a]
 
 
 def assemble(pages: Sequence[Page], headings: Headings | None = None, markdown: bool = True) -> Assembled:

@@ -12,7 +12,8 @@ from ..core.base import BaseChunker
 from ..core.chunk import Chunk
 from ..core.options import Option, one_of
 from ..documents import DocumentChunker
-from .assemble import Assembled, Headings, Page, assemble, headings_of
+from .assemble import Assembled, Headings, assemble, headings_of
+from .layout import Page
 from .reader import PDFError, read_pages
 from .s2 import regions_of, s2_spans
 from .sources import PAGE_KEYS_OF_LOADERS, Source, page_label

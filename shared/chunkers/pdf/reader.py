@@ -1,17 +1,22 @@
 """A PDF's pages with their layout, read with PDFium (pypdfium2, Apache-2.0/BSD-3): each page's text in the order the
 file stores it, and for each line its font size, weight and box, read from a few of its characters (the first, the
-middle and the last), so reading stays at hundreds of pages a second."""
+middle and the last), so reading stays at hundreds of pages a second; on a page with a loosely set line (a table's
+row, maybe), also where each word of each line starts."""
 
 from __future__ import annotations
 
 import ctypes
 import math
+import re
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from .assemble import Line, Page, line_spans, union
+from .layout import Line, Page, WordStarts, line_spans, union
 
+WORD_GAP = re.compile(r"\s+(?=\S)")
+SPACED = 0.4
 BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demibold", "extrabold", "cmbx", "sfbx")  # TeX: CMBX, SFBX
 
 
@@ -76,6 +81,9 @@ def _page(page: Any, label: str) -> Page:
         text = textpage.get_text_range()
         wide = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]  # two PDFium indices each
         lines = [_line(textpage, start, end, wide) for start, end in line_spans(text)]
+        if _spaced(textpage):  # a table may be here: where each line's words start
+            for line in lines:
+                line.words = _word_starts(textpage, text, line.start, line.end, wide)
         return Page(text, label, lines)
     finally:
         textpage.close()
@@ -84,16 +92,13 @@ def _page(page: Any, label: str) -> Page:
 def _line(textpage: Any, start: int, end: int, wide: list[int]) -> Line:
     raw = _pdfium().raw
 
-    def index(offset: int) -> int:  # the PDFium character index of a text offset
-        return offset + sum(1 for w in wide if w < offset)
-
     sampled = sorted({start, (start + end - 1) // 2, end - 1})
     sizes, bold, boxes = [], [], []
     name = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
     matrix = raw.FS_MATRIX()
     for offset in sampled:
-        i = index(offset)
+        i = _index(offset, wide)
         # the size as drawn: the font's size times the text matrix's vertical scale (many files set size 1)
         scale = math.hypot(matrix.b, matrix.d) if raw.FPDFText_GetMatrix(textpage.raw, i, matrix) else 1.0
         sizes.append(raw.FPDFText_GetFontSize(textpage.raw, i) * (scale or 1.0))
@@ -103,3 +108,35 @@ def _line(textpage: Any, start: int, end: int, wide: list[int]) -> Line:
         boxes.append(textpage.get_charbox(i))
     median = sorted(sizes)[len(sizes) // 2]  # one odd glyph aside
     return Line(start, end, round(median, 1), all(bold), union(boxes))
+
+
+def _index(offset: int, wide: list[int]) -> int:
+    """The PDFium character index of a text offset (a character over U+FFFF is two PDFium indices)."""
+    return offset + sum(1 for w in wide if w < offset)
+
+
+def _spaced(textpage: Any) -> bool:
+    """Whether two of the page's text segments (PDFium's rectangles of text) sit side by side on one line with a
+    blank of `SPACED` of their height or more between them (wider than a space): a table's cells, maybe, so its
+    words' starts are read."""
+    rects = [textpage.get_rect(i) for i in range(textpage.count_rects())]
+    for (_, b1, r1, t1), (l2, b2, _, t2) in pairwise(rects):
+        height = min(t1 - b1, t2 - b2)
+        if min(t1, t2) - max(b1, b2) > height / 2 and l2 - r1 >= SPACED * height:
+            return True
+    return False
+
+
+def _word_starts(textpage: Any, text: str, start: int, end: int, wide: list[int]) -> WordStarts:
+    """``(offset, left, gap)`` of each word of the line after its first: where it starts in the page text, its left
+    edge and the blank space before it, in points (what table columns are found by)."""
+    get_box = _pdfium().raw.FPDFText_GetCharBox
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    sides = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
+    starts = []
+    for match in WORD_GAP.finditer(text, start, end):
+        get_box(textpage.raw, _index(match.start() - 1, wide), *sides)
+        before = right.value
+        get_box(textpage.raw, _index(match.end(), wide), *sides)
+        starts.append((match.end(), round(left.value, 1), round(left.value - before, 1)))
+    return tuple(starts)

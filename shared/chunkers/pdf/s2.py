@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.sizing import SpanMeasure
-from .assemble import Assembled, Box, union
+from .assemble import Assembled
+from .layout import Box, union
 
 WINDOW_PAGES = 16
 TEXT_PAGE = 3000  # characters to a page, for positions in a text without a layout
