@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ from .retrieval_bench import load
 from .structured_suites import BUILD_DOC2DIAL, DOC2DIAL
 
 TOP_K = 5
+ANCHOR = 24  # characters: a stretch of the source long enough to be found once
 SUITES = ("one column", "two columns", "doc2dial")
 DOC2DIAL_DOCUMENTS = 60
 SIZES = (300, 500)
@@ -64,20 +67,37 @@ def alnum(text: str) -> tuple[str, list[int]]:
 def align(text: str, source: str) -> list[int]:
     """For each alphanumeric character of ``text`` (in `alnum` order), its position in ``source`` (alnum), or -1 for
     characters that are not the source's (a running header, a page number). Greedy: runs of equal characters,
-    skipping what ``text`` adds."""
+    skipping what ``text`` adds; where the text goes on elsewhere in the source (a block read out of order), it
+    picks up there from a stretch of `ANCHOR` characters found once in the source."""
     mapped = [-1] * len(text)
+    anchors = _anchors(source)
     i = j = 0
-    while i < len(text) and j < len(source):
-        if text[i] == source[j]:
+    while i < len(text):
+        if j < len(source) and text[i] == source[j]:
             mapped[i] = j
             i, j = i + 1, j + 1
             continue
-        ahead = text.find(source[j : j + 24], i)
+        ahead = text.find(source[j : j + ANCHOR], i) if j < len(source) else -1
+        at = anchors.get(text[i : i + ANCHOR])
         if 0 <= ahead - i < 400:
             i = ahead  # text adds something here
-        else:
+        elif at is not None:
+            j = at  # the text goes on elsewhere in the source
+        elif j < len(source):
             j += 1  # the source has a character this text lost
+        else:
+            i += 1
     return mapped
+
+
+@lru_cache(maxsize=64)
+def _anchors(source: str) -> dict[str, int]:
+    """Where each stretch of `ANCHOR` characters that occurs once in ``source`` starts."""
+    seen: dict[str, int] = {}
+    for start in range(len(source) - ANCHOR + 1):
+        key = source[start : start + ANCHOR]
+        seen[key] = -1 if key in seen else start
+    return {key: start for key, start in seen.items() if start >= 0}
 
 
 @dataclass
@@ -234,6 +254,27 @@ def ours_file(pdf: Path, size: int, strategy: str = "sections") -> tuple[str, li
                             for c in chunks]  # fmt: skip
 
 
+UNSTRUCTURED = ROOT / ".venv-unstructured" / "bin" / "python"
+UNSTRUCTURED_PATH = "unstructured: partition_pdf(strategy='fast') -> chunk_by_title"
+
+
+@lru_cache(maxsize=4)
+def _unstructured(pdfs: tuple[str, ...], size: int) -> tuple[dict[str, list[list[Any]]], float]:
+    """unstructured's chunks of each of ``pdfs`` (its own venv, benchmarks/unstructured_worker.py) and the seconds."""
+    request = json.dumps({"pdfs": list(pdfs), "max_characters": size})
+    result = subprocess.run([str(UNSTRUCTURED), "-m", "benchmarks.unstructured_worker"], input=request,
+                            capture_output=True, text=True, cwd=ROOT, check=True)  # fmt: skip
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return {line["pdf"]: line["chunks"] for line in lines if "pdf" in line}, lines[-1]["seconds"]
+
+
+def unstructured_file(pdfs: tuple[str, ...], pdf: Path, size: int) -> tuple[str, list[Any]]:
+    """unstructured's chunks of ``pdf`` (run once for all of ``pdfs``), one after another as its text."""
+    texts = [text for text, _ in _unstructured(pdfs, size)[0][str(pdf)]]
+    starts = np.cumsum([0] + [len(t) + 2 for t in texts])
+    return "\n\n".join(texts), [((int(a), int(a) + len(t)), t) for a, t in zip(starts, texts)]
+
+
 def markdown_source(markdown: str, size: int) -> tuple[str, list[Any]]:
     """DocumentChunker on the Markdown the PDF was rendered from (perfect structure), the context line embedded."""
     from chunkers import DocumentChunker
@@ -272,7 +313,11 @@ def run(quick: bool = False, suites: Sequence[str] = SUITES) -> dict[str, Any]:
     for suite in filter(None, (built[name]() for name in suites)):
         queries = embedder.queries([q for q, _ in suite.questions])
         questions[suite.name] = len(suite.questions)
-        for name, (ours, make, sizes) in paths.items():
+        here = dict(paths)
+        if UNSTRUCTURED.is_file():  # benchmarks/setup_unstructured_env.sh
+            pdfs = tuple(str(pdf) for pdf, _ in suite.documents)
+            here[UNSTRUCTURED_PATH] = (False, lambda p, m, s, pdfs=pdfs: unstructured_file(pdfs, p, s), grid)
+        for name, (ours, make, sizes) in here.items():
             for size in sizes:
                 sets, embedded, lengths = [], [], []
                 for number, (pdf, markdown) in enumerate(suite.documents):
@@ -304,6 +349,9 @@ def speeds(pdf: Path, rounds: int = 3) -> list[dict[str, Any]]:
                        ("ours: PyPDFLoader pages -> PDFTextSplitter", ours_pages)):  # fmt: skip
         best = min(_timed(make, pdf) for _ in range(rounds))
         out.append({"path": name, "pages": pages, "seconds": best, "pages_per_s": pages / best})
+    if UNSTRUCTURED.is_file():  # its own process: the seconds it reports (its imports and model load left out)
+        best = min(_unstructured.__wrapped__((str(pdf),), 500)[1] for _ in range(rounds))
+        out.append({"path": UNSTRUCTURED_PATH, "pages": pages, "seconds": best, "pages_per_s": pages / best})
     return out
 
 

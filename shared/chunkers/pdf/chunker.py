@@ -28,13 +28,19 @@ class PDFChunker(DocumentChunker):
     removed (edge lines that repeat on a quarter of the pages, bare page numbers), words broken across lines joined
     (a hyphenated word the document writes whole keeps its hyphen), paragraphs broken across pages joined, and
     headings found from font size and weight (for a loader's pages, from the file's layout, else section numbers),
-    written as Markdown and chunked as `DocumentChunker` chunks Markdown (sections, the path as context).
+    tables found where the words of lines start in the same columns (`chunkers.pdf.tables`), written as Markdown and
+    chunked as `DocumentChunker` chunks Markdown (sections, the path as context; tables by rows, the header row as
+    context).
 
     `extract` gives that text, `chunk_file` its chunks, each with the pages it comes from: ``page_start`` and
     ``page_end`` (1-based), ``page_labels`` (the PDF's own labels, e.g. "iv"), ``page_spans`` (``[page, start, end]``:
     the characters of each page's text it holds, exactly) and ``boxes`` (``[page, left, bottom, right, top]`` in PDF
     points, one per page: for highlighting). `chunk_pages` does the same for pages a loader already read as text
     (LlamaIndex's and LangChain's one Document per page), with ``page_spans`` into those texts.
+
+    ``strategy="s2"`` chunks by S2 Chunking instead (`chunkers.pdf.s2`: the paragraphs clustered by their boxes and
+    ``embeddings``, each chunk numbered by its ``s2_cluster``); it scored lower than the default in
+    benchmarks/results/pdf.md.
 
     A PDF with no text on any page (scanned, or images only) raises `PDFError` (OCR it first, e.g. with ocrmypdf);
     pages without text in a PDF that has some are named in a warning.
