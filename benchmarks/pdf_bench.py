@@ -152,7 +152,7 @@ def doc2dial_suite(folder: Path, count: int = DOC2DIAL_DOCUMENTS) -> Suite | Non
         markdown = (DOC2DIAL / "documents" / name).read_text(encoding="utf-8")
         pdf = render_markdown(markdown, folder / f"{Path(name).stem}.pdf", two_columns=number % 3 == 2)
         letters, offsets = alnum(markdown)
-        base = sum(len(a) for a in suite.alnums)
+        base = suite.offset(len(suite.alnums))
         suite.documents.append((pdf, markdown))
         suite.alnums.append(letters)
         for question, start, end in asked[name]:
@@ -271,8 +271,7 @@ def _unstructured(pdfs: tuple[str, ...], size: int) -> tuple[dict[str, list[list
 def unstructured_file(pdfs: tuple[str, ...], pdf: Path, size: int) -> tuple[str, list[Any]]:
     """unstructured's chunks of ``pdf`` (run once for all of ``pdfs``), one after another as its text."""
     texts = [text for text, _ in _unstructured(pdfs, size)[0][str(pdf)]]
-    starts = np.cumsum([0] + [len(t) + 2 for t in texts])
-    return "\n\n".join(texts), [((int(a), int(a) + len(t)), t) for a, t in zip(starts, texts)]
+    return _joined(texts, [(i, 0, len(t), t) for i, t in enumerate(texts)])
 
 
 def markdown_source(markdown: str, size: int) -> tuple[str, list[Any]]:

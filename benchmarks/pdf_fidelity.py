@@ -34,7 +34,9 @@ def ground_truth(markdown: str) -> str:
 
 
 def headings(markdown: str) -> set[str]:
-    return {"".join(ch for ch in h.lower() if ch.isalnum()) for h in HEADING.findall(markdown)} - {""}
+    from chunkers.pdf.assemble import squash
+
+    return {squash(h) for h in HEADING.findall(markdown)} - {""}
 
 
 def pypdf_pages(pdf: Path) -> list[str]:

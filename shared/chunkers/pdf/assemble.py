@@ -99,7 +99,7 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
     edges = [[i for i in _edge_lines(page) if page.lines[i].end - page.lines[i].start <= RUNNING_MAX] for page in pages]
     counts = Counter(k for page, ids in zip(pages, edges) for k in {key(page, page.lines[i]) for i in ids})
     least = 2 if len(pages) == 2 else max(3, len(pages) / 4)
-    repeated = {k for k, n in counts.items() if len(pages) >= 2 and n >= least and k[0].strip("#")}
+    repeated = {k for k, n in counts.items() if n >= least and k[0].strip("#")}
     body = _body_size(pages)
     found = set()
     for number, (page, ids) in enumerate(zip(pages, edges)):

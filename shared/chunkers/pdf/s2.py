@@ -57,15 +57,14 @@ def regions_of(text: str, assembled: Assembled | None = None) -> list[Region]:
     for start, end in paragraph_spans(text):
         x, y = 0.5, start / TEXT_PAGE
         boxes = assembled.boxes(start, end) if assembled else []
-        spans = assembled.page_spans(start, end) if assembled else []
         if boxes and frames[boxes[0][0]] is not None:
             page, (left, bottom, right, top) = boxes[0]
             f_left, f_bottom, f_right, f_top = frames[page]  # type: ignore[misc]
             x = ((left + right) / 2 - f_left) / max(f_right - f_left, 1.0)
             y = page + (f_top - (bottom + top) / 2) / max(f_top - f_bottom, 1.0)
-        elif spans:
+        elif assembled and (spans := assembled.page_spans(start, end)):
             page, a, b = spans[0]
-            y = page + (a + b) / 2 / max(len(assembled.pages[page].text), 1)  # type: ignore[union-attr]
+            y = page + (a + b) / 2 / max(len(assembled.pages[page].text), 1)
         regions.append(Region(start, end, x, y))
     return regions
 
@@ -82,7 +81,8 @@ def affinities(regions: list[Region], vectors: Any) -> Any:
 
     where = np.array([[r.x, r.y] for r in regions], dtype=float)
     distance = np.linalg.norm(where[:, None, :] - where[None, :, :], axis=-1)
-    semantic = np.clip(np.asarray(vectors, dtype=float) @ np.asarray(vectors, dtype=float).T, 0.0, 1.0)
+    unit = np.asarray(vectors, dtype=float)
+    semantic = np.clip(unit @ unit.T, 0.0, 1.0)
     return (1.0 / (1.0 + distance) + semantic) / 2.0
 
 
@@ -141,14 +141,14 @@ def _groups(
     """``members`` (positions in reading order) cut, as the paper cuts a cluster, where the next region would take
     the group's size over ``max_size``, or the run of consecutive regions it extends over it (the separators)."""
     groups: list[list[int]] = [[]]
-    total = 0
+    total, run_start = 0, 0
     for p in members:
         group = groups[-1]
-        extends = bool(group) and group[-1] == p - 1
-        run_start = _runs(group)[-1][0] if extends else p
+        if not group or group[-1] != p - 1:
+            run_start = p  # p does not extend the group's last run of consecutive regions
         if group and (total + sizes[p] > max_size or measure(regions[run_start].start, regions[p].end) > max_size):
             groups.append([])
-            total = 0
+            total, run_start = 0, p
         groups[-1].append(p)
         total += sizes[p]
     return [group for group in groups if group]

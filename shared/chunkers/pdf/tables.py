@@ -15,7 +15,7 @@ from .layout import Line, Page
 
 TABLE_ROWS = 3
 LIST_MARKER = re.compile(r"^(\W?|\(?\w{1,3}[.)])$")  # a bullet (any one symbol) or a number
-SENTENCE_END = tuple(".!?:;")
+CELL_END = tuple(".!?:;")  # a cell ending so does not run on into the cell under it
 TOLERANCE = 2.0
 NARROWEST, WIDER, SPACE = 0.35, 1.6, 0.25  # of the type size, of the row's usual space, of the type size
 
@@ -52,7 +52,7 @@ def _table_columns(text: str, rows: Sequence[Line], lined_up: list[float]) -> li
     if not columns or all(LIST_MARKER.match(row[0]) for row in grid):
         return []
     running = sum(
-        any(len(above) >= 25 and not above.endswith(SENTENCE_END) and below[:1].islower()
+        any(len(above) >= 25 and not above.endswith(CELL_END) and below[:1].islower()
             for above, below in zip(upper, lower))
         for upper, lower in pairwise(grid)
     )  # fmt: skip
