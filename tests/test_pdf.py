@@ -289,6 +289,22 @@ def test_a_two_page_pdf_loses_its_running_header_and_keeps_body_text_that_repeat
     assert assemble(pages).text.count("Same opening paragraph") == 4
 
 
+def test_a_title_wrapped_in_large_type_is_one_heading_and_headings_set_one_under_another_stay_two(
+    tmp_path: Path,
+) -> None:
+    paragraph = next(text for level, _, text in articles(1) if not level)
+    title = "Many veterans who served overseas can get disability compensation for their illnesses."
+    body = (f"<h1>{title}</h1><p>{paragraph}</p>"
+            "<h2>Repay Your Direct Loans and Federal Family Education Loan (FFEL) Program Loans</h2>"
+            f"<h2>Repay Your Federal Perkins Loan</h2><p>{paragraph}</p>")  # fmt: skip
+    text = PDFChunker().extract(render_html(body, tmp_path / "titles.pdf"))
+    assert re.findall(r"(?m)^#+ .*$", text) == [
+        f"# {title}",  # over two lines in the PDF, and a sentence
+        "## Repay Your Direct Loans and Federal Family Education Loan (FFEL) Program Loans",  # over two lines too
+        "## Repay Your Federal Perkins Loan",
+    ]
+
+
 def test_s2_strategy_clusters_the_paragraphs_in_both_frameworks(pdfs: dict[str, Path]) -> None:
     from langchain_chunkers import PDFLoader, PDFTextSplitter
     from llama_chunkers import PDFNodeParser, PDFReader

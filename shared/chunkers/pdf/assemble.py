@@ -208,7 +208,8 @@ def _heading_levels(blocks: list[_Block], pages: Sequence[Page], body: float | N
         large = size >= body * 1.12
         bold = all(line.bold for _, line in block.lines) and size >= body * 0.95
         words = sum(ch.isalpha() for ch in text) >= 2 and (text[0].isalnum() or text[0] in "\"'“‘(")
-        if (large or bold) and words and len(text) <= 200 and not text.endswith((".", ",", ";")):
+        ends = (",", ";") if large else (".", ",", ";")  # a title in large type may be a sentence
+        if (large or bold) and words and len(text) <= 200 and not text.endswith(ends):
             styles.append((block, round(size, 1), bold))
     ranked = sorted({(size, bold) for _, size, bold in styles}, reverse=True)
     for block, size, bold in styles:
@@ -256,21 +257,38 @@ def _blocks(pages: Sequence[Page], skip: set[tuple[int, int]], headings: Heading
 
 @dataclass(frozen=True)
 class _Layout:
-    """What the line breaks are judged against: the body's type size, the usual gap between lines, and each page's
-    typical line length (the 80th percentile: a shorter line ending a sentence ends its paragraph)."""
+    """What the line breaks are judged against: the body's type size, the gap between the lines of a paragraph at
+    that size, and each page's typical line length and width (the 80th percentile: a shorter line ending a sentence
+    ends its paragraph; a line with room left for the next line's first word was not wrapped)."""
 
     body: float | None
     gap: float
     typical: list[float]
+    width: list[float]
 
     @classmethod
     def of(cls, pages: Sequence[Page]) -> _Layout:
-        gaps = [a.box[1] - b.box[3] for page in pages for a, b in zip(page.lines, page.lines[1:]) if a.box and b.box]
-        typical = []
+        typical, width = [], []
         for page in pages:
             lengths = sorted(line.end - line.start for line in page.lines)
             typical.append(lengths[int(len(lengths) * 0.8)] if lengths else 0)
-        return cls(_body_size(pages), statistics.median([g for g in gaps if g >= 0] or [0.0]), typical)
+            widths = sorted(line.box[2] - line.box[0] for line in page.lines if line.box)
+            width.append(widths[int(len(widths) * 0.8)] if widths else 0.0)
+        body = _body_size(pages)
+        return cls(body, _line_gap(pages, width, body), typical, width)
+
+
+def _line_gap(pages: Sequence[Page], width: list[float], body: float | None) -> float:
+    """The usual blank between two lines of a paragraph at body size: measured below lines that fill their column
+    (so certainly wrapped), scaled to the body size; else below any line."""
+    wrapped, gaps = [], []
+    for page, usual in zip(pages, width):
+        for a, b in pairwise(page.lines):
+            if a.box and b.box and b.box[3] <= a.box[3] and a.box[1] >= b.box[3]:
+                gaps.append(a.box[1] - b.box[3])
+                if a.size and body and a.size == b.size and a.box[2] - a.box[0] >= 0.95 * usual:
+                    wrapped.append((a.box[1] - b.box[3]) * body / a.size)
+    return statistics.median(wrapped or gaps or [0.0])
 
 
 def headings_of(pages: Sequence[Page]) -> Headings:
@@ -295,11 +313,27 @@ def _breaks(previous: tuple[int, Line], current: tuple[int, Line], pages: Sequen
     if page_a != page_b or (a.box and b.box and b.box[3] > a.box[3]):  # a new page or a new column
         return not continues
     if a.box and b.box:
-        return a.box[1] - b.box[3] > max(gap * 1.8, gap + 2.0)
+        space, most = a.box[1] - b.box[3], max(gap * 1.8, gap + 2.0)
+        if space <= most:
+            return False
+        scale = a.size / body if body and a.size and a.size >= body * 1.12 else 0.0  # large type: set further apart
+        if space > most * scale:
+            return True
+        return not _wrapped(a, text_a, b, text_b, layout.width[page_a])  # a wrapped title, or two headings
     if body is None and (NUMBERED_HEADING.match(text_a) or (NUMBERED_HEADING.match(text_b) and
                          text_a.endswith(SENTENCE_END))):  # fmt: skip
         return True
     return text_a.endswith(SENTENCE_END) and (a.end - a.start) < 0.7 * layout.typical[page_a]
+
+
+def _wrapped(a: Line, text_a: str, b: Line, text_b: str, usual: float) -> bool:
+    """Whether line ``a`` was wrapped before ``b``: ``b``'s first word (its width estimated from ``b``'s box) would
+    not have fitted after ``a`` in a line of the page's usual width. Tells a title wrapped over two lines from two
+    headings set one under the other."""
+    assert a.box and b.box and a.size  # a line in large type, with its box
+    first = len(text_b.split(maxsplit=1)[0]) if text_b.strip() else 0
+    word = (b.box[2] - b.box[0]) * first / max(len(text_b), 1)
+    return a.box[2] - a.box[0] + 0.25 * a.size + word > 0.95 * usual
 
 
 def _write_block(writer: _Writer, block: _Block, markdown: bool) -> None:
