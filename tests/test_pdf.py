@@ -305,6 +305,22 @@ def test_a_title_wrapped_in_large_type_is_one_heading_and_headings_set_one_under
     ]
 
 
+def test_a_one_page_pdf_loses_its_page_header_in_the_file_and_in_a_loaders_pages(tmp_path: Path) -> None:
+    from langchain_community.document_loaders import PyPDFLoader
+
+    from langchain_chunkers import PDFTextSplitter
+
+    paragraph = next(text for level, _, text in articles(1) if not level)
+    pdf = render_html(f"<h1>Valkyria</h1><p>{paragraph[:1500]}</p>", tmp_path / "one-page.pdf")
+    assembled = PDFChunker().assemble_file(pdf)
+    assert len(assembled.pages) == 1 and HEADER in assembled.removed and HEADER not in assembled.text
+    pages = PyPDFLoader(str(pdf)).load()
+    assert HEADER in pages[0].page_content  # nothing repeats in the loader's text: the file's layout tells
+    chunks = PDFTextSplitter(chunk_size=300).split_documents(pages)
+    assert chunks and not any(HEADER in c.page_content or "Page 1" in c.page_content for c in chunks)
+    assert squashed(paragraph[:1500]) in squashed("".join(c.page_content for c in chunks))
+
+
 def test_s2_strategy_clusters_the_paragraphs_in_both_frameworks(pdfs: dict[str, Path]) -> None:
     from langchain_chunkers import PDFLoader, PDFTextSplitter
     from llama_chunkers import PDFNodeParser, PDFReader

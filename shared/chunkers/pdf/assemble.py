@@ -90,7 +90,8 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
     `RUNNING_MAX` characters: a line that, digits, spacing and punctuation aside and in the same type size, repeats
     on a quarter of the pages (and on three: odd and even pages may differ; on both pages of a two-page PDF); or a
     page's very first or last line when it is a bare page number ("12", "iv", "Page 3 of 9") in no larger type than
-    the body."""
+    the body; or, where nothing may repeat (any page, a one-page PDF too), a page's top line in smaller type than the
+    body, set apart from the text below it (`_header_apart`)."""
 
     def key(page: Page, line: Line) -> tuple[str, float | None]:
         text = re.sub(r"\d+", "#", page.text[line.start : line.end].lower())
@@ -110,7 +111,23 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
                 bare_number = None  # a heading's last word ("III"), not a page number
             if key(page, line) in repeated or bare_number:
                 found.add((number, i))
+        top = _header_apart(page, body)
+        if top is not None:
+            found.add((number, top))
     return found
+
+
+def _header_apart(page: Page, body: float | None) -> int | None:
+    """The index of the page's top line when it is set as a page header: in type at most 90% of the body's, not
+    bold, at most `RUNNING_MAX` characters, and at least 1.5 body sizes above the next line."""
+    boxed = [(line.box[3], i) for i, line in enumerate(page.lines) if line.box]
+    if body is None or len(boxed) < 2:
+        return None
+    (_, i), (below, _) = sorted(boxed, reverse=True)[:2]
+    line = page.lines[i]
+    small = line.size is not None and line.size <= body * 0.9 and not line.bold
+    apart = line.box is not None and line.box[1] - below >= body * 1.5
+    return i if small and apart and line.end - line.start <= RUNNING_MAX else None
 
 
 def _edge_lines(page: Page) -> list[int]:
@@ -217,7 +234,9 @@ def _heading_levels(blocks: list[_Block], pages: Sequence[Page], body: float | N
 
 
 Headings = list[dict[str, int]]
-"""Per page: the squashed text of each heading line (`squash`) -> its level."""
+"""Per page: the squashed text of each heading line (`squash`) -> its level, or `RUNNING` for a running header,
+footer or page number."""
+RUNNING = -1
 
 
 def squash(text: str) -> str:
@@ -243,7 +262,7 @@ def _blocks(pages: Sequence[Page], skip: set[tuple[int, int]], headings: Heading
                 blocks[-1].lines.append((number, line))
                 previous = (number, line)
                 continue
-            level = headings[number].get(squash(page.text[line.start : line.end]), 0) if headings else 0
+            level = max(headings[number].get(squash(page.text[line.start : line.end]), 0), 0) if headings else 0
             wrapped = level and blocks and blocks[-1].level == level  # a heading wrapped over two lines
             if not wrapped and (level or previous is None or blocks[-1].level or blocks[-1].table
                                 or _breaks(previous, (number, line), pages, layout)):  # fmt: skip
@@ -292,13 +311,25 @@ def _line_gap(pages: Sequence[Page], width: list[float], body: float | None) -> 
 
 
 def headings_of(pages: Sequence[Page]) -> Headings:
-    """The heading lines of each page, found from its layout, as `Headings`."""
+    """The heading lines and running lines of each page, found from its layout, as `Headings`."""
     found: Headings = [{} for _ in pages]
-    for block in _blocks(pages, running_lines(pages)):
+    running = running_lines(pages)
+    for block in _blocks(pages, running):
         if block.level:
             for page, line in block.lines:
                 found[page][squash(pages[page].text[line.start : line.end])] = block.level
+    for page, index in running:  # a heading with the same text on that page stays a heading
+        line = pages[page].lines[index]
+        found[page].setdefault(squash(pages[page].text[line.start : line.end]), RUNNING)
     return found
+
+
+def _running_of(pages: Sequence[Page], headings: Headings | None) -> set[tuple[int, int]]:
+    """``(page, line index)`` of the edge lines (`_edge_lines`) that ``headings`` marks as `RUNNING`."""
+    if not headings:
+        return set()
+    return {(number, i) for number, page in enumerate(pages) for i in _edge_lines(page)
+            if headings[number].get(squash(page.text[page.lines[i].start : page.lines[i].end])) == RUNNING}  # fmt: skip
 
 
 def _breaks(previous: tuple[int, Line], current: tuple[int, Line], pages: Sequence[Page], layout: _Layout) -> bool:
@@ -393,10 +424,10 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def assemble(pages: Sequence[Page], headings: Headings | None = None, markdown: bool = True) -> Assembled:
-    """The pages as one Markdown document (see the module docstring); ``headings``: the heading lines of each page
-    (`headings_of` the same PDF's layout) where the pages are known only by their text; ``markdown=False``: plain
-    text, paragraphs apart by a blank line, no heading marks (for chunkers of prose)."""
-    skip = running_lines(pages)
+    """The pages as one Markdown document (see the module docstring); ``headings``: the heading and running lines of
+    each page (`headings_of` the same PDF's layout) where the pages are known only by their text;
+    ``markdown=False``: plain text, paragraphs apart by a blank line, no heading marks (for chunkers of prose)."""
+    skip = running_lines(pages) | _running_of(pages, headings)
     removed = sorted(
         {" ".join(pages[p].text[pages[p].lines[i].start : pages[p].lines[i].end].split()) for p, i in skip}
     )
