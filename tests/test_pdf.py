@@ -205,7 +205,7 @@ def test_a_rotated_page_reads_in_order(tmp_path: Path) -> None:
     assert PDFChunker().extract(rotated) == PDFChunker().extract(plain)
 
 
-LINE = st.text(alphabet=st.sampled_from("abc XYZ.-\u2010,12"), min_size=1, max_size=40)
+LINE = st.text(alphabet=st.sampled_from("abc XYZ.-\u2010,12\ufffe"), min_size=1, max_size=40)  # U+FFFE: a PDFium mark
 PAGES = st.lists(st.lists(LINE, min_size=0, max_size=8).map("\n".join), min_size=1, max_size=6)
 
 
@@ -230,7 +230,7 @@ def test_joined_pages_map_back_exactly_and_lose_no_text(texts: list[str]) -> Non
                 continue
             for offset in range(line.start, line.end):
                 if (number, offset) not in copied:
-                    assert offset == line.end - 1 and page.text[offset] in "-\u2010\u00ad", (page.text, offset)
+                    assert offset == line.end - 1 and page.text[offset] in "-\u2010\u00ad\ufffe", (page.text, offset)
     if not any(text.strip() for text in texts):  # nothing to chunk: said, not an empty list in silence
         with pytest.raises(PDFError, match="no text layer"):
             PDFChunker(max_size=60).chunk_pages(texts)

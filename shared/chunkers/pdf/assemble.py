@@ -109,7 +109,8 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
             bare_number = i in (0, len(page.lines) - 1) and PAGE_NUMBER.match(page.text[line.start : line.end])
             if bare_number and body is not None and (line.size or body) > body * 1.05:
                 bare_number = None  # a heading's last word ("III"), not a page number
-            if key(page, line) in repeated or bare_number:
+            two_pages_apart = len(pages) != 2 or _apart(page, i, body)  # two pages: weak evidence alone
+            if (key(page, line) in repeated and two_pages_apart) or bare_number:
                 found.add((number, i))
         top = _header_apart(page, body)
         if top is not None:
@@ -119,15 +120,26 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
 
 def _header_apart(page: Page, body: float | None) -> int | None:
     """The index of the page's top line when it is set as a page header: in type at most 90% of the body's, not
-    bold, at most `RUNNING_MAX` characters, and at least 1.5 body sizes above the next line."""
+    bold, at most `RUNNING_MAX` characters, and set apart from the text (`_apart`)."""
     boxed = [(line.box[3], i) for i, line in enumerate(page.lines) if line.box]
     if body is None or len(boxed) < 2:
         return None
-    (_, i), (below, _) = sorted(boxed, reverse=True)[:2]
+    i = max(boxed)[1]
     line = page.lines[i]
     small = line.size is not None and line.size <= body * 0.9 and not line.bold
-    apart = line.box is not None and line.box[1] - below >= body * 1.5
-    return i if small and apart and line.end - line.start <= RUNNING_MAX else None
+    return i if small and _apart(page, i, body) and line.end - line.start <= RUNNING_MAX else None
+
+
+def _apart(page: Page, index: int, body: float | None) -> bool:
+    """Whether line ``index`` is set apart from the page's other lines above and below it (those it shares some
+    width with): at least 1.5 body sizes from the nearest. True where the boxes are not known."""
+    line = page.lines[index]
+    if line.box is None or body is None:
+        return True
+    left, bottom, right, top = line.box
+    gaps = [max(other.box[1] - top, bottom - other.box[3]) for j, other in enumerate(page.lines)
+            if j != index and other.box and other.box[0] < right and other.box[2] > left]  # fmt: skip
+    return min(gaps, default=body * 1.5) >= body * 1.5
 
 
 def _edge_lines(page: Page) -> list[int]:
@@ -339,6 +351,8 @@ def _breaks(previous: tuple[int, Line], current: tuple[int, Line], pages: Sequen
     text_a = pages[page_a].text[a.start : a.end]
     text_b = pages[page_b].text[b.start : b.end]
     continues = not text_a.endswith(SENTENCE_END) and text_b[:1].islower()
+    if text_a.endswith("\ufffe") and text_b[:1].isalpha():  # PDFium's mark of a word broken here: it goes on
+        return False
     if (a.size, a.bold) != (b.size, b.bold) and body is not None:
         return not (continues and abs((a.size or body) - (b.size or body)) < 0.5)
     if page_a != page_b or (a.box and b.box and b.box[3] > a.box[3]):  # a new page or a new column
@@ -384,7 +398,11 @@ def _write_block(writer: _Writer, block: _Block, markdown: bool) -> None:
         if following is not None:
             next_text = writer.pages[following[0]].text[following[1].start : following[1].end]
             last = text[end - 1]
-            if next_text[:1].islower() and end - 1 > line.start and text[end - 2].isalpha():
+            if last == "\ufffe":  # PDFium's mark of a word broken here: joined, its hyphen kept where it is the word's
+                joined = True  # (`_Writer.copy`)
+                if not writer.keeps_hyphen(text[line.start : end], end - 1 - line.start, next_text):
+                    end -= 1
+            elif next_text[:1].islower() and end - 1 > line.start and text[end - 2].isalpha():
                 if last == "\u00ad" or (
                     last in "-\u2010"
                     and not writer.keeps_hyphen(text[line.start : end], end - 1 - line.start, next_text)

@@ -45,11 +45,13 @@ def union(boxes: Iterable[Box]) -> Box:
 
 
 def line_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each non-blank line of ``text``, trimmed of surrounding whitespace."""
+    """``(start, end)`` of each non-blank line of ``text``, trimmed of surrounding whitespace. PDFium's mark of a word
+    broken at a line end (U+FFFE) ends a line too: PDFium may give the next line, or a header after a column's last
+    line, with no line break after it (a mark with no word before it is no line)."""
     spans = []
-    for match in re.finditer(r"[^\r\n]+", text):
+    for match in re.finditer("[^\r\n\ufffe]+\ufffe?", text):
         inner = match.group().strip()
-        if inner:
+        if inner.strip("\ufffe"):
             start = match.start() + match.group().index(inner)
             spans.append((start, start + len(inner)))
     return spans

@@ -80,7 +80,7 @@ def _page(page: Any, label: str) -> Page:
     try:
         text = textpage.get_text_range()
         wide = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]  # two PDFium indices each
-        lines = [_line(textpage, start, end, wide) for start, end in line_spans(text)]
+        lines = [_line(textpage, start, end, wide, text[end - 1] == "\ufffe") for start, end in line_spans(text)]
         if _spaced(textpage):  # a table may be here: where each line's words start
             for line in lines:
                 line.words = _word_starts(textpage, text, line.start, line.end, wide)
@@ -89,10 +89,12 @@ def _page(page: Any, label: str) -> Page:
         textpage.close()
 
 
-def _line(textpage: Any, start: int, end: int, wide: list[int]) -> Line:
+def _line(textpage: Any, start: int, end: int, wide: list[int], marked: bool = False) -> Line:
+    """The line ``[start, end)`` with its size, weight and box; ``marked``: it ends with PDFium's hyphen mark (a
+    character of no font, not sampled)."""
     raw = _pdfium().raw
-
-    sampled = sorted({start, (start + end - 1) // 2, end - 1})
+    last = end - 2 if marked and end - start > 1 else end - 1
+    sampled = sorted({start, (start + last) // 2, last})
     sizes, bold, boxes = [], [], []
     name = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
