@@ -88,7 +88,8 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
     """``(page, line index)`` of the running headers, footers and page numbers. Among a page's edge lines (its first
     or last `EDGE_LINES` in the file's order, or those in the top or bottom `EDGE_ZONE` of its text) of at most
     `RUNNING_MAX` characters: a line that, digits, spacing and punctuation aside and in the same type size, repeats
-    on a quarter of the pages (and on three: odd and even pages may differ; on both pages of a two-page PDF); or a
+    on a quarter of the pages (and on three: odd and even pages may differ; on both pages of a two-page PDF, set
+    apart from the text there, `_apart`); or a
     page's very first or last line when it is a bare page number ("12", "iv", "Page 3 of 9") in no larger type than
     the body; or, where nothing may repeat (any page, a one-page PDF too), a page's top line in smaller type than the
     body, set apart from the text below it (`_header_apart`)."""
