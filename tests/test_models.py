@@ -106,6 +106,35 @@ def test_the_int8_export_says_once_what_it_does_before_it_starts(
     assert "once per model" in notices[0] and str(path.parent) in notices[0] and "chunkers prepare" in notices[0]
 
 
+@pytest.mark.skipif(not Path("/proc/locks").is_file(), reason="tells a waiting process by /proc/locks (Linux)")
+def test_a_model_another_process_is_building_is_waited_for_not_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.setenv("RAG_CHUNKERS_CACHE", str(tmp_path))
+    target = tmp_path / f"smollm2-135m-instruct-{models.smollm2_gguf_path().stat().st_size}"
+    script = "from chunkers.runtime.models import smollm2_dir; print(smollm2_dir())"
+    with models._building(target):  # this process is building it
+        child = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ), text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        inode = (tmp_path / f".{target.name}.lock").stat().st_ino
+        deadline = time.monotonic() + 300
+        while not any("->" in line and line.split()[6].endswith(f":{inode}")
+                      for line in Path("/proc/locks").read_text().splitlines()):  # fmt: skip
+            assert child.poll() is None, child.communicate()  # it must wait, not build
+            assert time.monotonic() < deadline, "the other process never asked for the lock"
+            time.sleep(0.05)
+        target.mkdir()
+        (target / "config.json").write_text("{}", encoding="utf-8")  # built meanwhile
+    out, err = child.communicate(timeout=300)
+    assert child.returncode == 0, err
+    assert out.strip() == str(target) and "converting" not in err
+
+
 def test_prepare_builds_every_cache_and_says_where(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prepare"]) == 0
     lines = capsys.readouterr().out.splitlines()

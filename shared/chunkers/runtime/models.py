@@ -19,6 +19,8 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -81,13 +83,33 @@ def _quiet_transformers() -> None:
     hf_logging.disable_progress_bar()
 
 
+@contextmanager
+def _building(target: Path) -> Iterator[None]:
+    """Held while the cached model ``target`` is built: the other threads (`_lock`) and, where the platform has
+    ``fcntl``, the other processes (a lock file beside it: test or pipeline workers on a fresh machine) wait for the
+    one building it instead of building it again."""
+    with _lock:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # Windows: threads only; a second process builds it too, and one rename wins
+            yield
+            return
+        with open(target.parent / f".{target.name}.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def smollm2_dir() -> Path:
     """A transformers-loadable folder of SmolLM2-135M-Instruct, converted from the GGUF on first use."""
     gguf = smollm2_gguf_path()
     target = cache_dir() / f"smollm2-135m-instruct-{gguf.stat().st_size}"
     if (target / "config.json").is_file():
         return target
-    with _lock:
+    with _building(target):
         if (target / "config.json").is_file():
             return target
         require_local_extra()
@@ -101,7 +123,6 @@ def smollm2_dir() -> Path:
         model.hf_quantizer = None
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
-        target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=target.parent))
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
@@ -214,9 +235,8 @@ def int8_onnx_path(path: str, model: Any) -> Path:
     target = cache_dir() / "onnx-int8" / f"{Path(path).name}-{digest}"
     if (target / "decoder_int8.onnx").is_file():
         return target / "decoder_int8.onnx"
-    with _lock:
+    with _building(target):
         if not (target / "decoder_int8.onnx").is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=".int8-", dir=target.parent))
             try:
                 logger.warning(
