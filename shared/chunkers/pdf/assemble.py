@@ -109,8 +109,8 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
             bare_number = i in (0, len(page.lines) - 1) and PAGE_NUMBER.match(page.text[line.start : line.end])
             if bare_number and body is not None and (line.size or body) > body * 1.05:
                 bare_number = None  # a heading's last word ("III"), not a page number
-            two_pages_apart = len(pages) != 2 or _apart(page, i, body)  # two pages: weak evidence alone
-            if (key(page, line) in repeated and two_pages_apart) or bare_number:
+            # on two pages, repeating is weak evidence alone: the line must be set apart too
+            if (key(page, line) in repeated and (len(pages) != 2 or _apart(page, i, body))) or bare_number:
                 found.add((number, i))
         top = _header_apart(page, body)
         if top is not None:
@@ -195,18 +195,15 @@ class _Writer:
         return f"{before.group()}-{rest.group()}".lower() in self.compounds
 
     def copy(self, page: int, start: int, end: int, box: Box | None) -> None:
-        """Copy ``page``'s text ``[start, end)``; PDFium's mark of a word broken at a line end (U+FFFE) becomes "-"
-        where the hyphen is the word's own (`keeps_hyphen`), else nothing."""
+        """Copy ``page``'s text ``[start, end)``; PDFium's mark of a word broken at a line end (U+FFFE, only ever a
+        line's last character: `line_spans`) is written "-" (`_write_block` leaves it out where the word is joined)."""
         text = self.pages[page].text
-        marked = text.find("\ufffe", start, end)
-        if marked >= 0:
-            self.copy(page, start, marked, box)
-            if self.keeps_hyphen(text[start:marked], marked - start, text[marked + 1 : end]):
-                self.insert("-")
-            self.copy(page, marked + 1, end, box)
-        elif start < end:
-            self.runs.append(Run(self.length, end - start, page, start, box))
-            self.insert(text[start:end])
+        marked = end > start and text[end - 1] == "\ufffe"
+        if end - marked > start:
+            self.runs.append(Run(self.length, end - marked - start, page, start, box))
+            self.insert(text[start : end - marked])
+        if marked:
+            self.insert("-")
 
 
 def _body_size(pages: Sequence[Page]) -> float | None:
