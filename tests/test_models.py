@@ -106,6 +106,31 @@ def test_the_int8_export_says_once_what_it_does_before_it_starts(
     assert "once per model" in notices[0] and str(path.parent) in notices[0] and "chunkers prepare" in notices[0]
 
 
+def test_the_int8_decoder_agrees_with_torch_at_any_batch_shape_and_padding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+    from chunkers.runtime.onnx_int8 import Int8CausalLM
+
+    monkeypatch.setenv("RAG_CHUNKERS_CACHE", str(tmp_path / "cache"))
+    model = _tiny_llama(tmp_path / "tiny")
+    int8 = Int8CausalLM(model, models.int8_onnx_path(str(tmp_path / "tiny"), model))
+    generator = torch.Generator().manual_seed(0)
+    # Shapes unlike the export's example (2 x 64), one past the model's 128 positions; rows padded on either side.
+    for rows, width in [(1, 1), (1, 7), (3, 40), (2, 200)]:
+        ids = torch.randint(0, 64, (rows, width), generator=generator)
+        mask = torch.ones_like(ids)
+        if rows > 1:
+            mask[0, width // 2 :] = 0
+            mask[-1, : width // 3] = 0
+        with torch.no_grad():
+            want = model.get_decoder()(input_ids=ids, attention_mask=mask).last_hidden_state
+        got = int8.get_decoder()(input_ids=ids, attention_mask=mask).last_hidden_state
+        kept = mask.bool()
+        assert got.shape == want.shape
+        assert (got - want)[kept].abs().max() < 0.05 * want[kept].abs().max()  # int8 weights: ~1.5% here
+
+
 @pytest.mark.skipif(not Path("/proc/locks").is_file(), reason="tells a waiting process by /proc/locks (Linux)")
 def test_a_model_another_process_is_building_is_waited_for_not_built_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -227,11 +227,11 @@ def _load_int8(path: str) -> tuple[Any, Any]:
 def int8_onnx_path(path: str, model: Any) -> Path:
     """The int8 ONNX decoder of the model in folder ``path``: exported and quantised on first use (announced in
     one line), then read from `cache_dir()`."""
-    from .onnx_int8 import export_int8
+    from .onnx_int8 import EXPORT_VERSION, export_int8
 
     weights = sorted(Path(path).glob("*.safetensors")) or sorted(Path(path).glob("*.bin"))
     stamp = "|".join(f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights)
-    digest = hashlib.sha256(f"{Path(path).resolve()}|{stamp}".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{Path(path).resolve()}|{stamp}|{EXPORT_VERSION}".encode()).hexdigest()[:16]
     target = cache_dir() / "onnx-int8" / f"{Path(path).name}-{digest}"
     if (target / "decoder_int8.onnx").is_file():
         return target / "decoder_int8.onnx"
@@ -241,7 +241,7 @@ def int8_onnx_path(path: str, model: Any) -> Path:
             try:
                 logger.warning(
                     "rag-chunkers: exporting %s to ONNX int8, the CPU default for perplexity scoring (once per model, "
-                    "one to two minutes; cached in %s; `chunkers prepare` builds it ahead, e.g. in a Docker image)",
+                    "under a minute; cached in %s; `chunkers prepare` builds it ahead, e.g. in a Docker image)",
                     Path(path).name, target,
                 )  # fmt: skip
                 export_int8(model, staging)

@@ -89,9 +89,9 @@ def resolve_dtype(dtype: str | None, device: str) -> str:
 
 
 def int8_available() -> bool:
-    """Whether the int8 path's libraries (onnx, onnxscript, onnxruntime: the ``local`` extra) are installed;
+    """Whether the int8 path's libraries (onnx, onnxruntime: the ``local`` extra) are installed;
     without them the CPU default falls back to float32."""
-    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxscript", "onnxruntime"))
+    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
 
 
 def resolve_quantize(quantize: str | bool | None, device: str, dtype: str | None = None, generate: bool = False) -> str:
