@@ -19,7 +19,9 @@ QUANTIZE = ("none", "int8")
 CPU_DEFAULT_QUANTIZE = "int8"
 # Tokens per forward pass (rows x padded width) when the caller gives no budget.
 DEFAULT_BATCH_TOKENS = {"cpu": 5120, "mps": 16384, "cuda": 65536}
-DEFAULT_EMBED_BATCH = {"cpu": 64, "mps": 128, "cuda": 256}
+# Texts per embedding pass. On CPU small batches are fastest (benchmarks/results/embed_batch.md: 8 is within 11% of
+# the best batch in every setting measured, 64 took up to 1.64x as long).
+DEFAULT_EMBED_BATCH = {"cpu": 8, "mps": 128, "cuda": 256}
 
 
 class ModelNotInstalledError(ImportError):
