@@ -172,7 +172,6 @@ def test_the_command_line_routes_pdfs_and_one_bad_file_does_not_stop_the_batch(
 
 
 def test_scanned_and_encrypted_pdfs_get_clear_errors(tmp_path: Path) -> None:
-    import pypdf
     import weasyprint
 
     scanned = tmp_path / "scan.pdf"
@@ -182,14 +181,41 @@ def test_scanned_and_encrypted_pdfs_get_clear_errors(tmp_path: Path) -> None:
         PDFChunker().chunk_file(scanned)
 
     plain = render(articles(1)[:6], tmp_path / "plain.pdf")
-    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(plain))
-    writer.encrypt(user_password="secret", owner_password="owner")
-    locked = tmp_path / "locked.pdf"
-    with locked.open("wb") as handle:
-        writer.write(handle)
+    locked = _encrypted(plain, tmp_path / "locked.pdf")
     with pytest.raises(PDFError, match="encrypted: pass password="):
         PDFChunker().chunk_file(locked)
     assert PDFChunker(password="secret").extract(locked) == PDFChunker().extract(plain)
+
+
+def _encrypted(plain: Path, locked: Path) -> Path:
+    """``plain`` encrypted with the user password "secret" (pypdf)."""
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(plain))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    with locked.open("wb") as handle:
+        writer.write(handle)
+    return locked
+
+
+def test_the_command_line_takes_a_pdf_password_embeds_late_and_shows_a_pdf(
+    pdfs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chunkers.apps.cli import main
+
+    locked = _encrypted(pdfs["one"], tmp_path / "locked.pdf")
+    assert main(["chunk", str(locked)]) == 1
+    assert "encrypted: pass password=" in capsys.readouterr().err
+    assert main(["chunk", str(locked), "--password", "secret", "--embed", "late", "--max-size", "500"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    text = PDFChunker().extract(pdfs["one"])  # the text the offsets index: the PDF's pages joined
+    assert len(records) > 1 and all(text[r["start"] : r["end"]] == r["text"] for r in records)
+    assert all(len(r["embedding"]) == 384 and r["metadata"]["page_start"] >= 1 for r in records)
+    assert main(["show", str(locked), "--password", "secret", "--max-size", "500"]) == 0
+    shown = capsys.readouterr()
+    assert f"{len(records)} chunks, method pdf" in shown.err
+    words = " ".join(shown.out.split())  # as printed, wrapped at 120 columns
+    assert all(" ".join(r["text"].split()) in words for r in records)
 
 
 def test_a_rotated_page_reads_in_order(tmp_path: Path) -> None:

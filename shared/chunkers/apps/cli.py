@@ -1,8 +1,9 @@
 """The ``chunkers`` command: ``chunk`` files or folders to JSONL (or a table, or Parquet on Ray), ``show`` a file's
 chunks, ``filter`` chunks against a query, ``eval`` chunkers on your data, ``prepare`` the models' caches.
 
-The commands live beside it: `chunkers.apps.cli_chunk` (chunk, show, prepare), `chunkers.apps.cli_filter` (filter),
-`chunkers.apps.evaluation.cli` (eval); which chunker a file gets is `chunkers.apps.routing`'s.
+The commands live beside it: `chunkers.apps.cli_chunk` (chunk, prepare), `chunkers.apps.cli_show` (show),
+`chunkers.apps.cli_filter` (filter), `chunkers.apps.evaluation.cli` (eval); which chunker a file gets is
+`chunkers.apps.routing`'s.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..runtime.policy import ModelNotInstalledError
-from . import cli_chunk, cli_filter
+from . import cli_chunk, cli_filter, cli_show
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chunkers", description="Structure-aware chunking for RAG.")
     sub = parser.add_subparsers(dest="command", required=True)
     cli_chunk.add_parsers(sub)
+    cli_show.add_parser(sub)
     cli_filter.add_parser(sub)
     add_eval_parser(sub)
     return parser
@@ -63,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_eval(args)
         if args.command == "prepare":
             return cli_chunk.cmd_prepare(sys.stdout)
-        return cli_chunk.cmd_show(args, sys.stdout)
+        return cli_show.cmd_show(args, sys.stdout)
     except (OSError, ValueError, ModelNotInstalledError) as exc:  # FileNotFoundError, UnicodeDecodeError, ...
         print(f"chunkers: error: {exc}", file=sys.stderr)
         return 2

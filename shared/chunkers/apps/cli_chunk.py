@@ -1,4 +1,4 @@
-"""The ``chunk``, ``show`` and ``prepare`` commands of the ``chunkers`` command line (`chunkers.apps.cli`)."""
+"""The ``chunk`` and ``prepare`` commands of the ``chunkers`` command line (`chunkers.apps.cli`)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..core.chunk import Chunk
-from ..io.files import DEFAULT_MAX_BYTES, iter_files, name_skip_reason, skip_kind, skip_reason
+from ..io.files import DEFAULT_MAX_BYTES, FILE_READ_SUFFIXES, iter_files, name_skip_reason, skip_kind, skip_reason
 from ..runtime.model_options import RUNTIME_OPTIONS
 from ..runtime.policy import DTYPES, QUANTIZE
 from .local import FileResult, chunk_paths
 from .routing import METHODS, Router, option_default
 
+METHOD_HELP = "auto: records for JSONL/CSV, document for Markdown/HTML, pdf for PDF, ast for code, sentence else"
 # The sizers' names in the help, in words.
 SIZER_UNITS = {"chars": "characters", "non_whitespace": "non-whitespace characters"}
 
@@ -42,16 +43,11 @@ def _positive(value: str) -> int:
 
 
 def add_parsers(sub: Any) -> None:
-    """The ``chunk``, ``show`` and ``prepare`` subcommands."""
+    """The ``chunk`` and ``prepare`` subcommands."""
     methods = ["auto", *sorted(METHODS)]
     chunk = sub.add_parser("chunk", help="chunk files or directories to JSONL")
     chunk.add_argument("paths", nargs="+", type=Path)
-    chunk.add_argument(
-        "--method",
-        choices=methods,
-        default="auto",
-        help="auto: records for JSONL/CSV, document for Markdown/HTML, ast for code and XML, sentence else",
-    )
+    chunk.add_argument("--method", choices=methods, default="auto", help=METHOD_HELP)
     chunk.add_argument("--max-size", type=int, default=None, help=max_size_help())
     chunk.add_argument(
         "--max-bytes",
@@ -81,24 +77,25 @@ def add_parsers(sub: Any) -> None:
     )
     add_runtime_arguments(chunk)
 
-    show = sub.add_parser("show", help="print a file with its chunk boundaries (and section paths) coloured")
-    show.add_argument("file")
-    show.add_argument("--method", choices=methods, default="auto")
-    show.add_argument("--max-size", type=int, default=None, help=max_size_help())
-    show.add_argument("--color", action="store_true", default=None, help="force colours")
-    add_runtime_arguments(show)
     sub.add_parser("prepare", help="build the embedded models' caches now (SmolLM2 conversion, int8 export)")
 
 
 def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
-    """--device, --dtype and --quantize for the model-driven methods (default: `chunkers.runtime` chooses)."""
+    """--device, --dtype and --quantize for the model-driven methods (default: `chunkers.runtime` chooses), and
+    --password for encrypted PDFs."""
     parser.add_argument("--device", default=None, help=RUNTIME_OPTIONS["device"])
     parser.add_argument("--dtype", choices=DTYPES, default=None, help=RUNTIME_OPTIONS["dtype"])
     parser.add_argument("--quantize", choices=QUANTIZE, default=None, help=RUNTIME_OPTIONS["quantize"])
+    parser.add_argument("--password", default=None, help="the password of encrypted PDFs")
 
 
-def _source_text(path: Path) -> str:
-    """A file's text as the chunkers read it (UTF-8, newlines kept: `read_source`), so chunk offsets index it."""
+def file_text(path: Path, password: str | None = None) -> str:
+    """The text a file's chunk offsets index: a PDF's extracted text (`chunkers.PDFChunker.extract`), any other file
+    as the chunkers read it (UTF-8, newlines kept: `read_source`)."""
+    if path.suffix.lower() in FILE_READ_SUFFIXES:
+        from ..pdf import PDFChunker
+
+        return PDFChunker(password=password).extract(path)
     return path.read_bytes().decode("utf-8")
 
 
@@ -119,7 +116,7 @@ def _lines(result: FileResult) -> list[tuple[Any, Any]]:
     given = [(c.metadata.get("start_line"), c.metadata.get("end_line")) for c in result.chunks]
     if all(start is not None and end is not None for start, end in given):
         return given
-    counted = line_spans(_source_text(result.path), result.chunks)
+    counted = line_spans(file_text(result.path), result.chunks)
     return [own if None not in own else lines for own, lines in zip(given, counted)]
 
 
@@ -147,7 +144,7 @@ def _vectors(result: FileResult, args: argparse.Namespace) -> list[list[float]]:
     embedder = args.embedder = getattr(args, "embedder", None) or LateChunkingEmbedder(device=args.device)
     if args.embed == "plain":
         return embedder.embed_documents([c.text for c in result.chunks])
-    return embedder.embed_chunks(_source_text(result.path), result.chunks)
+    return embedder.embed_chunks(file_text(result.path, args.password), result.chunks)
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -211,7 +208,7 @@ def cmd_chunk(args: argparse.Namespace, out: TextIO) -> int:
     the command line that would be skipped is an error (exit status 2) before anything is chunked."""
     import time
 
-    router = Router(args.method, args.max_size, args.device, args.dtype, args.quantize)
+    router = Router(args.method, args.max_size, args.device, args.dtype, args.quantize, args.password)
     check_named_files(args)
     found = [f for p in args.paths for f in iter_files(p, respect_gitignore=not args.no_gitignore)]
     by_name = {f: None if args.include_generated else name_skip_reason(f) for f in found}
@@ -262,33 +259,6 @@ def _print_table(rows: Sequence[tuple[str, str, int, int, int]], out: TextIO) ->
     for row in rows:
         table.add_row(*map(str, row))
     Console(file=out, width=120).print(table)
-
-
-def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
-    """Print a file with each chunk in its own colour, so a person sees where the boundaries are; a chunk of a
-    structured document is labelled with its section path."""
-    from rich.console import Console
-    from rich.text import Text
-
-    path = Path(args.file)
-    text = path.read_text(encoding="utf-8")
-    router = Router(args.method, args.max_size, args.device, args.dtype, args.quantize)
-    method, chunker = router(path)
-    chunks = chunker.chunk(text, file_path=str(path))
-    colours = ["cyan", "magenta", "green", "yellow", "blue", "red"]
-    rendered = Text()
-    position = 0
-    for index, chunk in enumerate(chunks):
-        rendered.append(text[position : chunk.start])
-        trail = chunk.metadata.get("header_path")
-        label = f"⟦{index}" + (f" · {' > '.join(map(str, trail))}" if trail else "") + "⟧"
-        rendered.append(label, style="bold reverse")
-        rendered.append(chunk.text, style=colours[index % len(colours)])
-        position = chunk.end
-    rendered.append(text[position:])
-    Console(file=out, force_terminal=args.color, width=120).print(rendered)
-    print(f"{len(chunks)} chunks, method {method}", file=sys.stderr)
-    return 0
 
 
 def cmd_prepare(out: TextIO) -> int:

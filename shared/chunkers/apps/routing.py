@@ -22,6 +22,8 @@ from ..core.registry import CHUNKERS
 # The methods ``chunkers chunk`` runs (name -> engine class), from the registry.
 METHODS: dict[str, str] = {entry.method: entry.engine for entry in CHUNKERS if entry.command}
 RUNTIME_OPTIONS = ("device", "dtype", "quantize")
+# What `Router` hands every method whose engine takes it: the runtime options and an encrypted PDF's password.
+ROUTER_OPTIONS = (*RUNTIME_OPTIONS, "password")
 TEXT_METHOD = "sentence"
 # The routing parsers (AutoNodeParser, AutoTextSplitter): the methods chosen by file type, and those text may get.
 ROUTED = tuple(entry.method for entry in CHUNKERS if entry.routing == "file")
@@ -86,11 +88,11 @@ def routed_method(path: str | None, text: str | None, text_method: str) -> str:
     return method if method in ROUTED else text_method
 
 
-def make_chunker(method: str, max_size: int | None = None, **runtime: Any) -> BaseChunker:
-    """``method``'s engine chunker: ``max_size`` (None: the engine's default) and the runtime options it takes
-    (``device``, ``dtype``, ``quantize``; None: the engine's default)."""
+def make_chunker(method: str, max_size: int | None = None, **given: Any) -> BaseChunker:
+    """``method``'s engine chunker: ``max_size`` (None: the engine's default) and those of the ``given`` options
+    (`ROUTER_OPTIONS`) its engine takes (None: the engine's default)."""
     options: dict[str, Any] = {} if max_size is None else {"max_size": max_size}
-    options |= {name: value for name, value in runtime.items() if value is not None and takes(method, name)}
+    options |= {name: value for name, value in given.items() if value is not None and takes(method, name)}
     return engine_class(method)(**options)
 
 
@@ -103,6 +105,7 @@ class Router:
     device: str | None = None
     dtype: str | None = None
     quantize: str | None = None
+    password: str | None = None  # of encrypted PDFs
 
     def __post_init__(self) -> None:
         if self.method != "auto":
@@ -112,8 +115,8 @@ class Router:
     def chunker(self, method: str) -> BaseChunker:
         """The chunker of a method name, built once."""
         if method not in self._chunkers:
-            runtime = {name: getattr(self, name) for name in RUNTIME_OPTIONS}
-            self._chunkers[method] = make_chunker(method, self.max_size, **runtime)
+            given = {name: getattr(self, name) for name in ROUTER_OPTIONS}
+            self._chunkers[method] = make_chunker(method, self.max_size, **given)
         return self._chunkers[method]
 
     def __call__(self, path: Path) -> tuple[str, BaseChunker]:
@@ -122,7 +125,7 @@ class Router:
         return method, self.chunker(method)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in ("method", "max_size", *RUNTIME_OPTIONS)}
+        return {name: getattr(self, name) for name in ("method", "max_size", *ROUTER_OPTIONS)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]
