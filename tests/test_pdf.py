@@ -150,6 +150,28 @@ def test_pdf_files_through_the_readers_of_both_frameworks(pdfs: dict[str, Path])
     assert all(d.metadata["boxes"] for d in chunks)
 
 
+def test_a_page_without_text_is_named_once_from_a_reader_to_its_parser(pdfs: dict[str, Path], tmp_path: Path) -> None:
+    import pypdf
+
+    from langchain_chunkers import PDFLoader, PDFTextSplitter
+    from llama_chunkers import PDFNodeParser, PDFReader
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(pdfs["one"]))
+    writer.add_blank_page()
+    blank = tmp_path / "with_blank.pdf"
+    with blank.open("wb") as handle:
+        writer.write(handle)
+    with pytest.warns(UserWarning, match="pages without text") as loading:
+        loaded, documents = PDFLoader(blank).load(), PDFReader().load_data(blank)
+    assert len([w for w in loading if "pages without text" in str(w.message)]) == 2  # each reader says it once
+    with warnings.catch_warnings():
+        # and its parser, which reads the file again for the pages, not again
+        warnings.filterwarnings("error", message=".*pages without text")
+        chunks = PDFTextSplitter(max_size=600).split_documents(loaded)
+        nodes = PDFNodeParser(max_size=600).get_nodes_from_documents(documents)
+    assert chunks and nodes and all(d.metadata["boxes"] for d in chunks)
+
+
 def test_the_command_line_routes_pdfs_and_one_bad_file_does_not_stop_the_batch(
     pdfs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

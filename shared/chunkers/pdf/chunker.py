@@ -76,7 +76,10 @@ class PDFChunker(DocumentChunker):
 
     def assemble_file(self, path: str | Path) -> Assembled:
         """The PDF at ``path`` as one document, with the map back to its pages."""
-        return _checked(assemble(list(read_pages(path, self.password))), str(path))
+        return self._assembled(path)
+
+    def _assembled(self, path: str | Path, warn: bool = True) -> Assembled:
+        return _checked(assemble(list(read_pages(path, self.password))), str(path), warn)
 
     def chunk_file(self, path: str | Path, **metadata: Any) -> list[Chunk]:
         """The chunks of the PDF at ``path``, exact in `extract`'s text, each with its pages and boxes."""
@@ -104,7 +107,7 @@ class PDFChunker(DocumentChunker):
         elif source.kind == "file" and source.path is not None:
             assembled = self.assemble_file(source.path)
         elif source.path is not None and source.path.lower().endswith(".pdf") and Path(source.path).is_file():
-            assembled = self.assemble_file(source.path)
+            assembled = self._assembled(source.path, warn=False)  # its reader named any pages without text
             if assembled.text != text:  # not this PDF's extract text: Markdown of its own
                 return text, self.chunk(text, **first)
         else:
@@ -180,14 +183,14 @@ def page_metadata(assembled: Assembled, start: int, end: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _checked(assembled: Assembled, name: str) -> Assembled:
+def _checked(assembled: Assembled, name: str, warn: bool = True) -> Assembled:
     empty = [page.label for page in assembled.pages if not page.text.strip()]
     if assembled.pages and len(empty) == len(assembled.pages):
         raise PDFError(
             f"{name}: no text layer on any of its {len(empty)} pages (a scanned PDF or images only): "
             "OCR it first (e.g. ocrmypdf), then chunk the result"
         )
-    if empty:
+    if empty and warn:
         warnings.warn(f"{name}: pages without text (scanned?): {', '.join(empty)}", stacklevel=3)
     return assembled
 
