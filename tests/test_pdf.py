@@ -207,6 +207,14 @@ def test_scanned_and_encrypted_pdfs_get_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(PDFError, match="encrypted: pass password="):
         PDFChunker().chunk_file(locked)
     assert PDFChunker(password="secret").extract(locked) == PDFChunker().extract(plain)
+    with pytest.raises(TypeError, match=r"PDFChunker\(password=\.\.\.\)"):  # never a password in each chunk's metadata
+        PDFChunker().chunk_file(locked, password="secret")
+    from langchain_chunkers import PDFLoader, PDFTextSplitter
+
+    loaded = PDFLoader(locked, password="secret").load()
+    with pytest.raises(PDFError, match="give it password= as well as the loader"):
+        PDFTextSplitter(max_size=600).split_documents(loaded)  # it reads the file again for the pages
+    assert PDFTextSplitter(max_size=600, password="secret").split_documents(loaded)
 
 
 def _encrypted(plain: Path, locked: Path) -> Path:
@@ -251,6 +259,32 @@ def test_a_rotated_page_reads_in_order(tmp_path: Path) -> None:
     with rotated.open("wb") as handle:
         writer.write(handle)
     assert PDFChunker().extract(rotated) == PDFChunker().extract(plain)
+
+
+def _pages(tmp_path: Path, name: str, pages: list[str]) -> Path:
+    """A PDF from WeasyPrint with each of ``pages`` (HTML) on a page of its own."""
+    import weasyprint
+
+    body = "".join(f'<div style="page-break-after: always">{page}</div>' for page in pages)
+    weasyprint.HTML(string=f"<html><body>{body}</body></html>").write_pdf(tmp_path / name)
+    return tmp_path / name
+
+
+def test_a_line_that_is_all_the_text_of_its_pages_is_kept(tmp_path: Path) -> None:
+    # A slide or a label sheet: the same line alone on every page repeats at the pages' edges, but it is the text.
+    labels = _pages(tmp_path, "labels.pdf", ["<p>Background</p>"] * 4)
+    chunks = PDFChunker(max_size=800).chunk_file(labels)
+    assert chunks and PDFChunker().extract(labels).split() == ["Background"] * 4
+
+
+def test_a_repeated_body_line_is_kept_where_it_opens_a_page(tmp_path: Path) -> None:
+    # A sentence that recurs through the text opens some pages too: standing inside pages as well, it is body text.
+    sentence = "Hello, here is some text without a meaning."
+    filler = "Another paragraph of ordinary text that differs on every page, number {}."
+    pages = [f"<p>{sentence}</p><p>{filler.format(n)}</p><p>{sentence}</p><p>{filler.format(n + 9)}</p>"
+             for n in range(4)]  # fmt: skip
+    text = PDFChunker().extract(_pages(tmp_path, "repeats.pdf", pages))
+    assert text.count(sentence) == 8
 
 
 LINE = st.text(alphabet=st.sampled_from("abc XYZ.-\u2010,12\ufffe"), min_size=1, max_size=40)  # U+FFFE: a PDFium mark

@@ -91,7 +91,9 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
     on a quarter of the pages (and on three: odd and even pages may differ; on both pages of a two-page PDF, set
     apart from the text there, `_apart`); or a page's very first or last line when it is a bare page number ("12",
     "iv", "Page 3 of 9") in no larger type than the body; or a page's top line set as a header (`_header_apart`:
-    smaller type, set apart), so a one-page PDF, where nothing repeats, loses its header too."""
+    smaller type, set apart), so a one-page PDF, where nothing repeats, loses its header too. A line that also stands
+    inside a page (not at its edges) is body text, and where these lines are all the PDF's text they are its text,
+    not its frame: none is running then."""
 
     def key(page: Page, line: Line) -> tuple[str, float | None]:
         text = re.sub(r"\d+", "#", page.text[line.start : line.end].lower())
@@ -100,7 +102,8 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
     edges = [[i for i in _edge_lines(page) if page.lines[i].end - page.lines[i].start <= RUNNING_MAX] for page in pages]
     counts = Counter(k for page, ids in zip(pages, edges) for k in {key(page, page.lines[i]) for i in ids})
     least = 2 if len(pages) == 2 else max(3, len(pages) / 4)
-    repeated = {k for k, n in counts.items() if n >= least and k[0].strip("#")}
+    inside = {key(page, line) for page, ids in zip(pages, edges) for i, line in enumerate(page.lines) if i not in ids}
+    repeated = {k for k, n in counts.items() if n >= least and k[0].strip("#")} - inside
     body = _body_size(pages)
     found = set()
     for number, (page, ids) in enumerate(zip(pages, edges)):
@@ -115,7 +118,9 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
         top = _header_apart(page, body)
         if top is not None:
             found.add((number, top))
-    return found
+    rest = ((number, i) for number, page in enumerate(pages) for i, line in enumerate(page.lines)
+            if page.text[line.start : line.end].strip())  # fmt: skip
+    return found if any(line not in found for line in rest) else set()
 
 
 def _header_apart(page: Page, body: float | None) -> int | None:

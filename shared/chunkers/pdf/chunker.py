@@ -10,7 +10,7 @@ from typing import Any
 
 from ..core.base import BaseChunker
 from ..core.chunk import Chunk
-from ..core.options import Option, one_of
+from ..core.options import Option, one_of, options_of
 from ..documents import DocumentChunker
 from .assemble import Assembled, Headings, assemble, headings_of
 from .layout import Page
@@ -82,7 +82,14 @@ class PDFChunker(DocumentChunker):
         return _checked(assemble(list(read_pages(path, self.password))), str(path), warn)
 
     def chunk_file(self, path: str | Path, **metadata: Any) -> list[Chunk]:
-        """The chunks of the PDF at ``path``, exact in `extract`'s text, each with its pages and boxes."""
+        """The chunks of the PDF at ``path``, exact in `extract`'s text, each with its pages and boxes; ``metadata``
+        is added to every chunk."""
+        options = sorted(set(metadata) & set(options_of(type(self))))
+        if options:  # e.g. a password: never written into every chunk's metadata
+            raise TypeError(
+                f"chunk_file() got {options[0]!r}, an option of {type(self).__name__}: pass it when you make the "
+                f"chunker, {type(self).__name__}({options[0]}=...)"
+            )
         return self.chunk_assembled(self.assemble_file(path), file_path=str(path), **metadata)
 
     def chunk_pages(self, texts: Sequence[str], labels: Sequence[str] | None = None, **metadata: Any) -> list[Chunk]:
@@ -107,7 +114,13 @@ class PDFChunker(DocumentChunker):
         elif source.kind == "file" and source.path is not None:
             assembled = self.assemble_file(source.path)
         elif source.path is not None and source.path.lower().endswith(".pdf") and Path(source.path).is_file():
-            assembled = self._assembled(source.path, warn=False)  # its reader named any pages without text
+            try:
+                assembled = self._assembled(source.path, warn=False)  # its reader named any pages without text
+            except PDFError as exc:
+                if "password" not in str(exc):
+                    raise
+                raise PDFError(f"{exc}; the PDF splitter or node parser reads the PDF again for its pages and boxes: "
+                               "give it password= as well as the loader") from None  # fmt: skip
             if assembled.text != text:  # not this PDF's extract text: Markdown of its own
                 return text, self.chunk(text, **first)
         else:
