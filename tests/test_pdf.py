@@ -277,6 +277,37 @@ def test_a_line_that_is_all_the_text_of_its_pages_is_kept(tmp_path: Path) -> Non
     assert chunks and PDFChunker().extract(labels).split() == ["Background"] * 4
 
 
+def test_a_book_header_with_the_page_number_and_its_section_title_is_removed(tmp_path: Path) -> None:
+    # LaTeX's book style: "12 Section C" on even pages, "Section C 13" on odd ones, in body type; each title on too
+    # few pages to count as repeating.
+    import weasyprint
+
+    from benchmarks.paths import CHROMA_CORPORA
+
+    words = (CHROMA_CORPORA / "wikitexts.md").read_text(encoding="utf-8").split()
+    sections = "".join(
+        f"<h2>Section {name}</h2>" + "".join(f"<p>{' '.join(words[k : k + 90])}</p>" for k in range(at, at + 900, 90))
+        for name, at in zip("ABCDEF", range(0, 6 * 900, 900))
+    )
+    style = (
+        "@page { size: A5; margin: 2cm 1.5cm; } @page :left { @top-left { content: counter(page) ' ' string(title);"
+        " font-size: 10pt; } } @page :right { @top-right { content: string(title) ' ' counter(page); font-size: 10pt;"
+        " } } body { font-size: 10pt; } h2 { string-set: title content(); font-size: 14pt; }"
+    )
+    book = tmp_path / "book.pdf"
+    weasyprint.HTML(string=f"<html><head><style>{style}</style></head><body>{sections}</body></html>").write_pdf(book)
+    text = PDFChunker().extract(book)
+    assert re.findall(r"(?m)^# Section [A-F]$", text) == [f"# Section {name}" for name in "ABCDEF"]  # the headings
+    header = re.compile(r"\d+ Section [A-F]|Section [A-F] \d+")
+    assert not header.findall(text)
+    from langchain_community.document_loaders import PyPDFLoader
+
+    from langchain_chunkers import PDFTextSplitter
+
+    chunks = PDFTextSplitter(max_size=800).split_documents(PyPDFLoader(str(book)).load())  # the pages as text
+    assert chunks and not any(header.search(d.page_content) for d in chunks)
+
+
 def test_a_repeated_body_line_is_kept_where_it_opens_a_page(tmp_path: Path) -> None:
     # A sentence that recurs through the text opens some pages too: standing inside pages as well, it is body text.
     sentence = "Hello, here is some text without a meaning."

@@ -78,6 +78,7 @@ class Assembled:
         return found
 
 
+NUMBERED_EDGE = re.compile(r"^(\d{1,4})\s+\S.*$|^.*\S\s+(\d{1,4})$")  # "8 1.2. METRIC SPACES", "1.3. LIMITS 9"
 PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?([0-9]+|[ivxlcdm]+)(\s*(/|of)\s*[0-9]+)?$|^[-–—]\s*[0-9]+\s*[-–—]$")
 EDGE_LINES = 3  # a running header or footer is among the first or last lines of a page (in the file's order) ...
 EDGE_ZONE = 0.08  # ... or in the top or bottom 8% of the page's text (by the lines' boxes)
@@ -91,7 +92,9 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
     on a quarter of the pages (and on three: odd and even pages may differ; on both pages of a two-page PDF, set
     apart from the text there, `_apart`); or a page's very first or last line when it is a bare page number ("12",
     "iv", "Page 3 of 9") in no larger type than the body; or a page's top line set as a header (`_header_apart`:
-    smaller type, set apart), so a one-page PDF, where nothing repeats, loses its header too. A line that also stands
+    smaller type, set apart), so a one-page PDF, where nothing repeats, loses its header too; or a page's top or
+    bottom line that opens or ends with the page's printed number (`_numbered_edges`: a book's header whose title
+    changes with its section). A line that also stands
     inside a page (not at its edges) is body text, and where these lines are all the PDF's text they are its text,
     not its frame: none is running then."""
 
@@ -118,9 +121,26 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
         top = _header_apart(page, body)
         if top is not None:
             found.add((number, top))
+    found |= _numbered_edges(pages, least)
     rest = ((number, i) for number, page in enumerate(pages) for i, line in enumerate(page.lines)
             if page.text[line.start : line.end].strip())  # fmt: skip
     return found if any(line not in found for line in rest) else set()
+
+
+def _numbered_edges(pages: Sequence[Page], least: float) -> set[tuple[int, int]]:
+    """``(page, line index)`` of the pages' top and bottom lines (by their boxes, else the first and last) of at most
+    `RUNNING_MAX` characters that open or end with a number one more on each following page (the number minus the
+    page's index the same on at least ``least`` pages): the printed page number, in a header or footer."""
+    by_offset: dict[int, list[tuple[int, int]]] = {}
+    for number, page in enumerate(pages):
+        boxed = [(line.box[3], line.box[1], i) for i, line in enumerate(page.lines) if line.box]
+        ends = {max(boxed)[2], min(boxed, key=lambda b: b[1])[2]} if boxed else {0, len(page.lines) - 1}
+        for i in ends & set(range(len(page.lines))):
+            text = page.text[page.lines[i].start : page.lines[i].end].strip()
+            match = NUMBERED_EDGE.match(text) if len(text) <= RUNNING_MAX else None
+            if match:
+                by_offset.setdefault(int(match[1] or match[2]) - number, []).append((number, i))
+    return {line for lines in by_offset.values() if len(lines) >= least for line in lines}
 
 
 def _header_apart(page: Page, body: float | None) -> int | None:
