@@ -308,6 +308,22 @@ def test_a_book_header_with_the_page_number_and_its_section_title_is_removed(tmp
     assert chunks and not any(header.search(d.page_content) for d in chunks)
 
 
+def test_numbered_headings_opening_each_page_are_no_page_numbers(tmp_path: Path) -> None:
+    # "1 Scope" on page 1, "2 Terms" on page 2, ...: numbered like the pages, but headings (larger type).
+    names = ["Scope", "Terms", "Methods", "Results"]
+    body = "<p>The text of the {} section, long enough to be a paragraph of its own on the page.</p>"
+    pages = [f"<h2>{n} {name}</h2>{body.format(name)}" for n, name in enumerate(names, 1)]
+    pdf = _pages(tmp_path, "sections.pdf", pages)
+    want = [f"{n} {name}" for n, name in enumerate(names, 1)]
+    assert re.findall(r"(?m)^#+ (\d \w+)$", PDFChunker().extract(pdf)) == want
+    from langchain_community.document_loaders import PyPDFLoader
+
+    from langchain_chunkers import PDFTextSplitter
+
+    chunks = PDFTextSplitter(max_size=2000).split_documents(PyPDFLoader(str(pdf)).load())  # no sizes: the file's
+    assert re.findall(r"(?m)^#+ (\d \w+)$", "\n".join(d.page_content for d in chunks)) == want  # layout tells
+
+
 def test_a_repeated_body_line_is_kept_where_it_opens_a_page(tmp_path: Path) -> None:
     # A sentence that recurs through the text opens some pages too: standing inside pages as well, it is body text.
     sentence = "Hello, here is some text without a meaning."

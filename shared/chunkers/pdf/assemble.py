@@ -121,23 +121,26 @@ def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
         top = _header_apart(page, body)
         if top is not None:
             found.add((number, top))
-    found |= _numbered_edges(pages, least)
+    found |= _numbered_edges(pages, least, body)
     rest = ((number, i) for number, page in enumerate(pages) for i, line in enumerate(page.lines)
             if page.text[line.start : line.end].strip())  # fmt: skip
     return found if any(line not in found for line in rest) else set()
 
 
-def _numbered_edges(pages: Sequence[Page], least: float) -> set[tuple[int, int]]:
+def _numbered_edges(pages: Sequence[Page], least: float, body: float | None) -> set[tuple[int, int]]:
     """``(page, line index)`` of the pages' top and bottom lines (by their boxes, else the first and last) of at most
-    `RUNNING_MAX` characters that open or end with a number one more on each following page (the number minus the
-    page's index the same on at least ``least`` pages): the printed page number, in a header or footer."""
+    `RUNNING_MAX` characters, in no larger type than the body, that open or end with a number one more on each
+    following page (the number minus the page's index the same on at least ``least`` pages): the printed page
+    number, in a header or footer (a numbered heading opening each page is in larger type)."""
     by_offset: dict[int, list[tuple[int, int]]] = {}
     for number, page in enumerate(pages):
         boxed = [(line.box[3], line.box[1], i) for i, line in enumerate(page.lines) if line.box]
         ends = {max(boxed)[2], min(boxed, key=lambda b: b[1])[2]} if boxed else {0, len(page.lines) - 1}
         for i in ends & set(range(len(page.lines))):
             text = page.text[page.lines[i].start : page.lines[i].end].strip()
-            match = NUMBERED_EDGE.match(text) if len(text) <= RUNNING_MAX else None
+            size = page.lines[i].size
+            small = body is None or size is None or size <= body * 1.05
+            match = NUMBERED_EDGE.match(text) if small and len(text) <= RUNNING_MAX else None
             if match:
                 by_offset.setdefault(int(match[1] or match[2]) - number, []).append((number, i))
     return {line for lines in by_offset.values() if len(lines) >= least for line in lines}
@@ -463,11 +466,17 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in pairwise(cuts) if b > a]
 
 
+def _text(page: Page, index: int) -> str:
+    return page.text[page.lines[index].start : page.lines[index].end]
+
+
 def assemble(pages: Sequence[Page], headings: Headings | None = None, markdown: bool = True) -> Assembled:
     """The pages as one Markdown document (see the module docstring); ``headings``: the heading and running lines of
     each page (`headings_of` the same PDF's layout) where the pages are known only by their text;
     ``markdown=False``: plain text, paragraphs apart by a blank line, no heading marks (for chunkers of prose)."""
     skip = running_lines(pages) | _running_of(pages, headings)
+    if headings is not None:  # a line the layout found a heading on its page stays one
+        skip = {(p, i) for p, i in skip if headings[p].get(squash(_text(pages[p], i)), RUNNING) == RUNNING}
     removed = sorted(
         {" ".join(pages[p].text[pages[p].lines[i].start : pages[p].lines[i].end].split()) for p, i in skip}
     )
