@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from chunkers.context.late import LateChunkingEmbedder
+from chunkers.core.warn import warn_user
 from langchain_core.documents import BaseDocumentTransformer, Document
 from langchain_core.embeddings import Embeddings
 
@@ -171,10 +171,8 @@ class LateChunkingEmbeddings(Embeddings, BaseDocumentTransformer):
         """One warning for a call that gave plain vectors: how many of how many texts, why, and how to get late
         ones."""
         why = "; ".join(f"{n} {reason}" for reason, n in Counter(reasons.values()).items())
-        warnings.warn(
+        warn_user(
             f"LateChunkingEmbeddings gave plain (not late) vectors to {len(reasons)} of {total} texts: {why}. Late "
             "vectors go to the documents split_documents returned, embedded in its order, e.g. "
-            "InMemoryVectorStore.from_documents(late.split_documents(docs), late).",
-            UserWarning,
-            stacklevel=3,
+            "InMemoryVectorStore.from_documents(late.split_documents(docs), late)."
         )

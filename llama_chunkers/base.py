@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
@@ -20,6 +19,7 @@ from chunkers.core.faces import (
 from chunkers.core.options import options_of
 from chunkers.core.sizing import TIKTOKEN, TokenListSizer
 from chunkers.core.spec import UNRESTORABLE, describe, restorable, written
+from chunkers.core.warn import warn_user
 from chunkers.pdf.chunker import chunk_pdf_pages
 from chunkers.pdf.sources import pdf_page_sources
 from llama_index.core import Settings
@@ -266,11 +266,10 @@ class ChunkerNodeParser(EngineFace, NodeParser):
             return chunker
         reserve = chunker.sizer(metadata + "\n\n")
         if reserve > chunker.max_size // 2 or chunker.max_size - reserve <= getattr(chunker, "chunk_overlap", 0):
-            warnings.warn(
+            warn_user(
                 f"{type(self).__name__}: the metadata LlamaIndex embeds with every node of a document is over half of "
                 f"max_size={chunker.max_size}, so it is not counted in the budget; leave keys out of it with the "
-                "document's excluded_embed_metadata_keys / excluded_llm_metadata_keys, or raise max_size",
-                stacklevel=4,
+                "document's excluded_embed_metadata_keys / excluded_llm_metadata_keys, or raise max_size"
             )
             return chunker
         if self._budgeted_for is not chunker:

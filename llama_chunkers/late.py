@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from chunkers.context.late import LateChunkingEmbedder, document_of
 from chunkers.core.faces import Derived, reject_unknown
 from chunkers.core.options import options_of
+from chunkers.core.warn import warn_user
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import PrivateAttr, create_model
 from llama_index.core.schema import BaseNode, MetadataMode, TextNode
@@ -135,10 +135,8 @@ class LateChunkingEmbedding(
         """Count plain vectors and warn once for the call: how many of how many, why, and how to get late ones."""
         self._plain_vectors += len(reasons)
         why = "; ".join(f"{n} {reason}" for reason, n in Counter(reasons).items())
-        warnings.warn(
-            f"LateChunkingEmbedding gave plain (not late) vectors to {len(reasons)} of {total} {kind}: {why}. {HOW}",
-            UserWarning,
-            stacklevel=3,
+        warn_user(
+            f"LateChunkingEmbedding gave plain (not late) vectors to {len(reasons)} of {total} {kind}: {why}. {HOW}"
         )
 
 

@@ -163,7 +163,9 @@ def test_a_page_without_text_is_named_once_from_a_reader_to_its_parser(pdfs: dic
         writer.write(handle)
     with pytest.warns(UserWarning, match="pages without text") as loading:
         loaded, documents = PDFLoader(blank).load(), PDFReader().load_data(blank)
-    assert len([w for w in loading if "pages without text" in str(w.message)]) == 2  # each reader says it once
+    named = [w for w in loading if "pages without text" in str(w.message)]
+    assert len(named) == 2  # each reader says it once
+    assert named[1].filename == __file__  # at the line that called the reader, not inside the library
     with warnings.catch_warnings():
         # and its parser, which reads the file again for the pages, not again
         warnings.filterwarnings("error", message=".*pages without text")

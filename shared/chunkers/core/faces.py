@@ -8,12 +8,12 @@ so a field set after construction takes effect and the engine object never goes 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from .options import options_of
+from .warn import warn_user
 
 T = TypeVar("T")
 
@@ -157,8 +157,7 @@ def warn_skipped(owner: str, skipped: list[tuple[str, str]], total: int) -> None
     if skipped:
         named = "; ".join(f"{Path(source).name} ({reason})" for source, reason in skipped[:5])
         more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
-        warnings.warn(
+        warn_user(
             f"{owner} skipped {len(skipped)} of {total} documents that are no source text: {named}{more} "
-            "(include_generated=True chunks the generated, minified and markup-only ones)",
-            stacklevel=3,
+            "(include_generated=True chunks the generated, minified and markup-only ones)"
         )

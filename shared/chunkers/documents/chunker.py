@@ -6,7 +6,6 @@ the sections; splitting: `chunkers.documents.splitter`. This module turns pieces
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -16,6 +15,7 @@ from ..core.base import CHUNK_OVERLAP, CONTEXT_IN_BUDGET, MAX_SIZE, SIZER, BaseC
 from ..core.budget import tail_that_fits
 from ..core.chunk import SOURCE_KEYS, Chunk
 from ..core.options import Option, one_of
+from ..core.warn import warn_user
 from ..records.chunker import RECORD_SUFFIXES
 from .context import PATHS, SectionPaths, context_line, titles
 from .html import html_blocks, html_text
@@ -134,10 +134,9 @@ class DocumentChunker(BaseChunker):
                 if suffix in EXTENSION_FORMATS:
                     return EXTENSION_FORMATS[suffix]
                 if suffix in RECORD_SUFFIXES or language_for_path(metadata[key]) is not None:
-                    warnings.warn(
+                    warn_user(
                         f"DocumentChunker got a {suffix} file, which is not Markdown or HTML: chunked as plain text; "
-                        "AutoNodeParser / AutoTextSplitter route each file to its chunker (code by its syntax tree)",
-                        stacklevel=2,
+                        "AutoNodeParser / AutoTextSplitter route each file to its chunker (code by its syntax tree)"
                     )
                     return "text"
         return sniff_format(text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from ..core.base import BaseChunker
 from ..core.chunk import Chunk
 from ..core.options import Option, one_of, options_of
+from ..core.warn import warn_user
 from ..documents import DocumentChunker
 from .assemble import Assembled, Headings, assemble, headings_of
 from .layout import Page
@@ -204,7 +204,7 @@ def _checked(assembled: Assembled, name: str, warn: bool = True) -> Assembled:
             "OCR it first (e.g. ocrmypdf), then chunk the result"
         )
     if empty and warn:
-        warnings.warn(f"{name}: pages without text (scanned?): {', '.join(empty)}", stacklevel=3)
+        warn_user(f"{name}: pages without text (scanned?): {', '.join(empty)}")
     return assembled
 
 
