@@ -209,6 +209,7 @@ def test_scanned_and_encrypted_pdfs_get_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(PDFError, match="encrypted: pass password="):
         PDFChunker().chunk_file(locked)
     assert PDFChunker(password="secret").extract(locked) == PDFChunker().extract(plain)
+    assert "secret" not in repr(PDFChunker(password="secret"))  # nor in a log line or a traceback
     with pytest.raises(TypeError, match=r"PDFChunker\(password=\.\.\.\)"):  # never a password in each chunk's metadata
         PDFChunker().chunk_file(locked, password="secret")
     from langchain_chunkers import PDFLoader, PDFTextSplitter

@@ -10,7 +10,7 @@ the engine classes' option declarations.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,7 @@ class Router:
     device: str | None = None
     dtype: str | None = None
     quantize: str | None = None
-    password: str | None = None  # of encrypted PDFs
+    password: str | None = field(default=None, repr=False)  # of encrypted PDFs
 
     def __post_init__(self) -> None:
         if self.method != "auto":

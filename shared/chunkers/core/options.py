@@ -32,12 +32,14 @@ class Option:
     affects_output: bool = True
     written: bool = True
 
-    def field(self, default: Any = _NO_DEFAULT, *, help: str | None = None, kw_only: bool = False) -> Any:
+    def field(
+        self, default: Any = _NO_DEFAULT, *, help: str | None = None, kw_only: bool = False, shown: bool = True
+    ) -> Any:
         """A dataclass field carrying this option (``default`` and ``help`` override the declared ones for one
-        class)."""
+        class; ``shown=False``: left out of the ``repr``, for a secret)."""
         option = self if default is _NO_DEFAULT else dataclasses.replace(self, default=default)
         option = option if help is None else dataclasses.replace(option, help=help)
-        return dataclasses.field(default=option.default, kw_only=kw_only, metadata={"option": option})
+        return dataclasses.field(default=option.default, kw_only=kw_only, repr=shown, metadata={"option": option})
 
 
 def options_of(cls: type) -> dict[str, Option]:

@@ -49,9 +49,9 @@ class PDFChunker(DocumentChunker):
     format: str | None = Option(
         "markdown", "The format of the text chunked: the PDF as Markdown (fixed).", one_of("markdown")
     ).field()
-    password: str | None = Option(
-        None, "The password of an encrypted PDF.", affects_output=False, written=False
-    ).field()
+    password: str | None = Option(None, "The password of an encrypted PDF.", affects_output=False, written=False).field(
+        shown=False
+    )
     strategy: str = Option(
         "sections",
         "'sections' (along the headings found, the section path as context) or 's2' (S2 Chunking's spatial + "
