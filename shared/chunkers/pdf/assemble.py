@@ -85,6 +85,11 @@ EDGE_ZONE = 0.08  # ... or in the top or bottom 8% of the page's text (by the li
 RUNNING_MAX = 120  # characters: a running header or footer is a short line, not body text that repeats
 
 
+def _text(page: Page, index: int) -> str:
+    """The text of line ``index`` of ``page``."""
+    return page.text[page.lines[index].start : page.lines[index].end]
+
+
 def running_lines(pages: Sequence[Page]) -> set[tuple[int, int]]:
     """``(page, line index)`` of the running headers, footers and page numbers. Among a page's edge lines (its first
     or last `EDGE_LINES` in the file's order, or those in the top or bottom `EDGE_ZONE` of its text) of at most
@@ -137,7 +142,7 @@ def _numbered_edges(pages: Sequence[Page], least: float, body: float | None) -> 
         boxed = [(line.box[3], line.box[1], i) for i, line in enumerate(page.lines) if line.box]
         ends = {max(boxed)[2], min(boxed, key=lambda b: b[1])[2]} if boxed else {0, len(page.lines) - 1}
         for i in ends & set(range(len(page.lines))):
-            text = page.text[page.lines[i].start : page.lines[i].end].strip()
+            text = _text(page, i).strip()
             size = page.lines[i].size
             small = body is None or size is None or size <= body * 1.05
             match = NUMBERED_EDGE.match(text) if small and len(text) <= RUNNING_MAX else None
@@ -366,7 +371,7 @@ def _running_of(pages: Sequence[Page], headings: Headings | None) -> set[tuple[i
     if not headings:
         return set()
     return {(number, i) for number, page in enumerate(pages) for i in _edge_lines(page)
-            if headings[number].get(squash(page.text[page.lines[i].start : page.lines[i].end])) == RUNNING}  # fmt: skip
+            if headings[number].get(squash(_text(page, i))) == RUNNING}  # fmt: skip
 
 
 def _breaks(previous: tuple[int, Line], current: tuple[int, Line], pages: Sequence[Page], layout: _Layout) -> bool:
@@ -466,10 +471,6 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in pairwise(cuts) if b > a]
 
 
-def _text(page: Page, index: int) -> str:
-    return page.text[page.lines[index].start : page.lines[index].end]
-
-
 def assemble(pages: Sequence[Page], headings: Headings | None = None, markdown: bool = True) -> Assembled:
     """The pages as one Markdown document (see the module docstring); ``headings``: the heading and running lines of
     each page (`headings_of` the same PDF's layout) where the pages are known only by their text;
@@ -477,9 +478,7 @@ def assemble(pages: Sequence[Page], headings: Headings | None = None, markdown: 
     skip = running_lines(pages) | _running_of(pages, headings)
     if headings is not None:  # a line the layout found a heading on its page stays one
         skip = {(p, i) for p, i in skip if headings[p].get(squash(_text(pages[p], i)), RUNNING) == RUNNING}
-    removed = sorted(
-        {" ".join(pages[p].text[pages[p].lines[i].start : pages[p].lines[i].end].split()) for p, i in skip}
-    )
+    removed = sorted({" ".join(_text(pages[p], i).split()) for p, i in skip})
     writer = _Writer(pages)
     for number, block in enumerate(_blocks(pages, skip, headings)):
         if number:
