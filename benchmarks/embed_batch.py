@@ -8,16 +8,14 @@ threads, each thread count in a process of its own; the fastest of two runs per 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 from .paths import ROOT
-from .report import machine, table, write
+from .report import heading, machine, measure_and_write, table
 
 BATCHES = (4, 8, 16, 32, 64)
 THREADS = (1, 2)
@@ -62,8 +60,7 @@ def run() -> dict[str, Any]:
 
 
 def markdown(report: dict[str, Any]) -> str:
-    lines = ["# Embedding speed by batch size", "", __doc__.split("\n\n")[0].replace("\n", " "), "",
-             f"Machine: {report['machine']}.", ""]  # fmt: skip
+    lines = heading("Embedding speed by batch size", __doc__, report)
     fastest: dict[tuple[int, str], float] = {}
     for r in report["rows"]:
         key = (r["threads"], r["chunks"])
@@ -75,11 +72,7 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.embed_batch", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    report = run()
-    write(parser.parse_args().out, "embed_batch", markdown(report), report)
-    print(markdown(report))
+    measure_and_write("embed_batch", __doc__, run, markdown)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ peak reset after the set-up); the memory a page costs is the slope between sizes
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from typing import Any
 
 from .paths import ROOT
 from .pdf_corpus import articles, render
-from .report import machine, table, write
+from .report import heading, machine, measure_and_write, table
 
 REPEATS = (1, 7, 28)  # 36, 252 and 1,008 pages
 
@@ -78,8 +77,7 @@ def run() -> dict[str, Any]:
 
 
 def markdown(report: dict[str, Any]) -> str:
-    lines = ["# PDFs: memory and time as the PDF grows", "", __doc__.split("\n\n")[0].replace("\n", " "), "",
-             f"Machine: {report['machine']}.", ""]  # fmt: skip
+    lines = heading("PDFs: memory and time as the PDF grows", __doc__, report)
     lines += table(["pages", "seconds", "pages/s", "chunks", "RSS after set-up (MB)", "peak RSS (MB)",
                     "peak - set-up (MB)"],
                    [[r["pages"], f"{r['seconds']:.2f}", f"{r['pages_per_s']:.0f}", r["chunks"], f"{r['base'] / 1e6:.0f}",
@@ -89,11 +87,7 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.pdf_memory", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    report = run()
-    write(parser.parse_args().out, "pdf_memory", markdown(report), report)
-    print(markdown(report))
+    measure_and_write("pdf_memory", __doc__, run, markdown)
 
 
 if __name__ == "__main__":

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from .paths import ROOT
 
 
 def cpu_model() -> str:
@@ -43,3 +46,21 @@ def write(out: Path, stem: str, markdown: str, data: Any) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{stem}.md").write_text(markdown.rstrip("\n") + "\n", encoding="utf-8")
     (out / f"{stem}.json").write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
+
+
+def heading(title: str, doc: str, report: dict[str, Any]) -> list[str]:
+    """A report's first lines: ``title``, the first paragraph of the benchmark's docstring and the machine."""
+    return [f"# {title}", "", doc.split("\n\n")[0].replace("\n", " "), "", f"Machine: {report['machine']}.", ""]
+
+
+def measure_and_write(
+    stem: str, doc: str, run: Callable[[], dict[str, Any]], markdown: Callable[[dict[str, Any]], str]
+) -> None:
+    """The command line of a benchmark measured in one ``run``: ``--out`` (default benchmarks/results) gets
+    ``<stem>.md`` (``markdown`` of the report) and ``<stem>.json``; the report is printed too."""
+    parser = argparse.ArgumentParser(prog=f"python -m benchmarks.{stem}", description=doc.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    out = parser.parse_args().out
+    report = run()
+    write(out, stem, markdown(report), report)
+    print(markdown(report))
