@@ -33,10 +33,11 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     path = Path(args.file)
     router = Router(args.method, args.max_size, args.device, args.dtype, args.quantize, args.password)
     method, chunker = router(path)
-    text = file_text(path, args.password)
-    if path.suffix.lower() in FILE_READ_SUFFIXES:
-        chunks = chunker.chunk_file(path)  # type: ignore[attr-defined]
+    if path.suffix.lower() in FILE_READ_SUFFIXES:  # a PDF, read once: its joined text and its chunks
+        assembled = chunker.assemble_file(path)  # type: ignore[attr-defined]
+        text, chunks = assembled.text, chunker.chunk_assembled(assembled, file_path=str(path))  # type: ignore[attr-defined]
     else:
+        text = file_text(path)
         chunks = chunker.chunk(text, file_path=str(path))
     colours = ["cyan", "magenta", "green", "yellow", "blue", "red"]
     rendered = Text()
