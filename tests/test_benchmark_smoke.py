@@ -53,7 +53,8 @@ def test_quick_suite_runs_and_every_figure_is_in_range(tmp_path: Path) -> None:
     assert len({m["chunker"] for m in prose_matched}) >= 5 and len({m["chunker"] for m in code_matched}) == 6
     peers = [s["x_fastest_peer"] for s in tables["speed"] if not s["ours"]]
     assert max(peers) == pytest.approx(1.0) and all(s["x_fastest_peer"] > 0 for s in tables["speed"])
-    assert len(tables["intrinsic"]) == len(names)
+    assert {r["chunker"] for r in tables["intrinsic"]} == {n for n in names if n.startswith(suite.intrinsic_of)}
+    assert len(tables["intrinsic"]) == 4  # our three and the plain baseline
     for r in tables["intrinsic"]:
         assert r["chunks"] >= 2 and 0 < r["boundary_clarity"] < 2 and 0 <= r["stickiness"] <= math.log2(r["chunks"])
     saved = json.loads((tmp_path / "retrieval_quick.json").read_text(encoding="utf-8"))
