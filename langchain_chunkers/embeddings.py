@@ -12,9 +12,10 @@ from langchain_core.embeddings import Embeddings
 class LocalEmbeddings(Embeddings):
     """Unit-normalised sentence embeddings from a local sentence-transformers model (default: MiniLM), through
     `chunkers.runtime.embeddings`. (``langchain-huggingface`` would do the same but pins a huggingface_hub older than
-    transformers 5 needs.)"""
+    transformers 5 needs.) ``batch_size``: texts per pass (None: the device's default,
+    `chunkers.runtime.DEFAULT_EMBED_BATCH`)."""
 
-    def __init__(self, model: Any = None, batch_size: int = 64) -> None:
+    def __init__(self, model: Any = None, batch_size: int | None = None) -> None:
         self.model = model
         self.batch_size = batch_size
         self._engine = UnitEmbeddings(model, batch_size=batch_size)

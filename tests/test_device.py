@@ -194,6 +194,32 @@ def test_embeddings_run_on_the_chosen_device() -> None:
     assert str(models.load_embedder(device="cpu").device) == "cpu"
 
 
+def test_every_embedding_path_uses_the_devices_batch_unless_given_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chunkers.apps.evaluation import Embedder
+    from chunkers.runtime.embeddings import UnitEmbeddings
+
+    from langchain_chunkers import LocalEmbeddings
+
+    assert runtime.default_embed_batch("cpu") == runtime.default_embed_batch(torch.device("cpu")) == 8
+    assert runtime.default_embed_batch("cuda:1") == runtime.DEFAULT_EMBED_BATCH["cuda"]
+    encoder = models.load_embedder(device="cpu")
+    batches: list[int] = []
+    real_encode = type(encoder).encode
+
+    def encode(self, texts, batch_size=32, **kwargs):  # the real encode, its batch size noted
+        batches.append(batch_size)
+        return real_encode(self, texts, batch_size=batch_size, **kwargs)
+
+    monkeypatch.setattr(type(encoder), "encode", encode)
+    texts = ["A cat.", "A dog.", "A bird."]
+    Embedder().documents(texts)  # the evaluation (`chunkers eval`, the benchmarks)
+    UnitEmbeddings(encoder).documents(texts)  # a loaded sentence-transformers model
+    LocalEmbeddings().embed_documents(texts)  # LangChain's face
+    models.embed(texts)
+    Embedder(batch_size=2).documents(texts)
+    assert batches == [8, 8, 8, 8, 2]
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason=CUDA_MISSING)
 def test_cuda_default_is_half_precision_and_agrees_with_cpu(excerpts: list[str], float32_chunks: list[list]) -> None:
     chunker = PerplexityChunker(max_size=600, window_tokens=256)

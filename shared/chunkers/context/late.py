@@ -21,7 +21,7 @@ from ..core.chunk import Chunk, embedded_text
 from ..core.configurable import Configurable
 from ..core.options import Option, non_negative, positive_or_none
 from ..runtime.model_options import DEVICE, DTYPE
-from ..runtime.policy import DEFAULT_EMBED_BATCH, device_kind
+from ..runtime.policy import default_embed_batch
 
 Span = tuple[int, int]
 
@@ -207,7 +207,7 @@ class LateChunkingEmbedder(Configurable):
             jobs += [(document, window) for window in windows(len(document.ids), size, self.overlap_tokens)]
         jobs = [job for job in jobs if job[1][1] > job[1][0]]
         jobs.sort(key=lambda job: job[1][1] - job[1][0], reverse=True)
-        batch = self.batch_size or DEFAULT_EMBED_BATCH.get(device_kind(str(encoder.device)), 64)
+        batch = self.batch_size or default_embed_batch(encoder.device)
         tokenizer = encoder.tokenizer
         with torch.inference_mode():
             for first in range(0, len(jobs), batch):

@@ -50,7 +50,8 @@ class UnitEmbeddings:
     """Unit vectors of documents and queries from one embedding model (see the module docstring for what
     ``model`` may be). With ``memo``, document vectors are remembered by text, so texts that recur (chunks across
     settings, sentences across breakpoints) are embedded once: True keeps them in memory, a mapping (e.g. a
-    ``shelve`` on disk) keeps them there. ``batch_size`` applies to local models (None: the device's default)."""
+    ``shelve`` on disk) keeps them there. ``batch_size`` applies to local models (None: the device's default,
+    `chunkers.runtime.DEFAULT_EMBED_BATCH`)."""
 
     def __init__(
         self, model: Any = None, memo: bool | MutableMapping[str, Any] = False, batch_size: int | None = None
@@ -98,7 +99,10 @@ class UnitEmbeddings:
         if isinstance(model, Embeddings):  # LangChain Embeddings
             return _checked([model.embed_query(t) for t in texts] if query else model.embed_documents(texts), texts)
         if hasattr(model, "encode"):  # a loaded sentence-transformers model
-            return _checked(model.encode(texts, batch_size=self.batch_size or 64, convert_to_numpy=True), texts)
+            from .policy import default_embed_batch
+
+            batch = self.batch_size or default_embed_batch(getattr(model, "device", "cpu"))
+            return _checked(model.encode(texts, batch_size=batch, convert_to_numpy=True), texts)
         if callable(model):
             return _checked(model(texts), texts)
         raise TypeError(

@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from .policy import (
-    DEFAULT_EMBED_BATCH,
     ModelNotInstalledError,
     Runtime,
     default_batch_tokens,
-    device_kind,
+    default_embed_batch,
     int8_available,
     require_local_extra,
     resolve_device,
@@ -283,7 +282,7 @@ def embed(texts: list[str], model: Any = None, batch_size: int | None = None, de
     None: the device's default (``DEFAULT_EMBED_BATCH``)."""
     encoder = load_embedder(model, device)
     if batch_size is None:
-        batch_size = DEFAULT_EMBED_BATCH.get(device_kind(str(encoder.device)), 64)
+        batch_size = default_embed_batch(encoder.device)
     return encoder.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
 
 

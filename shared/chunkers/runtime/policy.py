@@ -120,6 +120,11 @@ def default_batch_tokens(device: str) -> int:
     return DEFAULT_BATCH_TOKENS[device_kind(device)]
 
 
+def default_embed_batch(device: object) -> int:
+    """Texts per embedding pass on ``device`` (a name or a torch device) when none is given."""
+    return DEFAULT_EMBED_BATCH.get(device_kind(str(device)), DEFAULT_EMBED_BATCH["cpu"])
+
+
 def resolve_runtime(
     device: str | None = None,
     dtype: str | None = None,
