@@ -58,7 +58,8 @@ def test_a_pdf_file_is_chunked_as_one_document_with_its_pages(pdfs: dict[str, Pa
     assembled = chunker.assemble_file(pdfs[layout])
     chunks = chunker.chunk_file(pdfs[layout])
     assert len(assembled.pages) > 5 and HEADER in assembled.removed
-    assert all(chunker.extract(pdfs[layout])[c.start : c.end] == c.text for c in chunks)
+    text = chunker.extract(pdfs[layout])
+    assert all(text[c.start : c.end] == c.text for c in chunks)
     assert all(HEADER not in c.text and not re.search(r"\bPage \d+\b", c.text) for c in chunks)
     # the headings come back as the section tree, in the two-column layout too
     found = [line.lstrip("# ") for line in assembled.text.split("\n\n") if line.startswith("#")]
