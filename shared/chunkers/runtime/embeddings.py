@@ -14,6 +14,8 @@ from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from .policy import default_embed_batch
+
 
 @runtime_checkable
 class Embeddings(Protocol):
@@ -99,8 +101,6 @@ class UnitEmbeddings:
         if isinstance(model, Embeddings):  # LangChain Embeddings
             return _checked([model.embed_query(t) for t in texts] if query else model.embed_documents(texts), texts)
         if hasattr(model, "encode"):  # a loaded sentence-transformers model
-            from .policy import default_embed_batch
-
             batch = self.batch_size or default_embed_batch(getattr(model, "device", "cpu"))
             return _checked(model.encode(texts, batch_size=batch, convert_to_numpy=True), texts)
         if callable(model):
