@@ -148,6 +148,18 @@ def test_int8_boundaries_agree_with_float32(excerpts: list[str], float32_chunks:
         assert boundary_f1(text, want, got) >= 0.95
 
 
+def test_int8_results_do_not_depend_on_the_other_texts_of_a_batch(excerpts: list[str]) -> None:
+    # Int8 activations are scaled over the whole input: batched as one, a text's scores moved with its neighbours.
+    scorer = LocalLMScorer(device="cpu", quantize="int8")
+    passages = [*excerpts, "Paris is the capital of France.", "Bananas are yellow."]
+    together, _ = scorer.score("What is the capital of France?", passages)
+    alone = [scorer.score("What is the capital of France?", [passage])[0][0] for passage in passages]
+    assert together == pytest.approx(alone, abs=1e-5)
+    chunker = PerplexityChunker(max_size=600, device="cpu", quantize="int8", window_tokens=256)
+    spans = [[(c.start, c.end) for c in chunks] for chunks in chunker.chunk_many(excerpts)]
+    assert spans == [[(c.start, c.end) for c in chunker.chunk_many([text])[0]] for text in excerpts]
+
+
 def test_boundary_f1_counts_a_neighbouring_sentence_as_equal() -> None:
     from chunkers.core.chunk import Chunk
 

@@ -1,8 +1,9 @@
 """The int8 CPU path for causal-LM scoring: the decoder exported to ONNX and run by ONNX Runtime with int8
 weights, the LM head kept in float32 torch.
 
-Quantisation: dynamic (activations quantised per call), per-channel, reduced-range QInt8 weights on every
-decoder MatMul except the MLP ``down_proj``, whose input (the SwiGLU product) has outliers that int8 wrecks.
+Quantisation: dynamic (activations quantised per run, one row per run), per-channel, reduced-range QInt8
+weights on every decoder MatMul except the MLP ``down_proj``, whose input (the SwiGLU product) has outliers
+that int8 wrecks.
 The export (``torch.onnx.export``, TorchScript, opset 18) and quantisation run once per model and are
 cached on disk by `chunkers.runtime.models.int8_onnx_path`. Used through
 `chunkers.runtime.models.load_causal_lm(quantize="int8")`.
@@ -148,12 +149,23 @@ class Int8CausalLM:
         return self.head.parameters()
 
     def _decode(self, input_ids: Any, attention_mask: Any = None, **_: Any) -> SimpleNamespace:
+        import numpy as np
         import torch
 
-        if attention_mask is None:
-            attention_mask = torch.ones_like(input_ids)
-        feed = {"input_ids": input_ids.cpu().numpy(), "attention_mask": attention_mask.cpu().numpy()}
-        (hidden,) = self.session.run(None, feed)
+        ids = input_ids.cpu().numpy()
+        mask = np.ones_like(ids) if attention_mask is None else attention_mask.cpu().numpy()
+        hidden = np.zeros((*ids.shape, self.config.hidden_size), dtype=np.float32)
+        for row, (row_ids, row_mask) in enumerate(zip(ids, mask)):
+            # One row per run, its padding cut off: the activations' int8 scale is taken over the whole input, so
+            # a batch would give each row scores that depend on the other rows (and on their padding).
+            kept = np.flatnonzero(row_mask)
+            if len(kept) == 0:
+                continue
+            first, last = int(kept[0]), int(kept[-1]) + 1
+            if last - first != len(kept):  # a mask with holes: the row as it is, with its mask
+                first, last = 0, len(row_ids)
+            feed = {"input_ids": row_ids[None, first:last], "attention_mask": row_mask[None, first:last]}
+            (hidden[row, first:last],) = self.session.run(None, feed)
         return SimpleNamespace(last_hidden_state=torch.from_numpy(hidden))
 
     def __call__(self, input_ids: Any, attention_mask: Any = None, logits_to_keep: int = 0, **_: Any) -> Any:
