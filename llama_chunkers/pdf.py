@@ -61,9 +61,15 @@ class PDFReader(BaseReader):
     def __init__(self, password: str | None = None) -> None:
         self.password = password
 
-    def load_data(self, file: Path | str, extra_info: dict[str, Any] | None = None, **kwargs: Any) -> list[Document]:
+    def load_data(self, file: Path | str, extra_info: dict[str, Any] | None = None, fs: Any = None) -> list[Document]:
+        """The PDF ``file`` as one Document; ``fs``: the fsspec file system it is on (``SimpleDirectoryReader``
+        passes its ``fs=``, e.g. S3), else the local disk."""
         path = Path(file)
-        assembled = PDFChunker(password=self.password).assemble_file(path)
+        if fs is not None:
+            with fs.open(str(file), "rb") as handle:
+                assembled = PDFChunker(password=self.password).assemble_file(handle.read())
+        else:
+            assembled = PDFChunker(password=self.password).assemble_file(path)
         metadata = {"file_path": str(path), "file_name": path.name, "total_pages": len(assembled.pages)}
         metadata |= without_page_keys(extra_info or {})
         return [Document(text=assembled.text, metadata=metadata)]

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from chunkers import ASTChunker, LLMChunker, LocalLLM, PerplexityChunker, SentenceChunker
+from chunkers import ASTChunker, LLMChunker, LocalLLM, PDFChunker, PerplexityChunker, SentenceChunker
 from chunkers.apps.cli import main
 from chunkers.io.files import read_source
 
@@ -98,6 +98,7 @@ def repo(tmp_path_factory) -> Path:
         ASTChunker(language="python", max_size=40, sizer="lines"),
         PerplexityChunker(max_size=500, target_size=300, method="margin", cache={}),
         LLMChunker(llm="local", group_tokens=300),
+        PDFChunker(max_size=500, password="secret"),
     ],
 )
 def test_spec_is_plain_json_and_rebuilds_the_same_chunker(chunker):
@@ -107,6 +108,7 @@ def test_spec_is_plain_json_and_rebuilds_the_same_chunker(chunker):
     assert type(rebuilt) is type(chunker)
     assert distributed.chunker_spec(rebuilt) == spec
     assert "cache" not in spec["params"]
+    assert getattr(rebuilt, "password", None) == getattr(chunker, "password", None)  # the workers read the PDF
 
 
 @pytest.mark.parametrize(
@@ -252,27 +254,53 @@ def test_missing_columns_and_several_chunkers_without_a_route(ray_local):
         ).take_all()
 
 
+def _encrypted_pdf(plain: Path, out: Path) -> Path:
+    """A real PDF (WeasyPrint, at ``plain``) encrypted with the user password "secret" (pypdf) at ``out``."""
+    import pypdf
+
+    from benchmarks.pdf_corpus import articles, render
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(render(articles(1)[:8], plain)))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    with out.open("wb") as handle:
+        writer.write(handle)
+    return out
+
+
 def test_cli_ray_engine_writes_the_same_jsonl_and_parquet(ray_local, repo, tmp_path, capsys):
     local, remote = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
-    common = ["chunk", str(repo), "--method", "auto", "--max-size", "400", "--no-progress"]
+    common = ["chunk", str(repo), "--method", "auto", "--max-size", "400", "--no-progress", "--password", "secret"]
     (repo / "notes.md").rename(tmp_path / "notes.md")  # keep the perplexity model out of this test
+    _encrypted_pdf(tmp_path / "plain.pdf", repo / "report.pdf")  # read by PDFium on the workers, with the password
+    (repo / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
     try:
-        assert main([*common, "--out", str(local)]) == 0
+        assert main([*common, "--out", str(local)]) == 1  # broken.pdf is an error, the rest is chunked
         local_err = capsys.readouterr().err
-        assert main([*common, "--engine", "ray", "--workers", "1", "--out", str(remote)]) == 0
+        assert main([*common, "--engine", "ray", "--workers", "1", "--out", str(remote)]) == 1
         ray_err = capsys.readouterr().err
         assert remote.read_text(encoding="utf-8") == local.read_text(encoding="utf-8")
         assert "latin1.py: not UTF-8" in local_err and "latin1.py: not UTF-8" in ray_err
+        assert "not a readable PDF" in local_err and "not a readable PDF" in ray_err
+        pdf_records = [
+            r
+            for r in map(json.loads, local.read_text(encoding="utf-8").splitlines())
+            if r["file_path"].endswith("report.pdf")
+        ]
+        assert len(pdf_records) > 1 and all(r["metadata"]["page_start"] >= 1 for r in pdf_records)
         parquet = tmp_path / "chunks.parquet"
-        assert main([*common, "--engine", "ray", "--workers", "1", "--format", "parquet", "--out", str(parquet)]) == 0
+        assert main([*common, "--engine", "ray", "--workers", "1", "--format", "parquet", "--out", str(parquet)]) == 1
     finally:
         (tmp_path / "notes.md").rename(repo / "notes.md")
+        (repo / "report.pdf").unlink()
+        (repo / "broken.pdf").unlink()
     table = ray.data.read_parquet(str(parquet)).take_all()
     records = [json.loads(line) for line in local.read_text(encoding="utf-8").splitlines()]
     chunks = sorted((r for r in table if r["chunk_index"] >= 0), key=lambda r: (r["doc_id"], r["chunk_index"]))
     assert [(r["file_path"], r["start"], r["text"]) for r in chunks] == [
         (r["file_path"], r["start"], r["text"]) for r in records
     ]
-    recorded = [r["skipped"] for r in table if r["chunk_index"] < 0]
+    recorded = [r["skipped"] for r in table if r["chunk_index"] < 0 and r["skipped"]]
     assert "not UTF-8 text (invalid byte at offset 11)" in recorded
     assert len(recorded) == local_err.count("skipped ")  # every skipped file has its row
+    (error,) = [r for r in table if r["error"]]  # and the broken PDF its error
+    assert error["file_path"].endswith("broken.pdf") and "not a readable PDF" in error["error"]

@@ -151,6 +151,29 @@ def test_pdf_files_through_the_readers_of_both_frameworks(pdfs: dict[str, Path])
     assert all(d.metadata["boxes"] for d in chunks)
 
 
+def test_a_pdf_from_its_bytes_or_another_file_system_is_chunked_as_from_disk(pdfs: dict[str, Path]) -> None:
+    from fsspec.implementations.memory import MemoryFileSystem
+    from llama_index.core import SimpleDirectoryReader
+
+    from llama_chunkers import PDFReader
+
+    data = pdfs["one"].read_bytes()
+    from_disk = PDFChunker(max_size=500).chunk_file(pdfs["one"])
+    from_bytes = PDFChunker(max_size=500).chunk_file(data, source="upload")
+    assert [(c.start, c.end, c.text) for c in from_bytes] == [(c.start, c.end, c.text) for c in from_disk]
+    assert from_bytes[0].metadata["source"] == "upload" and "file_path" not in from_bytes[0].metadata
+    assert from_bytes[0].metadata["boxes"] == from_disk[0].metadata["boxes"]
+    with pytest.raises(PDFError, match="the PDF's bytes: not a readable PDF"):
+        PDFChunker().chunk_file(b"%PDF-1.7 cut short")
+    memory = MemoryFileSystem()  # as S3 or GCS would be: SimpleDirectoryReader passes its fs to the reader
+    memory.pipe("/bucket/reports/articles.pdf", data)
+    reader = SimpleDirectoryReader("/bucket/reports", fs=memory, file_extractor={".pdf": PDFReader()})
+    (document,) = reader.load_data()
+    assert document.text == PDFChunker().extract(pdfs["one"]) and document.metadata["file_name"] == "articles.pdf"
+    with pytest.raises(TypeError):
+        PDFReader().load_data(pdfs["one"], return_full_document=True)  # llama-index-readers-file's option: not ours
+
+
 def test_a_page_without_text_is_named_once_from_a_reader_to_its_parser(pdfs: dict[str, Path], tmp_path: Path) -> None:
     import pypdf
 
@@ -373,14 +396,6 @@ def test_joined_pages_map_back_exactly_and_lose_no_text(texts: list[str]) -> Non
         chunks = PDFChunker(max_size=60).chunk_pages(texts)
     assert bool(chunks) == bool(assembled.text.strip())  # only running lines and page numbers: nothing to chunk
     assert all(chunk.metadata["page_spans"] for chunk in chunks)  # every chunk knows its pages
-
-
-def test_ray_says_pdfs_run_on_the_local_engine(tmp_path: Path) -> None:
-    from chunkers.apps.ray.files import file_results
-    from chunkers.apps.routing import Router
-
-    with pytest.raises(ValueError, match="--engine local"):
-        list(file_results([tmp_path / "report.pdf"], Router(), address=None, workers=1))
 
 
 def test_any_of_our_parsers_joins_the_pages_of_a_pdf(pdfs: dict[str, Path]) -> None:

@@ -14,7 +14,7 @@ from ..core.warn import warn_user
 from ..documents import DocumentChunker
 from .assemble import Assembled, Headings, assemble, headings_of
 from .layout import Page
-from .reader import PDFError, read_pages
+from .reader import PDFError, pdf_name, read_pages
 from .s2 import regions_of, s2_spans
 from .sources import PAGE_KEYS_OF_LOADERS, Source, page_label
 
@@ -70,27 +70,31 @@ class PDFChunker(DocumentChunker):
         if self.embeddings is not None and self.strategy != "s2":
             raise ValueError("embeddings is used by strategy='s2' only: pass strategy='s2' or drop embeddings")
 
-    def extract(self, path: str | Path) -> str:
-        """The text of the PDF at ``path`` as it is chunked: its pages joined, as Markdown."""
-        return self.assemble_file(path).text
+    def extract(self, source: str | Path | bytes) -> str:
+        """The text of the PDF ``source`` (its path, or its bytes) as it is chunked: its pages joined, as
+        Markdown."""
+        return self.assemble_file(source).text
 
-    def assemble_file(self, path: str | Path) -> Assembled:
-        """The PDF at ``path`` as one document, with the map back to its pages."""
-        return self._assembled(path)
+    def assemble_file(self, source: str | Path | bytes) -> Assembled:
+        """The PDF ``source`` (its path, or its bytes) as one document, with the map back to its pages."""
+        return self._assembled(source)
 
-    def _assembled(self, path: str | Path, warn: bool = True) -> Assembled:
-        return _checked(assemble(list(read_pages(path, self.password))), str(path), warn)
+    def _assembled(self, source: str | Path | bytes, warn: bool = True) -> Assembled:
+        return _checked(assemble(list(read_pages(source, self.password))), pdf_name(source), warn)
 
-    def chunk_file(self, path: str | Path, **metadata: Any) -> list[Chunk]:
-        """The chunks of the PDF at ``path``, exact in `extract`'s text, each with its pages and boxes; ``metadata``
-        is added to every chunk."""
+    def chunk_file(self, source: str | Path | bytes, /, **metadata: Any) -> list[Chunk]:
+        """The chunks of the PDF ``source`` (its path, or its bytes: a file from object storage, an upload), exact
+        in `extract`'s text, each with its pages and boxes; ``metadata`` is added to every chunk (a path is added as
+        ``file_path``)."""
         options = sorted(set(metadata) & set(options_of(type(self))))
         if options:  # e.g. a password: never written into every chunk's metadata
             raise TypeError(
                 f"chunk_file() got {options[0]!r}, an option of {type(self).__name__}: pass it when you make the "
                 f"chunker, {type(self).__name__}({options[0]}=...)"
             )
-        return self.chunk_assembled(self.assemble_file(path), file_path=str(path), **metadata)
+        if not isinstance(source, bytes):
+            metadata = {"file_path": str(source), **metadata}
+        return self.chunk_assembled(self.assemble_file(source), **metadata)
 
     def chunk_pages(self, texts: Sequence[str], labels: Sequence[str] | None = None, **metadata: Any) -> list[Chunk]:
         """The chunks of one PDF's pages read as text (in order; ``labels``: their page labels, default 1, 2, ...),

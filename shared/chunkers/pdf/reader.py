@@ -32,26 +32,34 @@ def _pdfium() -> Any:
     return pypdfium2
 
 
-def open_pdf(path: str | Path, password: str | None = None) -> Any:
-    """The PDFium document of ``path``; `PDFError` naming the problem when it cannot be opened."""
+def pdf_name(source: str | Path | bytes) -> str:
+    """How errors and warnings name a PDF given by its path or by its bytes."""
+    return "the PDF's bytes" if isinstance(source, bytes) else str(source)
+
+
+def open_pdf(source: str | Path | bytes, password: str | None = None) -> Any:
+    """The PDFium document of ``source`` (a path, or the PDF's bytes); `PDFError` naming the problem when it cannot
+    be opened."""
     pdfium = _pdfium()
+    name = pdf_name(source)
     try:
-        return pdfium.PdfDocument(str(path), password=password)
+        return pdfium.PdfDocument(source if isinstance(source, bytes) else str(source), password=password)
     except pdfium.PdfiumError as exc:
         message = str(exc)
         if "password" in message.lower():
             hint = "a wrong password" if password else "encrypted: pass password="
-            raise PDFError(f"{path}: {hint} ({message})") from None
-        raise PDFError(f"{path}: not a readable PDF ({message})") from None
+            raise PDFError(f"{name}: {hint} ({message})") from None
+        raise PDFError(f"{name}: not a readable PDF ({message})") from None
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise PDFError(f"{path}: cannot be read ({exc})") from None
+        raise PDFError(f"{name}: cannot be read ({exc})") from None
 
 
-def read_pages(path: str | Path, password: str | None = None) -> Iterator[Page]:
-    """Each page of ``path`` with its lines' fonts and boxes, one page in memory at a time."""
-    document = open_pdf(path, password)
+def read_pages(source: str | Path | bytes, password: str | None = None) -> Iterator[Page]:
+    """Each page of ``source`` (a path, or the PDF's bytes) with its lines' fonts and boxes, one page in memory at
+    a time."""
+    document = open_pdf(source, password)
     try:
         for index in range(len(document)):
             page = document[index]

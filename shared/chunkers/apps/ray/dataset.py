@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from ...core.chunk import Chunk
 from ...core.spec import is_spec
-from ...io.files import DEFAULT_MAX_BYTES, decode_source
+from ...io.files import DEFAULT_MAX_BYTES, FILE_READ_SUFFIXES, decode_source, name_skip_reason
 from .cluster import require_ray
 from .specs import DistributedError, route_specs
-from .worker import ChunkWorker
+from .worker import FILE_COLUMN, ChunkWorker
 
 
 def gpus_for(specs: Mapping[str, Mapping[str, Any]]) -> float:
@@ -99,18 +100,24 @@ def chunk_dataset(
 
 
 def _decode_batch(batch: Any, positions: Mapping[str, int], max_bytes: int, extra: Mapping[str, Sequence[Any]]) -> Any:
-    """Ray's file rows (``path``, ``bytes``) -> document rows (``doc_id``, ``file_path``, ``text``, ``skipped``)."""
+    """Ray's file rows (``path``, ``bytes``) -> document rows (``doc_id``, ``file_path``, ``text``, ``skipped``,
+    ``file_bytes``: the bytes of a file its chunker reads itself, a PDF)."""
     import pyarrow as pa
 
     paths = batch.column("path").to_pylist()
-    texts, skipped = [], []
+    texts, skipped, files = [], [], []
     for path, data in zip(paths, batch.column("bytes").to_pylist()):
-        text, reason = decode_source(data, max_bytes, path=path)
+        if Path(path).suffix.lower() in FILE_READ_SUFFIXES:  # read by its chunker (a PDF's pages, layout and all)
+            text, reason = None, name_skip_reason(Path(path))
+            files.append(None if reason else data)
+        else:
+            text, reason = decode_source(data, max_bytes, path=path)
+            files.append(None)
         texts.append(text)
         skipped.append(reason)
     ids = [positions.get(p, -1) for p in paths]
     table = {"doc_id": pa.array(ids, pa.int64()), "file_path": paths, "text": pa.array(texts, pa.string()),
-             "skipped": pa.array(skipped, pa.string())}  # fmt: skip
+             "skipped": pa.array(skipped, pa.string()), FILE_COLUMN: pa.array(files, pa.binary())}  # fmt: skip
     for name, values in extra.items():
         table[name] = [values[i] if i >= 0 else None for i in ids]
     return pa.table(table)
@@ -129,7 +136,9 @@ def read_documents(
 
     Rows: ``doc_id`` (the file's position in ``paths``), ``file_path`` (as given), ``text`` and ``skipped``
     (why a file is not chunked: binary, not UTF-8, minified, generated, larger than ``max_bytes``; the same
-    checks as ``chunkers.io.files.read_source``), plus ``extra_columns`` (one value per path). Reading takes no CPU
+    checks as ``chunkers.io.files.read_source``), ``file_bytes`` (a PDF's bytes, its ``text`` empty: the chunk
+    workers give them to the chunker's ``chunk_file``, e.g. `chunkers.PDFChunker`'s), plus ``extra_columns`` (one
+    value per path). Reading takes no CPU
     slot (``num_cpus=0``, so the chunk workers can take every CPU) and runs ``read_concurrency`` tasks at a time
     in ``num_blocks`` blocks (default: one per file, at most 200).
     """

@@ -8,7 +8,7 @@ from itertools import groupby
 from pathlib import Path
 
 from ...core.chunk import Chunk
-from ...io.files import DEFAULT_MAX_BYTES, FILE_READ_SUFFIXES
+from ...io.files import DEFAULT_MAX_BYTES
 from ..local import FileResult
 from ..routing import Router, method_for
 from .cluster import init_ray
@@ -28,9 +28,6 @@ def file_results(
     """
     if not files:
         return
-    read_by_path = sorted({p.suffix.lower() for p in files if p.suffix.lower() in FILE_READ_SUFFIXES})
-    if read_by_path:
-        raise ValueError(f"{', '.join(read_by_path)} files are chunked with --engine local (Ray reads text only)")
     ray = init_ray(address)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = progress

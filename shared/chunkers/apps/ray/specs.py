@@ -17,12 +17,16 @@ class DistributedError(ValueError):
 def chunker_spec(chunker: BaseChunker) -> dict[str, Any]:
     """A plain, JSON-serialisable description of ``chunker``: ``{"class": "module:Name", "params": {...}}``
     (`chunkers.core.spec.spec_of`: sizers as their name or local tokenizer folder, the local LLM as its own spec,
-    ``cache`` left out, since it never changes the chunks). Raises `DistributedError` naming the parameter that
-    cannot be described (a Python callable as ``llm`` or ``sizer``, a loaded model or tokenizer object)."""
+    ``cache`` left out, since it never changes the chunks; an encrypted PDF's ``password``, left out of specs and
+    cache keys, put in: the workers need it to read). Raises `DistributedError` naming the parameter that cannot be
+    described (a Python callable as ``llm`` or ``sizer``, a loaded model or tokenizer object)."""
     if not isinstance(chunker, BaseChunker):
         raise DistributedError(f"expected a chunkers BaseChunker, got {type(chunker).__name__}")
     try:
-        return spec_of(chunker)
+        spec = spec_of(chunker)
+        if getattr(chunker, "password", None) is not None:
+            spec["params"]["password"] = chunker.password
+        return spec
     except NotPlain as exc:
         name = getattr(exc, "option", None)
         where = f"parameter {name!r} is {exc.description}" if name else exc.description

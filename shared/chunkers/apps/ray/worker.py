@@ -11,6 +11,7 @@ from .specs import DistributedError, chunker_from_spec
 
 OUTPUT_COLUMNS = ("doc_id", "chunk_index", "start", "end", "text", "metadata", "error", "skipped")
 _RESERVED = {"skipped", "error"}  # input columns with these names mark documents that are not to be chunked
+FILE_COLUMN = "file_bytes"  # a file its chunker reads itself (a PDF), given to the chunker's chunk_file
 
 
 def _json_default(value: Any) -> Any:
@@ -63,7 +64,7 @@ class ChunkWorker:
             raise DistributedError(f"the dataset has no column {missing[0]!r}; its columns: {sorted(columns)}")
         meta_names = self.metadata_columns
         if meta_names is None:
-            taken = {self.text_column, self.id_column, self.route_column, *_RESERVED}
+            taken = {self.text_column, self.id_column, self.route_column, FILE_COLUMN, *_RESERVED}
             meta_names = [c for c in columns if c not in taken]
         count = batch.num_rows
         routes = [str(r) for r in columns[self.route_column]] if self.route_column else [""] * count
@@ -71,6 +72,7 @@ class ChunkWorker:
         metadatas = [{k: columns[k][i] for k in meta_names if columns[k][i] is not None} for i in range(count)]
         skipped = columns.get("skipped") or [None] * count
         errors = columns.get("error") or [None] * count
+        files = columns.get(FILE_COLUMN) or [None] * count
         results: list[Any] = [None] * count  # list of chunks, or ("error" | "skipped", reason)
         by_route: dict[str, list[int]] = {}
         for i in range(count):
@@ -81,7 +83,10 @@ class ChunkWorker:
             else:
                 by_route.setdefault(routes[i], []).append(i)
         for route, rows in by_route.items():
-            self._chunk_rows(route, rows, texts, metadatas, results)
+            self._chunk_rows(route, [i for i in rows if files[i] is None], texts, metadatas, results)
+            for i in rows:
+                if files[i] is not None:
+                    results[i] = self._chunk_file(route, files[i], metadatas[i])
         out: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS}
         kept: dict[str, list[Any]] = {name: [] for name in self._kept_names()}
         for i, result in enumerate(results):
@@ -105,11 +110,24 @@ class ChunkWorker:
             names.append(self.route_column)
         return [n for n in names if n not in OUTPUT_COLUMNS]
 
+    def _chunk_file(self, route: str, data: bytes, metadata: dict[str, Any]) -> Any:
+        """The chunks of a file its chunker reads itself (a PDF's bytes), or ("error", why)."""
+        try:
+            chunker = self.chunker(route)
+            chunk_file = getattr(chunker, "chunk_file", None)
+            if chunk_file is None:
+                raise ValueError(f"{type(chunker).__name__} chunks text, not {metadata.get('file_path', 'files')}")
+            return chunk_file(data, **metadata)
+        except Exception as exc:  # one bad file must not stop a corpus: record it
+            return ("error", f"{type(exc).__name__}: {exc}")
+
     def _chunk_rows(
         self, route: str, rows: list[int], texts: list[Any], metadatas: list[Any], results: list[Any]
     ) -> None:
         """Chunk the documents ``rows`` with one `chunk_many` call; if it raises, one by one, so the error lands on
         the document that caused it."""
+        if not rows:
+            return
         try:
             chunker = self.chunker(route)
             chunked = chunker.chunk_many([texts[i] for i in rows], [metadatas[i] for i in rows])
