@@ -4,6 +4,7 @@ chunked through the engine, both faces, the routing parsers and the command line
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import warnings
@@ -155,9 +156,10 @@ def test_a_pdf_from_its_bytes_or_another_file_system_is_chunked_as_from_disk(pdf
     from fsspec.implementations.memory import MemoryFileSystem
     from llama_index.core import SimpleDirectoryReader
 
-    from llama_chunkers import PDFReader
+    from llama_chunkers import PDFNodeParser, PDFReader
 
     data = pdfs["one"].read_bytes()
+    assert PDFChunker().extract(io.BytesIO(data)) == PDFChunker().extract(bytearray(data))
     from_disk = PDFChunker(max_size=500).chunk_file(pdfs["one"])
     from_bytes = PDFChunker(max_size=500).chunk_file(data, source="upload")
     assert [(c.start, c.end, c.text) for c in from_bytes] == [(c.start, c.end, c.text) for c in from_disk]
@@ -170,6 +172,14 @@ def test_a_pdf_from_its_bytes_or_another_file_system_is_chunked_as_from_disk(pdf
     reader = SimpleDirectoryReader("/bucket/reports", fs=memory, file_extractor={".pdf": PDFReader()})
     (document,) = reader.load_data()
     assert document.text == PDFChunker().extract(pdfs["one"]) and document.metadata["file_name"] == "articles.pdf"
+    with pytest.warns(UserWarning, match="not on this disk, so its pages are not at hand"):
+        nodes = PDFNodeParser(max_size=500).get_nodes_from_documents([document])
+    assert nodes and "page_start" not in nodes[0].metadata  # said, not lost in silence
+    pages = SimpleDirectoryReader("/bucket/reports", fs=memory).load_data()  # LlamaIndex's own reader: a page each
+    nodes = PDFNodeParser(max_size=500).get_nodes_from_documents(pages)
+    assert len(pages) > 5 and all(n.metadata["page_spans"] for n in nodes)
+    with pytest.raises(TypeError, match="bytes or a binary file"):
+        PDFChunker().extract(3)
     with pytest.raises(TypeError):
         PDFReader().load_data(pdfs["one"], return_full_document=True)  # llama-index-readers-file's option: not ours
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,7 +15,7 @@ from ..core.warn import warn_user
 from ..documents import DocumentChunker
 from .assemble import Assembled, Headings, assemble, headings_of
 from .layout import Page
-from .reader import PDFError, pdf_name, read_pages
+from .reader import PDFError, PDFSource, pdf_name, read_pages
 from .s2 import regions_of, s2_spans
 from .sources import PAGE_KEYS_OF_LOADERS, Source, page_label
 
@@ -70,20 +71,20 @@ class PDFChunker(DocumentChunker):
         if self.embeddings is not None and self.strategy != "s2":
             raise ValueError("embeddings is used by strategy='s2' only: pass strategy='s2' or drop embeddings")
 
-    def extract(self, source: str | Path | bytes) -> str:
-        """The text of the PDF ``source`` (its path, or its bytes) as it is chunked: its pages joined, as
+    def extract(self, source: PDFSource) -> str:
+        """The text of the PDF ``source`` (its path, its bytes or a binary file) as it is chunked: its pages joined, as
         Markdown."""
         return self.assemble_file(source).text
 
-    def assemble_file(self, source: str | Path | bytes) -> Assembled:
-        """The PDF ``source`` (its path, or its bytes) as one document, with the map back to its pages."""
+    def assemble_file(self, source: PDFSource) -> Assembled:
+        """The PDF ``source`` (its path, its bytes or a binary file) as one document, with the map back to its pages."""
         return self._assembled(source)
 
-    def _assembled(self, source: str | Path | bytes, warn: bool = True) -> Assembled:
+    def _assembled(self, source: PDFSource, warn: bool = True) -> Assembled:
         return _checked(assemble(list(read_pages(source, self.password))), pdf_name(source), warn)
 
-    def chunk_file(self, source: str | Path | bytes, /, **metadata: Any) -> list[Chunk]:
-        """The chunks of the PDF ``source`` (its path, or its bytes: a file from object storage, an upload), exact
+    def chunk_file(self, source: PDFSource, /, **metadata: Any) -> list[Chunk]:
+        """The chunks of the PDF ``source`` (its path, its bytes or a binary file: an upload, an S3 object), exact
         in `extract`'s text, each with its pages and boxes; ``metadata`` is added to every chunk (a path is added as
         ``file_path``)."""
         options = sorted(set(metadata) & set(options_of(type(self))))
@@ -92,7 +93,7 @@ class PDFChunker(DocumentChunker):
                 f"chunk_file() got {options[0]!r}, an option of {type(self).__name__}: pass it when you make the "
                 f"chunker, {type(self).__name__}({options[0]}=...)"
             )
-        if not isinstance(source, bytes):
+        if isinstance(source, (str, os.PathLike)):
             metadata = {"file_path": str(source), **metadata}
         return self.chunk_assembled(self.assemble_file(source), **metadata)
 
@@ -117,7 +118,12 @@ class PDFChunker(DocumentChunker):
             assembled = _checked(assemble(pages, headings), source.path or "the pages")
         elif source.kind == "file" and source.path is not None:
             assembled = self.assemble_file(source.path)
-        elif source.path is not None and source.path.lower().endswith(".pdf") and Path(source.path).is_file():
+        elif source.path is not None and source.path.lower().endswith(".pdf"):
+            if not Path(source.path).is_file():  # read from another file system, maybe
+                warn_user(f"{source.path}: not on this disk, so its pages are not at hand: chunked as Markdown text, "
+                          "without pages or boxes; for pages, give the PDF's pages as a page loader reads them "
+                          "(file_path + page_label, source + page): they are joined")  # fmt: skip
+                return text, self.chunk(text, **first)
             try:
                 assembled = self._assembled(source.path, warn=False)  # its reader named any pages without text
             except PDFError as exc:

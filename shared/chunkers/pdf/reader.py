@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import ctypes
 import math
+import os
 import re
 from collections.abc import Iterator
 from itertools import pairwise
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .layout import Line, Page, WordStarts, line_spans, union
 
@@ -32,18 +32,27 @@ def _pdfium() -> Any:
     return pypdfium2
 
 
-def pdf_name(source: str | Path | bytes) -> str:
-    """How errors and warnings name a PDF given by its path or by its bytes."""
-    return "the PDF's bytes" if isinstance(source, bytes) else str(source)
+PDFSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
 
 
-def open_pdf(source: str | Path | bytes, password: str | None = None) -> Any:
-    """The PDFium document of ``source`` (a path, or the PDF's bytes); `PDFError` naming the problem when it cannot
-    be opened."""
+def pdf_name(source: PDFSource) -> str:
+    """How errors and warnings name a PDF given by its path or by its content."""
+    return str(source) if isinstance(source, (str, os.PathLike)) else "the PDF's bytes"
+
+
+def open_pdf(source: PDFSource, password: str | None = None) -> Any:
+    """The PDFium document of ``source``: a path, the PDF's bytes (or any bytes-like object) or a binary file open
+    for reading; `PDFError` naming the problem when it cannot be opened."""
     pdfium = _pdfium()
     name = pdf_name(source)
+    if isinstance(source, (bytearray, memoryview)):
+        source = bytes(source)
+    elif hasattr(source, "read"):
+        source = source.read()
+    if not isinstance(source, (str, os.PathLike, bytes)):
+        raise TypeError(f"a PDF is read from a path, bytes or a binary file, got {type(source).__name__}")
     try:
-        return pdfium.PdfDocument(source if isinstance(source, bytes) else str(source), password=password)
+        return pdfium.PdfDocument(source if isinstance(source, bytes) else os.fspath(source), password=password)
     except pdfium.PdfiumError as exc:
         message = str(exc)
         if "password" in message.lower():
@@ -51,14 +60,14 @@ def open_pdf(source: str | Path | bytes, password: str | None = None) -> Any:
             raise PDFError(f"{name}: {hint} ({message})") from None
         raise PDFError(f"{name}: not a readable PDF ({message})") from None
     except FileNotFoundError:
-        raise
+        raise FileNotFoundError(f"{name}: no such file") from None
     except OSError as exc:
         raise PDFError(f"{name}: cannot be read ({exc})") from None
 
 
-def read_pages(source: str | Path | bytes, password: str | None = None) -> Iterator[Page]:
-    """Each page of ``source`` (a path, or the PDF's bytes) with its lines' fonts and boxes, one page in memory at
-    a time."""
+def read_pages(source: PDFSource, password: str | None = None) -> Iterator[Page]:
+    """Each page of ``source`` (a path, the PDF's bytes or a binary file) with its lines' fonts and boxes, one page
+    in memory at a time."""
     document = open_pdf(source, password)
     try:
         for index in range(len(document)):
