@@ -53,7 +53,7 @@ def add_parsers(sub: Any) -> None:
         "--max-bytes",
         type=_positive,
         default=DEFAULT_MAX_BYTES,
-        help="skip files larger than this many bytes (default: %(default)s)",
+        help="skip text files larger than this many bytes (PDFs are read whatever their size; default: %(default)s)",
     )
     chunk.add_argument(
         "--include-generated",
