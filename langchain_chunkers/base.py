@@ -96,7 +96,31 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
 
     @_chunk_size.setter
     def _chunk_size(self, value: int) -> None:
-        """Set by ``TextSplitter.__init__``; the size is always read from the engine chunker."""
+        """Set by ``TextSplitter.__init__`` (to the size it has) and by a user: ``max_size``."""
+        if value != self.chunker.max_size:
+            self.chunk_size = value
+
+    @property
+    def chunk_size(self) -> int:
+        """``chunk_size``, as at construction: ``max_size``, in units of ``length_function`` (``sizer``)."""
+        return self.chunker.max_size
+
+    @chunk_size.setter
+    def chunk_size(self, value: int) -> None:
+        if "max_size" not in self.setting_names():
+            raise AttributeError(f"{type(self).__name__}'s size is its chunker's max_size: wrap one with another size")
+        self.max_size = value
+
+    @property
+    def length_function(self) -> Any:
+        """``length_function``, as at construction: the ``sizer`` (``"chars"`` for ``len``)."""
+        return self.chunker.sizer
+
+    @length_function.setter
+    def length_function(self, value: Any) -> None:
+        if "sizer" not in self.setting_names():
+            raise AttributeError(f"{type(self).__name__} sizes with its chunker's sizer: wrap one with another sizer")
+        self.sizer = "chars" if value is len else value
 
     @classmethod
     def _default(cls, name: str) -> Any:
@@ -129,6 +153,24 @@ class ChunkerTextSplitter(EngineFace, TextSplitter):
                 "is_separator_regex and keep_separator with RecursiveCharacterTextSplitter's meaning"
             )
         return options
+
+    @staticmethod
+    def _tiktoken_length_function(
+        encoding_name: str = "gpt2", model_name: str | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        """LangChain's tiktoken length (``from_tiktoken_encoder``), with a clear error where the encoding cannot be
+        downloaded (tiktoken fetches it on first use)."""
+        try:
+            return TextSplitter._tiktoken_length_function(encoding_name, model_name, *args, **kwargs)
+        except (ImportError, ValueError, KeyError):  # tiktoken missing; an unknown encoding or model
+            raise
+        except Exception as exc:
+            raise OSError(
+                f"tiktoken could not load the encoding of {model_name or encoding_name!r}: it downloads encodings on "
+                f"first use ({type(exc).__name__}: {str(exc)[:200]}). Offline, set TIKTOKEN_CACHE_DIR to a folder "
+                "that holds it (LlamaIndex ships cl100k_base in llama_index/core/_static/tiktoken_cache), or count "
+                "a local tokenizer's tokens: from_huggingface_tokenizer(tokenizer, ...)"
+            ) from None
 
     @classmethod
     def from_huggingface_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> ChunkerTextSplitter:

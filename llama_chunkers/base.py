@@ -17,7 +17,7 @@ from chunkers.core.faces import (
     take_alias,
 )
 from chunkers.core.options import options_of
-from chunkers.core.sizing import TIKTOKEN, TokenListSizer
+from chunkers.core.sizing import TIKTOKEN, CharSizer, LineSizer, NonWhitespaceSizer, TokenListSizer, get_sizer
 from chunkers.core.spec import UNRESTORABLE, describe, restorable, written
 from chunkers.core.warn import warn_user
 from chunkers.pdf.chunker import chunk_pdf_pages
@@ -82,6 +82,22 @@ class ChunkerNodeParser(EngineFace, NodeParser):
     def from_defaults(cls, **kwargs: Any) -> ChunkerNodeParser:
         """The parser with these settings (LlamaIndex's parsers' usual constructor: the same arguments as ``cls``)."""
         return cls(**kwargs)
+
+    @property
+    def chunk_size(self) -> int:
+        """LlamaIndex's ``chunk_size``, which ``Settings.chunk_size`` reads and sets: the chunker's ``max_size``."""
+        return self.chunker.max_size
+
+    @chunk_size.setter
+    def chunk_size(self, value: int) -> None:
+        """As ``chunk_size=`` at construction: ``max_size`` in tokens of ``Settings.tokenizer`` (a sizer that counts
+        tokens already, or the user's own function, is kept)."""
+        fields = type(self).model_fields
+        if "max_size" not in fields:
+            raise AttributeError(f"{type(self).__name__}'s size is its chunker's max_size: wrap one with another size")
+        if "sizer" in fields and isinstance(get_sizer(self.sizer), (CharSizer, NonWhitespaceSizer, LineSizer)):
+            self.sizer = TokenListSizer(Settings.tokenizer)
+        self.max_size = value
 
     @classmethod
     def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:

@@ -34,19 +34,22 @@ class ASTNodeParser(face_of(ASTChunker, expand_context=True)):  # type: ignore[m
     @classmethod
     def _translate_options(cls, options: dict[str, Any]) -> dict[str, Any]:
         owner = cls.__name__
+        line_options = [name for name in ("chunk_lines", "chunk_lines_overlap") if name in options]
+        if "max_chars" in options and line_options:  # LlamaIndex's documented call passes all three
+            given = " and ".join(line_options)
+            raise TypeError(
+                f"{owner} got max_chars with {given}: CodeSplitter enforces max_chars and never reads {given}; "
+                f"{owner} enforces what it is given, one budget at a time: drop {given} for CodeSplitter's budget "
+                "(chunk_overlap=... for an overlap in characters), or pass chunk_lines (and chunk_lines_overlap) "
+                "without max_chars for a budget in lines"
+            )
         if "chunk_lines_overlap" in options:
-            if "chunk_lines" not in options or "max_chars" in options:
+            if "chunk_lines" not in options:
                 raise TypeError(
                     f"{owner} takes chunk_lines_overlap with chunk_lines only (overlap in lines; CodeSplitter never "
                     "used it): else pass chunk_overlap=... (whole lines, in units of the sizer) or overlap_nodes=..."
                 )
             take_alias(options, "chunk_lines_overlap", "chunk_overlap", owner)
-        budgets = [name for name in ("max_chars", "chunk_lines") if name in options]
-        if len(budgets) > 1:
-            raise TypeError(
-                f"{owner} got both 'max_chars' and 'chunk_lines': it enforces one budget (CodeSplitter only ever "
-                "enforced max_chars); pass one"
-            )
         for alias, unit in (("max_chars", "chars"), ("chunk_lines", "lines")):
             if alias in options:
                 take_alias(options, alias, "max_size", owner)

@@ -145,10 +145,14 @@ def test_code_splitter_options_keep_their_meaning() -> None:
     assert with_parser.chunker.chunk(CODE)[0].metadata["language"] == "python"
     lines = ASTNodeParser(language="python", chunk_lines=4, chunk_lines_overlap=1)  # overlap in whole lines
     assert (lines.chunker.max_size, lines.chunker.chunk_overlap, lines.chunker.sizer.name) == (4, 1, "lines")
-    with pytest.raises(TypeError, match="overlap_nodes"):
+    with pytest.raises(TypeError, match="drop chunk_lines_overlap for CodeSplitter's budget"):
         ASTNodeParser(language="python", max_chars=1500, chunk_lines_overlap=15)
     with pytest.raises(TypeError, match="one budget"):
         ASTNodeParser(language="python", chunk_lines=40, max_chars=1500)
+    with pytest.raises(TypeError, match="got max_chars with chunk_lines and chunk_lines_overlap: CodeSplitter"):
+        ASTNodeParser(language="python", chunk_lines=40, chunk_lines_overlap=15, max_chars=1500)  # LlamaIndex's docs
+    with pytest.raises(TypeError, match="overlap_nodes"):
+        ASTNodeParser(language="python", chunk_lines_overlap=15)
     with pytest.raises(TypeError, match="same setting"):
         ASTNodeParser(language="python", max_chars=40, max_size=1500)
 
@@ -202,6 +206,62 @@ def test_inherited_langchain_constructors_work(monkeypatch: pytest.MonkeyPatch) 
 
     counted = SentenceTextSplitter(length_function=words, chunk_size=4)
     assert all(words(c) <= 4 for c in counted.split_text(PROSE))
+
+
+def test_sentence_splitter_from_language_cuts_at_the_languages_separators() -> None:
+    from langchain_text_splitters import Language, RecursiveCharacterTextSplitter
+
+    source = (Path(__file__).parents[1] / "shared" / "chunkers" / "core" / "sizing.py").read_text(encoding="utf-8")
+    peer = RecursiveCharacterTextSplitter.from_language(Language.PYTHON, chunk_size=400, chunk_overlap=0)
+    ours = SentenceTextSplitter.from_language(Language.PYTHON, chunk_size=400, add_start_index=True)
+    documents = ours.create_documents([source])
+    starts = [d.metadata["start_index"] for d in documents]
+    line_starts = [source[source.rfind("\n", 0, start) + 1 : start] for start in starts]
+    assert not "".join(line_starts).strip()  # Python's separators cut between lines (indentation stripped)
+    assert 1 < len(documents) <= len(peer.split_text(source)) and all(len(d.page_content) <= 400 for d in documents)
+
+
+def test_tiktoken_without_its_encoding_offline_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import requests
+
+    def offline(*args: Any, **kwargs: Any) -> None:  # no download, here or anywhere
+        raise requests.ConnectionError("Max retries exceeded with url: /encodings/r50k_base.tiktoken")
+
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))  # an empty cache: tiktoken would download
+    monkeypatch.setattr(requests, "get", offline)
+    with pytest.raises(OSError, match="set TIKTOKEN_CACHE_DIR to a folder that holds it") as error:
+        SentenceTextSplitter.from_tiktoken_encoder(chunk_size=500)
+    assert error.value.__cause__ is None and "'gpt2'" in str(error.value)
+    with pytest.raises(ValueError, match="Unknown encoding"):
+        SentenceTextSplitter.from_tiktoken_encoder(encoding_name="no_such_encoding")
+
+
+def test_the_peers_size_set_after_construction_takes_effect(monkeypatch: pytest.MonkeyPatch) -> None:
+    from llama_index.core import Settings
+
+    monkeypatch.setattr(Settings, "_node_parser", None)  # LlamaIndex's global, as it was, after the test
+    parser = SentenceNodeParser(chunk_size=512)
+    Settings.node_parser = parser
+    assert Settings.chunk_size == 512
+    Settings.chunk_size = 5  # tokens, as for SentenceSplitter
+    assert _texts(parser.get_nodes_from_documents([Document(text=PROSE)])) == _texts(
+        SentenceNodeParser(chunk_size=5).get_nodes_from_documents([Document(text=PROSE)])
+    )
+    by_chars = DocumentNodeParser(max_size=1000)
+    by_chars.chunk_size = 5  # a size in characters becomes one in tokens: LlamaIndex's unit
+    assert by_chars.to_dict()["engine"]["max_size"] == 5 and "tiktoken" in by_chars.to_dict()["engine"]["sizer"]
+    wrapped = ChunkerNodeParser(chunker=SentenceChunker(max_size=300))
+    with pytest.raises(AttributeError, match="its chunker's max_size"):
+        wrapped.chunk_size = 100
+    splitter = SentenceTextSplitter(chunk_size=1000)
+    splitter.chunk_size = 30  # in units of length_function, as at construction
+    assert splitter.split_text(PROSE) == SentenceTextSplitter(chunk_size=30).split_text(PROSE)
+    by_words = SentenceTextSplitter(chunk_size=30, length_function=lambda text: len(text.split()))
+    splitter.length_function = by_words.sizer
+    by_chars = SentenceTextSplitter(chunk_size=30).split_text(PROSE)
+    assert splitter.split_text(PROSE) == by_words.split_text(PROSE) != by_chars
+    splitter._chunk_size = 1000  # LangChain's own attribute
+    assert len(splitter.split_text(PROSE)) == 1
 
 
 # 6. An empty query filters nothing, in the engine and in both faces.
