@@ -29,7 +29,7 @@ from .documents import DocumentChunker
 from .filtering import ChunkFilter, EmbeddingScorer, LLMScorer, LocalLMScorer, ScoredChunk
 from .llms import LLM
 from .llms.local import LocalLLM
-from .pdf import PDFChunker
+from .pdf import PDFChunker, PDFError
 from .prose import LLMChunker, PerplexityChunker, SemanticChunker, SentenceChunker
 from .records import RecordChunker
 
@@ -55,6 +55,7 @@ __all__ = [
     "LocalLMScorer",
     "NonWhitespaceSizer",
     "PDFChunker",
+    "PDFError",
     "PerplexityChunker",
     "RecordChunker",
     "ScoredChunk",
