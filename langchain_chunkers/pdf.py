@@ -49,11 +49,19 @@ class PDFTextSplitter(face_of(PDFChunker, context=True)):  # type: ignore[misc]
 class PDFLoader(BaseLoader):
     """A LangChain loader of a PDF as a document: one Document, its text `chunkers.PDFChunker.extract`'s (the pages
     joined as Markdown, without running headers and footers), with ``source`` and ``total_pages``;
-    `PDFTextSplitter` chunks it with its pages and boxes. ``PDFLoader(path, password=None)``."""
+    `PDFTextSplitter` chunks it with its pages and boxes. ``PDFLoader(path, password=None)``; ``mode="single"``
+    (``PyPDFLoader``'s option) is what it does, ``"page"`` raises (the pages are ``PyPDFLoader``'s, and our splitters
+    join them)."""
 
-    def __init__(self, file_path: str | Path, password: str | None = None) -> None:
+    def __init__(self, file_path: str | Path, password: str | None = None, *, mode: str = "single") -> None:
+        if mode != "single":
+            raise ValueError(
+                f"PDFLoader reads a PDF as one Document (mode='single'), got mode={mode!r}; for a Document per page, "
+                "use PyPDFLoader: our splitters join the pages of one PDF before chunking"
+            )
         self.file_path = str(file_path)
         self.password = password
+        self.mode = mode
 
     def lazy_load(self) -> Iterator[Document]:
         assembled = PDFChunker(password=self.password).assemble_file(self.file_path)

@@ -56,10 +56,18 @@ class PDFReader(BaseReader):
     """A LlamaIndex reader of PDFs as documents: one Document per file, its text `chunkers.PDFChunker.extract`'s
     (the pages joined as Markdown, without running headers and footers), with ``file_path``, ``file_name`` and
     ``total_pages``. `PDFNodeParser` chunks it with its pages and boxes:
-    ``SimpleDirectoryReader(folder, file_extractor={".pdf": PDFReader()})``."""
+    ``SimpleDirectoryReader(folder, file_extractor={".pdf": PDFReader()})``. ``return_full_document=True`` (the
+    file reader's option) is what it does; False raises (the pages are LlamaIndex's own ``PDFReader``'s, and our
+    parsers join them)."""
 
-    def __init__(self, password: str | None = None) -> None:
+    def __init__(self, password: str | None = None, return_full_document: bool = True) -> None:
+        if not return_full_document:
+            raise ValueError(
+                "PDFReader reads a PDF as one Document (return_full_document=True); for a Document per page, use "
+                "llama_index.readers.file.PDFReader: our node parsers join the pages of one PDF before chunking"
+            )
         self.password = password
+        self.return_full_document = True
 
     def load_data(self, file: Path | str, extra_info: dict[str, Any] | None = None, fs: Any = None) -> list[Document]:
         """The PDF ``file`` as one Document; ``fs``: the fsspec file system it is on (``SimpleDirectoryReader``

@@ -146,7 +146,12 @@ def test_pdf_files_through_the_readers_of_both_frameworks(pdfs: dict[str, Path])
     hit = index.as_retriever(similarity_top_k=1).retrieve("Who composed the music of the game?")[0]
     assert "page_spans" in hit.node.metadata
 
-    loaded = PDFLoader(pdfs["two"]).load()
+    assert len(PDFReader(return_full_document=True).load_data(pdfs["two"])) == 1  # the file reader's option
+    with pytest.raises(ValueError, match="for a Document per page, use llama_index"):
+        PDFReader(return_full_document=False)
+    loaded = PDFLoader(pdfs["two"], mode="single").load()  # PyPDFLoader's option, with its meaning
+    with pytest.raises(ValueError, match="use PyPDFLoader"):
+        PDFLoader(pdfs["two"], mode="page")
     chunks = PDFTextSplitter(max_size=600).split_documents(loaded)
     assert [d.page_content for d in chunks] == [c.text for c in engine]
     assert all(d.metadata["boxes"] for d in chunks)
