@@ -290,6 +290,15 @@ def test_the_command_line_takes_a_pdf_password_embeds_late_and_shows_a_pdf(
     assert all(" ".join(r["text"].split()) in words for r in records)
 
 
+def test_arabic_reads_in_its_order_with_its_lam_alef_ligatures(tmp_path: Path) -> None:
+    # PDFium gives the two letters of a lam-alef glyph reversed ("ال" for "لا"); HarfBuzz draws "لا" as one glyph.
+    sentence = "تحسين الإنتاجية وحل المشكلات من خلال البرمجة بلغة Python لا شك"
+    pdf = render_html(f'<p dir="rtl" lang="ar">{sentence}</p>', tmp_path / "arabic.pdf")
+    assert PDFChunker().extract(pdf) == sentence
+    (chunk,) = PDFChunker().chunk_file(pdf)
+    assert chunk.text == sentence and chunk.metadata["page_spans"] == [[1, 0, len(sentence)]]
+
+
 def test_a_rotated_page_reads_in_order(tmp_path: Path) -> None:
     import pypdf
 

@@ -9,6 +9,7 @@ import ctypes
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any, BinaryIO
@@ -16,6 +17,7 @@ from typing import Any, BinaryIO
 from .layout import Line, Page, WordStarts, line_spans, union
 
 WORD_GAP = re.compile(r"\s+(?=\S)")
+RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic, Syriac, ...: their blocks
 SPACED = 0.4
 BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demibold", "extrabold", "cmbx", "sfbx")  # TeX: CMBX, SFBX
 
@@ -97,6 +99,7 @@ def _page(page: Any, label: str) -> Page:
     try:
         text = textpage.get_text_range()
         wide = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]  # two PDFium indices each
+        text = _glyph_order(textpage, text, wide)
         lines = [_line(textpage, start, end, wide, text[end - 1] == "\ufffe") for start, end in line_spans(text)]
         if _spaced(textpage):  # a table may be here: where each line's words start
             for line in lines:
@@ -104,6 +107,26 @@ def _page(page: Any, label: str) -> Page:
         return Page(text, label, lines)
     finally:
         textpage.close()
+
+
+def _glyph_order(textpage: Any, text: str, wide: list[int]) -> str:
+    """``text`` with the characters of each right-to-left glyph of several (Arabic's lam-alef, "لا") in their order:
+    PDFium gives them reversed ("ال"), one box for both. The same characters, each group in place."""
+    if not RIGHT_TO_LEFT.search(text):
+        return text
+    rtl = [i for i, ch in enumerate(text) if unicodedata.bidirectional(ch) in ("R", "AL")]
+    chars = list(text)
+    boxes = {i: textpage.get_charbox(_index(i, wide)) for i in rtl}
+    start = 0
+    while start < len(rtl):
+        end = start + 1  # rtl[start:end]: consecutive characters sharing one box
+        while end < len(rtl) and rtl[end] == rtl[end - 1] + 1 and boxes[rtl[end]] == boxes[rtl[start]]:
+            end += 1
+        if end - start > 1:
+            first, last = rtl[start], rtl[end - 1] + 1
+            chars[first:last] = reversed(chars[first:last])
+        start = end
+    return "".join(chars)
 
 
 def _line(textpage: Any, start: int, end: int, wide: list[int], marked: bool = False) -> Line:
