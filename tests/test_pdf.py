@@ -299,6 +299,18 @@ def test_arabic_reads_in_its_order_with_its_lam_alef_ligatures(tmp_path: Path) -
     assert chunk.text == sentence and chunk.metadata["page_spans"] == [[1, 0, len(sentence)]]
 
 
+def test_any_method_of_the_command_line_chunks_a_pdf_with_its_pages(
+    pdfs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chunkers.apps.cli import main
+
+    assert main(["chunk", str(pdfs["one"]), "--method", "sentence", "--max-size", "400"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    text = PDFChunker().extract(pdfs["one"])  # the text the offsets index, whichever chunker cut it
+    assert len(records) > 5 and all(text[r["start"] : r["end"]] == r["text"] for r in records)
+    assert all(r["method"] == "sentence" and r["metadata"]["page_spans"] for r in records)
+
+
 def test_a_rotated_page_reads_in_order(tmp_path: Path) -> None:
     import pypdf
 

@@ -13,6 +13,7 @@ from ..code import ASTChunker, language_for_path
 from ..core.base import BaseChunker
 from ..core.chunk import Chunk
 from ..io.files import DEFAULT_MAX_BYTES, FILE_READ_SUFFIXES, iter_files, name_skip_reason, read_source
+from ..pdf.chunker import chunk_pdf_file
 
 
 @dataclass
@@ -51,7 +52,7 @@ def chunk_file(
             return FileResult(path, skipped="no chunker for this file type")
         method, chunker = choice
         if path.suffix.lower() in FILE_READ_SUFFIXES:  # read by its chunker (a PDF's pages, layout and all)
-            return FileResult(path, chunks=chunker.chunk_file(path), method=method)  # type: ignore[attr-defined]
+            return FileResult(path, chunks=chunk_pdf_file(chunker, path), method=method)
         text, reason = read_source(path, max_bytes, include_generated)
         if text is None:
             return FileResult(path, skipped=reason, method=method)

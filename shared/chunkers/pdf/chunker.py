@@ -218,6 +218,17 @@ def _checked(assembled: Assembled, name: str, warn: bool = True) -> Assembled:
     return assembled
 
 
+def chunk_pdf_file(chunker: BaseChunker, source: PDFSource, **metadata: Any) -> list[Chunk]:
+    """A PDF (its path, bytes or a binary file) chunked by any chunker: `PDFChunker.chunk_file`, or ``chunker``'s
+    chunks of `PDFChunker.extract`'s text, each with its pages (``chunkers chunk --method sentence`` on a PDF)."""
+    if isinstance(chunker, PDFChunker):
+        return chunker.chunk_file(source, **metadata)
+    assembled = PDFChunker().assemble_file(source)
+    if isinstance(source, (str, os.PathLike)):
+        metadata = {"file_path": str(source), **metadata}
+    return with_pages(chunker.chunk(assembled.text, **metadata), assembled)
+
+
 def chunk_pdf_pages(
     chunker: BaseChunker, source: Source, texts: Sequence[str], metadatas: Sequence[dict[str, Any]]
 ) -> tuple[str, list[Chunk]]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...core.base import BaseChunker
+from ...pdf.chunker import chunk_pdf_file
 from .specs import DistributedError, chunker_from_spec
 
 OUTPUT_COLUMNS = ("doc_id", "chunk_index", "start", "end", "text", "metadata", "error", "skipped")
@@ -111,13 +112,9 @@ class ChunkWorker:
         return [n for n in names if n not in OUTPUT_COLUMNS]
 
     def _chunk_file(self, route: str, data: bytes, metadata: dict[str, Any]) -> Any:
-        """The chunks of a file its chunker reads itself (a PDF's bytes), or ("error", why)."""
+        """The chunks of a PDF's bytes (`chunkers.pdf.chunker.chunk_pdf_file`), or ("error", why)."""
         try:
-            chunker = self.chunker(route)
-            chunk_file = getattr(chunker, "chunk_file", None)
-            if chunk_file is None:
-                raise ValueError(f"{type(chunker).__name__} chunks text, not {metadata.get('file_path', 'files')}")
-            return chunk_file(data, **metadata)
+            return chunk_pdf_file(self.chunker(route), data, **metadata)
         except Exception as exc:  # one bad file must not stop a corpus: record it
             return ("error", f"{type(exc).__name__}: {exc}")
 
