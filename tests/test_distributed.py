@@ -303,4 +303,4 @@ def test_cli_ray_engine_writes_the_same_jsonl_and_parquet(ray_local, repo, tmp_p
     assert "not UTF-8 text (invalid byte at offset 11)" in recorded
     assert len(recorded) == local_err.count("skipped ")  # every skipped file has its row
     (error,) = [r for r in table if r["error"]]  # and the broken PDF its error
-    assert error["file_path"].endswith("broken.pdf") and "not a readable PDF" in error["error"]
+    assert error["file_path"].endswith("broken.pdf") and "broken.pdf: not a readable PDF" in error["error"]

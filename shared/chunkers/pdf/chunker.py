@@ -80,8 +80,9 @@ class PDFChunker(DocumentChunker):
         """The PDF ``source`` (its path, its bytes or a binary file) as one document, with the map back to its pages."""
         return self._assembled(source)
 
-    def _assembled(self, source: PDFSource, warn: bool = True) -> Assembled:
-        return _checked(assemble(list(read_pages(source, self.password))), pdf_name(source), warn)
+    def _assembled(self, source: PDFSource, warn: bool = True, name: str | None = None) -> Assembled:
+        name = name or pdf_name(source)
+        return _checked(assemble(list(read_pages(source, self.password, name))), name, warn)
 
     def chunk_file(self, source: PDFSource, /, **metadata: Any) -> list[Chunk]:
         """The chunks of the PDF ``source`` (its path, its bytes or a binary file: an upload, an S3 object), exact
@@ -95,7 +96,7 @@ class PDFChunker(DocumentChunker):
             )
         if isinstance(source, (str, os.PathLike)):
             metadata = {"file_path": str(source), **metadata}
-        return self.chunk_assembled(self.assemble_file(source), **metadata)
+        return self.chunk_assembled(self._assembled(source, name=metadata.get("file_path")), **metadata)
 
     def chunk_pages(self, texts: Sequence[str], labels: Sequence[str] | None = None, **metadata: Any) -> list[Chunk]:
         """The chunks of one PDF's pages read as text (in order; ``labels``: their page labels, default 1, 2, ...),
@@ -223,9 +224,9 @@ def chunk_pdf_file(chunker: BaseChunker, source: PDFSource, **metadata: Any) -> 
     chunks of `PDFChunker.extract`'s text, each with its pages (``chunkers chunk --method sentence`` on a PDF)."""
     if isinstance(chunker, PDFChunker):
         return chunker.chunk_file(source, **metadata)
-    assembled = PDFChunker().assemble_file(source)
     if isinstance(source, (str, os.PathLike)):
         metadata = {"file_path": str(source), **metadata}
+    assembled = PDFChunker()._assembled(source, name=metadata.get("file_path"))
     return with_pages(chunker.chunk(assembled.text, **metadata), assembled)
 
 

@@ -42,11 +42,11 @@ def pdf_name(source: PDFSource) -> str:
     return str(source) if isinstance(source, (str, os.PathLike)) else "the PDF's bytes"
 
 
-def open_pdf(source: PDFSource, password: str | None = None) -> Any:
+def open_pdf(source: PDFSource, password: str | None = None, name: str | None = None) -> Any:
     """The PDFium document of ``source``: a path, the PDF's bytes (or any bytes-like object) or a binary file open
-    for reading; `PDFError` naming the problem when it cannot be opened."""
+    for reading; `PDFError` naming the problem (and the PDF: ``name``, else `pdf_name`) when it cannot be opened."""
     pdfium = _pdfium()
-    name = pdf_name(source)
+    name = name or pdf_name(source)
     if isinstance(source, (bytearray, memoryview)):
         source = bytes(source)
     elif hasattr(source, "read"):
@@ -67,10 +67,10 @@ def open_pdf(source: PDFSource, password: str | None = None) -> Any:
         raise PDFError(f"{name}: cannot be read ({exc})") from None
 
 
-def read_pages(source: PDFSource, password: str | None = None) -> Iterator[Page]:
+def read_pages(source: PDFSource, password: str | None = None, name: str | None = None) -> Iterator[Page]:
     """Each page of ``source`` (a path, the PDF's bytes or a binary file) with its lines' fonts and boxes, one page
     in memory at a time."""
-    document = open_pdf(source, password)
+    document = open_pdf(source, password, name)
     try:
         for index in range(len(document)):
             page = document[index]
