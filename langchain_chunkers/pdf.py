@@ -54,6 +54,11 @@ class PDFLoader(BaseLoader):
     join them)."""
 
     def __init__(self, file_path: str | Path, password: str | None = None, *, mode: str = "single") -> None:
+        if "://" in str(file_path):  # PyPDFLoader downloads a web path first
+            raise ValueError(
+                f"PDFLoader reads a file on this disk, got {file_path!r}: download it first, then PDFLoader(path); "
+                "or chunk its bytes with chunkers.PDFChunker(...).chunk_file(data)"
+            )
         if mode != "single":
             raise ValueError(
                 f"PDFLoader reads a PDF as one Document (mode='single'), got mode={mode!r}; for a Document per page, "

@@ -152,6 +152,8 @@ def test_pdf_files_through_the_readers_of_both_frameworks(pdfs: dict[str, Path])
     loaded = PDFLoader(pdfs["two"], mode="single").load()  # PyPDFLoader's option, with its meaning
     with pytest.raises(ValueError, match="use PyPDFLoader"):
         PDFLoader(pdfs["two"], mode="page")
+    with pytest.raises(ValueError, match="download it first"):
+        PDFLoader("https://arxiv.org/pdf/2410.13070")  # PyPDFLoader downloads web paths; we never download
     chunks = PDFTextSplitter(max_size=600).split_documents(loaded)
     assert [d.page_content for d in chunks] == [c.text for c in engine]
     assert all(d.metadata["boxes"] for d in chunks)
