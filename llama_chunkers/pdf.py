@@ -72,12 +72,12 @@ class PDFReader(BaseReader):
     def load_data(self, file: Path | str, extra_info: dict[str, Any] | None = None, fs: Any = None) -> list[Document]:
         """The PDF ``file`` as one Document; ``fs``: the fsspec file system it is on (``SimpleDirectoryReader``
         passes its ``fs=``, e.g. S3), else the local disk."""
-        path = Path(file)
-        if fs is not None:
-            with fs.open(str(file), "rb") as handle:
-                assembled = PDFChunker(password=self.password).assemble_file(handle.read())
+        path, chunker = Path(file), PDFChunker(password=self.password)
+        if fs is None:
+            assembled = chunker.assemble_file(path)
         else:
-            assembled = PDFChunker(password=self.password).assemble_file(path)
+            with fs.open(str(file), "rb") as handle:
+                assembled = chunker.assemble_file(handle)
         metadata = {"file_path": str(path), "file_name": path.name, "total_pages": len(assembled.pages)}
         metadata |= without_page_keys(extra_info or {})
         return [Document(text=assembled.text, metadata=metadata)]

@@ -94,9 +94,15 @@ class PDFChunker(DocumentChunker):
                 f"chunk_file() got {options[0]!r}, an option of {type(self).__name__}: pass it when you make the "
                 f"chunker, {type(self).__name__}({options[0]}=...)"
             )
+        assembled, metadata = self._read(source, metadata)
+        return self.chunk_assembled(assembled, **metadata)
+
+    def _read(self, source: PDFSource, metadata: dict[str, Any]) -> tuple[Assembled, dict[str, Any]]:
+        """The PDF ``source`` assembled, and ``metadata`` with its ``file_path`` when it is a path (errors and
+        warnings name the PDF by that ``file_path``)."""
         if isinstance(source, (str, os.PathLike)):
             metadata = {"file_path": str(source), **metadata}
-        return self.chunk_assembled(self._assembled(source, name=metadata.get("file_path")), **metadata)
+        return self._assembled(source, name=metadata.get("file_path")), metadata
 
     def chunk_pages(self, texts: Sequence[str], labels: Sequence[str] | None = None, **metadata: Any) -> list[Chunk]:
         """The chunks of one PDF's pages read as text (in order; ``labels``: their page labels, default 1, 2, ...),
@@ -224,9 +230,7 @@ def chunk_pdf_file(chunker: BaseChunker, source: PDFSource, **metadata: Any) -> 
     chunks of `PDFChunker.extract`'s text, each with its pages (``chunkers chunk --method sentence`` on a PDF)."""
     if isinstance(chunker, PDFChunker):
         return chunker.chunk_file(source, **metadata)
-    if isinstance(source, (str, os.PathLike)):
-        metadata = {"file_path": str(source), **metadata}
-    assembled = PDFChunker()._assembled(source, name=metadata.get("file_path"))
+    assembled, metadata = PDFChunker()._read(source, metadata)
     return with_pages(chunker.chunk(assembled.text, **metadata), assembled)
 
 
